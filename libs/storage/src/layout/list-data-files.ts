@@ -1,0 +1,77 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TableName } from '@bsky-explorer/schema';
+import { readManifest, type PartitionManifest } from './manifest';
+import { dateEndUs, dateStartUs, isFlushFile, parsePartitionDirName, partitionDir, tableDir } from './partition';
+
+/** A time range on indexed_at in µs: from inclusive, to exclusive; either side open. */
+export interface TimeRangeUs {
+  fromUs?: number;
+  toUs?: number;
+}
+
+/** What a reader must read in one partition, and what compaction needs to know about it. */
+export interface PartitionFiles {
+  date: string;
+  dir: string;
+  manifest: PartitionManifest | undefined;
+  /** Published compacted files (names). */
+  compacted: string[];
+  /** Flush files not replaced by a compaction (names, sorted). */
+  flushes: string[];
+  /** Every entry of the folder at listing time. */
+  entries: string[];
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Partition dates of a table present on disk, ascending. */
+export async function listPartitionDates(dataDir: string, table: TableName): Promise<string[]> {
+  const dates: string[] = [];
+  for (const name of await readdirOrEmpty(tableDir(dataDir, table))) {
+    const date = parsePartitionDirName(name);
+    if (date) dates.push(date);
+  }
+  return dates.sort();
+}
+
+/**
+ * The consistent file set of one partition. The manifest is read BEFORE the folder: compaction writes its files
+ * before publishing the manifest and deletes replaced files only a grace period after, so whatever manifest we
+ * read, the folder listing taken after it still holds every file that manifest makes visible.
+ */
+export async function listPartitionFiles(dataDir: string, table: TableName, date: string): Promise<PartitionFiles> {
+  const dir = partitionDir(dataDir, table, date);
+  const manifest = await readManifest(dir);
+  const entries = (await readdirOrEmpty(dir)).sort();
+  const present = new Set(entries);
+  const replaced = new Set(manifest?.replaced.map((r) => r.file) ?? []);
+  return {
+    date,
+    dir,
+    manifest,
+    compacted: (manifest?.files ?? []).filter((f) => present.has(f)),
+    flushes: entries.filter((f) => isFlushFile(f) && !replaced.has(f)),
+    entries,
+  };
+}
+
+/**
+ * The Parquet files a reader must read right now for `table`, pruned to the partitions overlapping
+ * [fromUs, toUs): the published compacted files plus the flush files they did not replace. Never both a compacted
+ * file and a flush file it replaced, never a temp file or an unpublished compaction output.
+ */
+export async function listDataFiles(dataDir: string, table: TableName, range: TimeRangeUs = {}): Promise<string[]> {
+  const dates = (await listPartitionDates(dataDir, table)).filter(
+    (d) => (range.toUs === undefined || dateStartUs(d) < range.toUs) && (range.fromUs === undefined || dateEndUs(d) > range.fromUs),
+  );
+  const parts = await Promise.all(dates.map((d) => listPartitionFiles(dataDir, table, d)));
+  return parts.flatMap((p) => [...p.compacted, ...p.flushes].map((f) => join(p.dir, f)));
+}

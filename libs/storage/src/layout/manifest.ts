@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TableName } from '@bsky-explorer/schema';
+import { writeFileDurable } from './durable-fs';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+/** A file taken out of the visible set by a compaction, and when (ms since the epoch). */
+export interface ReplacedFile {
+  file: string;
+  at: number;
+}
+
+/**
+ * The per-partition record of what compaction published. Readers see `files` plus every flush file not named in
+ * `replaced`; it is replaced atomically (tmp, fsync, rename), so readers see one generation or the next, never a
+ * mix. Replaced names stay listed for good: a flush redone later under the same deterministic name stays hidden.
+ */
+export interface PartitionManifest {
+  version: 1;
+  table: TableName;
+  date: string;
+  generation: number;
+  files: string[];
+  replaced: ReplacedFile[];
+  rows: number;
+  bytes: number;
+  publishedAt: number;
+}
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+export async function readManifest(dir: string): Promise<PartitionManifest | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new ManifestError(`unreadable manifest in ${dir}`, { cause });
+  }
+  const m = parsed as PartitionManifest;
+  if (
+    typeof m !== 'object' || m === null || m.version !== 1 || !Number.isInteger(m.generation) ||
+    !Array.isArray(m.files) || !Array.isArray(m.replaced)
+  ) {
+    throw new ManifestError(`malformed manifest in ${dir}`);
+  }
+  return m;
+}
+
+export async function writeManifest(dir: string, manifest: PartitionManifest): Promise<void> {
+  await writeFileDurable(join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 1) + '\n');
+}
