@@ -4,7 +4,10 @@
 const RFC3339_RE =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
-/** Returns null for anything that is not a valid RFC 3339 datetime with a timezone (years 0001..9999). */
+/**
+ * Returns null for anything that is not a valid RFC 3339 datetime with a timezone, and for instants outside
+ * ±2^53 µs of 1970 (about years 1685..2255), which a JS number cannot hold exactly.
+ */
 export function parseDatetimeUs(s: string): number | null {
   if (s.length > 40) return null;
   const m = RFC3339_RE.exec(s);

@@ -1,0 +1,52 @@
+import { parseDatetimeUs } from './datetime';
+
+describe('parseDatetimeUs', () => {
+  it('parses atproto datetimes to integer µs, keeping sub-millisecond digits', () => {
+    expect(parseDatetimeUs('2026-05-25T14:23:28.757Z')).toBe(Date.UTC(2026, 4, 25, 14, 23, 28, 757) * 1000);
+    expect(parseDatetimeUs('2026-05-25T14:23:28Z')).toBe(Date.UTC(2026, 4, 25, 14, 23, 28) * 1000);
+    expect(parseDatetimeUs('2026-05-25T14:23:28.123456Z')).toBe(Date.UTC(2026, 4, 25, 14, 23, 28) * 1000 + 123456);
+    // Nanoseconds are truncated to µs, never rounded into the next second.
+    expect(parseDatetimeUs('2026-05-25T14:23:28.999999999Z')).toBe(Date.UTC(2026, 4, 25, 14, 23, 28) * 1000 + 999999);
+    expect(parseDatetimeUs('2026-05-25T14:23:28.5Z')).toBe(Date.UTC(2026, 4, 25, 14, 23, 28, 500) * 1000);
+  });
+
+  it('applies timezone offsets to give UTC', () => {
+    const utc = Date.UTC(2026, 4, 25, 12) * 1000;
+    expect(parseDatetimeUs('2026-05-25T14:00:00+02:00')).toBe(utc);
+    expect(parseDatetimeUs('2026-05-25T06:30:00-05:30')).toBe(utc);
+    expect(parseDatetimeUs('2026-05-25T12:00:00+00:00')).toBe(utc);
+    expect(parseDatetimeUs('2026-05-25t12:00:00z')).toBe(utc);
+  });
+
+  it('handles leap days and dates before 1970', () => {
+    expect(parseDatetimeUs('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29) * 1000);
+    expect(parseDatetimeUs('1969-12-31T23:59:59Z')).toBe(-1_000_000);
+    expect(parseDatetimeUs('1700-01-01T00:00:00Z')).toBe(Date.UTC(1700, 0, 1) * 1000);
+  });
+
+  it('returns null for anything else', () => {
+    for (const s of [
+      '',
+      'yesterday',
+      '2026-05-25',
+      '2026-05-25T14:23:28',
+      '2026-05-25 14:23:28Z',
+      '2023-02-29T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-00-10T00:00:00Z',
+      '2026-05-25T24:00:00Z',
+      '2026-05-25T12:60:00Z',
+      '2026-05-25T12:00:00+24:00',
+      '0000-01-01T00:00:00Z',
+      // µs as a JS number are exact within ±2^53 µs of 1970, about years 1685..2255.
+      '0050-01-01T00:00:00Z',
+      '9999-12-31T23:59:59Z',
+      '2026-05-25T14:23:28.Z',
+      '2026-05-25T14:23:28.1234567890Z',
+      ' 2026-05-25T14:23:28Z',
+      '2026-05-25T14:23:28Z'.padEnd(100, ' '),
+    ]) {
+      expect({ s, v: parseDatetimeUs(s) }).toEqual({ s, v: null });
+    }
+  });
+});
