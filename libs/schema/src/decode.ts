@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { AccountInfo, Commit, CommitOperation, IdentityInfo, JetstreamEvent } from './events';
 import { reject, type Rejection } from './reasons';
-import { describe, isCid, isDid, isNsid, isPlainObject, isRecordKey, isRev } from './syntax';
+import { describeValue, isCid, isDid, isNsid, isPlainObject, isRecordKey, isRev } from './syntax';
 
 export type DecodeResult = { ok: true; event: JetstreamEvent } | Rejection;
 
@@ -35,7 +35,7 @@ export function decodeEvent(raw: string | Buffer | Uint8Array, options?: DecodeO
     if (!isUtf8(raw)) return reject('invalid_utf8', 'message is not valid UTF-8');
     text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   } else {
-    return reject('invalid_json', `expected a string or bytes, got ${describe(raw)}`);
+    return reject('invalid_json', `expected a string or bytes, got ${describeValue(raw)}`);
   }
   if (exceedsDepth(text, maxDepth)) return reject('too_deep', `nesting deeper than ${maxDepth}`);
   let value: unknown;
@@ -52,26 +52,26 @@ export function decodeEvent(raw: string | Buffer | Uint8Array, options?: DecodeO
  * (decodeEvent does); this function itself only reads fixed paths.
  */
 export function validateEvent(value: unknown): DecodeResult {
-  if (!isPlainObject(value)) return reject('not_an_object', `expected a JSON object, got ${describe(value)}`);
+  if (!isPlainObject(value)) return reject('not_an_object', `expected a JSON object, got ${describeValue(value)}`);
 
   const did = value.did;
   if (did === undefined) return reject('missing_did', 'did is missing');
-  if (typeof did !== 'string' || !isDid(did)) return reject('invalid_did', `did is not a DID: ${describe(did)}`);
+  if (typeof did !== 'string' || !isDid(did)) return reject('invalid_did', `did is not a DID: ${describeValue(did)}`);
 
   const timeUs = value.time_us;
   if (timeUs === undefined) return reject('missing_time_us', 'time_us is missing');
   if (typeof timeUs !== 'number' || !Number.isSafeInteger(timeUs) || timeUs <= 0) {
-    return reject('invalid_time_us', `time_us must be a positive integer, got ${describe(timeUs)}`);
+    return reject('invalid_time_us', `time_us must be a positive integer, got ${describeValue(timeUs)}`);
   }
 
   const cursor = value.cursor;
   if (cursor !== undefined && (typeof cursor !== 'number' || !Number.isSafeInteger(cursor) || cursor < 0)) {
-    return reject('invalid_cursor', `cursor must be a non-negative integer, got ${describe(cursor)}`);
+    return reject('invalid_cursor', `cursor must be a non-negative integer, got ${describeValue(cursor)}`);
   }
 
   const kind = value.kind;
   if (kind === undefined) return reject('missing_kind', 'kind is missing');
-  if (typeof kind !== 'string') return reject('invalid_kind', `kind must be a string, got ${describe(kind)}`);
+  if (typeof kind !== 'string') return reject('invalid_kind', `kind must be a string, got ${describeValue(kind)}`);
 
   switch (kind) {
     case 'commit': {
@@ -90,7 +90,7 @@ export function validateEvent(value: unknown): DecodeResult {
       return { ok: true, event: withCursor({ did, time_us: timeUs, kind, account }, cursor) };
     }
     default:
-      return reject('unknown_kind', `unknown kind ${describe(kind)}`);
+      return reject('unknown_kind', `unknown kind ${describeValue(kind)}`);
   }
 }
 
@@ -101,21 +101,22 @@ function withCursor<E extends JetstreamEvent>(event: E, cursor: number | undefin
 
 function validateCommit(c: unknown): Commit | Rejection {
   if (c === undefined) return reject('missing_commit', 'commit event without commit');
-  if (!isPlainObject(c)) return reject('invalid_commit', `commit must be an object, got ${describe(c)}`);
+  if (!isPlainObject(c)) return reject('invalid_commit', `commit must be an object, got ${describeValue(c)}`);
   const { rev, operation, collection, rkey, record, cid } = c;
-  if (typeof rev !== 'string' || !isRev(rev)) return reject('invalid_rev', `bad rev: ${describe(rev)}`);
-  if (!isOperation(operation)) return reject('invalid_operation', `bad operation: ${describe(operation)}`);
+  if (typeof rev !== 'string' || !isRev(rev)) return reject('invalid_rev', `bad rev: ${describeValue(rev)}`);
+  if (!isOperation(operation)) return reject('invalid_operation', `bad operation: ${describeValue(operation)}`);
   if (typeof collection !== 'string' || !isNsid(collection)) {
-    return reject('invalid_collection', `bad collection: ${describe(collection)}`);
+    return reject('invalid_collection', `bad collection: ${describeValue(collection)}`);
   }
-  if (typeof rkey !== 'string' || !isRecordKey(rkey)) return reject('invalid_rkey', `bad rkey: ${describe(rkey)}`);
+  if (typeof rkey !== 'string' || !isRecordKey(rkey)) return reject('invalid_rkey', `bad rkey: ${describeValue(rkey)}`);
   if (cid !== undefined && (typeof cid !== 'string' || !isCid(cid))) {
-    return reject('invalid_cid', `bad cid: ${describe(cid)}`);
+    return reject('invalid_cid', `bad cid: ${describeValue(cid)}`);
   }
   const out: Commit = { rev, operation, collection, rkey };
   if (operation !== 'delete') {
     if (record === undefined || record === null) return reject('missing_record', `${operation} without record`);
-    if (!isPlainObject(record)) return reject('invalid_record', `record must be an object, got ${describe(record)}`);
+    if (!isPlainObject(record))
+      return reject('invalid_record', `record must be an object, got ${describeValue(record)}`);
     out.record = record;
   }
   // A delete's record (never sent by Jetstream) is ignored rather than trusted.
@@ -127,12 +128,12 @@ const isOperation = (v: unknown): v is CommitOperation => v === 'create' || v ==
 
 function validateIdentity(v: unknown, did: string): IdentityInfo | Rejection {
   if (v === undefined) return reject('missing_identity', 'identity event without identity');
-  if (!isPlainObject(v)) return reject('invalid_identity', `identity must be an object, got ${describe(v)}`);
+  if (!isPlainObject(v)) return reject('invalid_identity', `identity must be an object, got ${describeValue(v)}`);
   // Jetstream repeats the did inside; a different one would make the event ambiguous.
   if (v.did !== undefined && v.did !== did) return reject('did_mismatch', 'identity.did differs from did');
   const out: IdentityInfo = { did };
   if (v.handle !== undefined && v.handle !== null) {
-    if (typeof v.handle !== 'string') return reject('invalid_identity', `bad handle: ${describe(v.handle)}`);
+    if (typeof v.handle !== 'string') return reject('invalid_identity', `bad handle: ${describeValue(v.handle)}`);
     out.handle = v.handle;
   }
   const common = seqAndTime(v, out, 'invalid_identity');
@@ -141,13 +142,13 @@ function validateIdentity(v: unknown, did: string): IdentityInfo | Rejection {
 
 function validateAccount(v: unknown, did: string): AccountInfo | Rejection {
   if (v === undefined) return reject('missing_account', 'account event without account');
-  if (!isPlainObject(v)) return reject('invalid_account', `account must be an object, got ${describe(v)}`);
+  if (!isPlainObject(v)) return reject('invalid_account', `account must be an object, got ${describeValue(v)}`);
   if (v.did !== undefined && v.did !== did) return reject('did_mismatch', 'account.did differs from did');
   if (typeof v.active !== 'boolean')
-    return reject('invalid_account', `active must be a boolean, got ${describe(v.active)}`);
+    return reject('invalid_account', `active must be a boolean, got ${describeValue(v.active)}`);
   const out: AccountInfo = { did, active: v.active };
   if (v.status !== undefined && v.status !== null) {
-    if (typeof v.status !== 'string') return reject('invalid_account', `bad status: ${describe(v.status)}`);
+    if (typeof v.status !== 'string') return reject('invalid_account', `bad status: ${describeValue(v.status)}`);
     out.status = v.status;
   }
   const common = seqAndTime(v, out, 'invalid_account');
@@ -160,11 +161,12 @@ function seqAndTime(
   reason: 'invalid_identity' | 'invalid_account',
 ): Rejection | undefined {
   if (v.seq !== undefined) {
-    if (typeof v.seq !== 'number' || !Number.isSafeInteger(v.seq)) return reject(reason, `bad seq: ${describe(v.seq)}`);
+    if (typeof v.seq !== 'number' || !Number.isSafeInteger(v.seq))
+      return reject(reason, `bad seq: ${describeValue(v.seq)}`);
     out.seq = v.seq;
   }
   if (v.time !== undefined) {
-    if (typeof v.time !== 'string') return reject(reason, `bad time: ${describe(v.time)}`);
+    if (typeof v.time !== 'string') return reject(reason, `bad time: ${describeValue(v.time)}`);
     out.time = v.time;
   }
   return undefined;

@@ -5,7 +5,7 @@ import { parseDatetimeUs } from './datetime';
 import { POST_COLLECTION, type AccountEvent, type CommitEvent, type JetstreamEvent } from './events';
 import { reject, type Rejection } from './reasons';
 import type { AccountRow, EmbedKind, PostRow, TombstoneRow } from './rows';
-import { describe, isDid, isPlainObject } from './syntax';
+import { describeValue, isDid, isPlainObject } from './syntax';
 
 export type TableRow =
   | { table: 'posts'; row: PostRow }
@@ -66,11 +66,12 @@ function postRow(e: CommitEvent, uri: string, operation: PostRow['operation']): 
   const r = c.record;
   if (r === undefined) return reject('missing_record', `${operation} without record`);
   if (c.cid === undefined) return reject('missing_cid', `${operation} without cid`);
-  if (r.$type !== POST_COLLECTION) return reject('invalid_record_type', `record $type is ${describe(r.$type)}`);
+  if (r.$type !== POST_COLLECTION) return reject('invalid_record_type', `record $type is ${describeValue(r.$type)}`);
 
   let text = '';
   if (r.text !== undefined) {
-    if (typeof r.text !== 'string') return reject('invalid_text', `text must be a string, got ${describe(r.text)}`);
+    if (typeof r.text !== 'string')
+      return reject('invalid_text', `text must be a string, got ${describeValue(r.text)}`);
     text = r.text;
   }
   // A UTF-16 unit is at most 3 UTF-8 bytes: only short-circuit-free for texts over 1000 units.

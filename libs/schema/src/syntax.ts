@@ -16,7 +16,7 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A short description of a bad value for rejection details: its type, and short strings verbatim. */
-export const describe = (v: unknown): string => {
+export const describeValue = (v: unknown): string => {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'string') return v.length <= 40 ? JSON.stringify(v) : `string of length ${v.length}`;
