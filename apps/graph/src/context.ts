@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import type { PostStore } from '@bsky-explorer/storage';
+import type { GraphConfig } from './config';
+import type { ExportService } from './exports/export-service';
+import { createPostLoader, type PostLoader } from './loaders';
+import type { Logger } from './logger';
+
+/** Built once per process and shared by every request (constructor injection, no container). */
+export interface AppContext {
+  config: GraphConfig;
+  store: PostStore;
+  exports: ExportService;
+  log: Logger;
+}
+
+/** What resolvers see: the app context plus per-request state (loaders must never be shared across requests). */
+export interface GraphContext extends AppContext {
+  requestId: string;
+  postLoader: PostLoader;
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Reuses a sane incoming x-request-id (from a proxy), otherwise makes one. */
+export function requestIdFrom(header: string | null | undefined): string {
+  return header && REQUEST_ID_RE.test(header) ? header : randomUUID();
+}
+
+export function createRequestContext(app: AppContext, requestId: string): GraphContext {
+  return { ...app, requestId, log: app.log.child({ requestId }), postLoader: createPostLoader(app.store) };
+}

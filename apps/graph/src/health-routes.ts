@@ -1,0 +1,60 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { PostStore } from '@bsky-explorer/storage';
+import type { Plugin } from 'graphql-yoga';
+import { registry } from './metrics';
+
+export interface ReadinessCheck {
+  ok: boolean;
+  checks: Record<string, string>;
+}
+
+/**
+ * Ready when DATA_DIR is readable and DuckDB answers through the store's pool (with a deadline). The probe is a
+ * lookup of a uri that cannot exist: a real DuckDB query over the files once there are any.
+ */
+export async function checkReadiness(store: PostStore, dataDir: string, timeoutMs: number): Promise<ReadinessCheck> {
+  const checks: Record<string, string> = {};
+  const run = async (name: string, probe: () => Promise<unknown>) => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        probe(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+      ]);
+      checks[name] = 'ok';
+    } catch (err) {
+      checks[name] = err instanceof Error ? err.message.split('\n')[0] : 'failed';
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  await run('dataDir', () => access(dataDir, constants.R_OK | constants.X_OK));
+  await run('duckdb', () => store.getByUris(['at://did:plc:readyz/app.bsky.feed.post/probe']));
+  return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
+}
+
+/** /healthz (the process answers), /readyz (dependencies reachable), /metrics (Prometheus text). */
+export function useHealthRoutes(store: PostStore, dataDir: string, readyTimeoutMs: number): Plugin {
+  return {
+    async onRequest({ url, fetchAPI, endResponse }) {
+      const json = (status: number, body: unknown) =>
+        new fetchAPI.Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+      switch (url.pathname) {
+        case '/healthz':
+          endResponse(json(200, { status: 'ok' }));
+          return;
+        case '/readyz': {
+          const ready = await checkReadiness(store, dataDir, readyTimeoutMs);
+          endResponse(json(ready.ok ? 200 : 503, { status: ready.ok ? 'ready' : 'not ready', checks: ready.checks }));
+          return;
+        }
+        case '/metrics':
+          endResponse(
+            new fetchAPI.Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }),
+          );
+          return;
+      }
+    },
+  };
+}

@@ -1,0 +1,8 @@
+// Every type registers itself with the builder on import.
+import './query';
+import './mutation';
+import './date-time';
+import './date-range-input';
+import './post';
+import './post-connection';
+import './export-result';

@@ -1,0 +1,3 @@
+import { builder } from '../builder';
+
+builder.mutationType({ description: 'Create CSV exports' });

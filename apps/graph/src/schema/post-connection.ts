@@ -1,0 +1,69 @@
+import { postCursor, type PostRecord } from '@bsky-explorer/storage';
+import { builder } from '../builder';
+import type { GraphContext } from '../context';
+import { storeCall } from '../store-calls';
+import { validateFilter, validateFirst, type SearchFilter } from '../validation';
+import { DateRangeInput } from './date-range-input';
+import { Post } from './post';
+
+interface SearchConnection {
+  edges: { cursor: string; node: PostRecord }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  /** Kept for totalCount, which runs its own COUNT query only when a client selects it. */
+  filter: SearchFilter;
+}
+
+export const PostConnection = builder.connectionObject(
+  {
+    type: Post,
+    name: 'PostConnection',
+    description: 'One page of posts, newest indexedAt first (ties by uri)',
+    fields: (t) => ({
+      totalCount: t.int({
+        description: 'Number of posts matching the filters (all pages); costs a COUNT query, so select it only when needed',
+        resolve: (parent, _args, ctx: GraphContext) =>
+          storeCall(() => ctx.store.count((parent as unknown as SearchConnection).filter)),
+      }),
+    }),
+  },
+  { name: 'PostEdge', description: 'A post and the cursor to continue after it' },
+);
+
+builder.queryField('searchPosts', (t) =>
+  t.field({
+    type: PostConnection,
+    description:
+      'Search posts. text: words must all occur, "a phrase" (straight or curly quotes) as written, -word excluded; ' +
+      'case-insensitive; % _ \\ are literal. first: page size (default and maximum are configured); after: endCursor of the previous page.',
+    args: {
+      text: t.arg.string({ description: 'Search text, at most 512 characters' }),
+      dateRange: t.arg({ type: DateRangeInput }),
+      author: t.arg.string({ description: 'Author DID (did:plc:… or did:web:…)' }),
+      first: t.arg.int(),
+      after: t.arg.string(),
+    },
+    resolve: async (_root, args, ctx) => {
+      const { searchDefaultPageSize, searchMaxPageSize } = ctx.config;
+      const first = validateFirst(args.first, searchDefaultPageSize, searchMaxPageSize);
+      const filter = validateFilter(args);
+      const after = args.after ?? undefined; // decoded (and rejected as INVALID_CURSOR) by the store
+      const { rows, hasNextPage } = await storeCall(() => ctx.store.search({ ...filter, first, after }));
+      const edges = rows.map((row) => {
+        // A parent or quoted post that is on this page needs no lookup.
+        ctx.postLoader.prime(row.uri, row);
+        return { cursor: postCursor(row), node: row };
+      });
+      const connection: SearchConnection = {
+        edges,
+        pageInfo: {
+          hasNextPage,
+          hasPreviousPage: after !== undefined,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+        filter,
+      };
+      return connection;
+    },
+  }),
+);

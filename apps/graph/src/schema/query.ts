@@ -1,0 +1,3 @@
+import { builder } from '../builder';
+
+builder.queryType({ description: 'Search and read Bluesky posts' });
