@@ -1,0 +1,35 @@
+import type { TableName } from '@bsky-explorer/schema';
+
+/** A SQL string literal. Only for paths the library builds itself (COPY … TO takes no parameter); user input is always bound. */
+export function sqlLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export interface CompactionQueryOptions {
+  /** Whether tombstone files exist ($tombstones bound); read_parquet([]) is an error, so the filter is left out. */
+  withTombstones: boolean;
+}
+
+/**
+ * The SELECT that produces a partition's compacted rows, reading the bound file list $inputs (and $tombstones).
+ * posts: one row per uri, its newest version (exact duplicates and superseded versions go), minus posts with a
+ * 'delete' tombstone anywhere or a 'supersede' tombstone newer than the version; sorted in read order
+ * (indexed_at DESC, uri) so row-group min/max statistics prune date ranges and top-N scans.
+ * tombstones, accounts: exact duplicates go, nothing else (they are needed forever to hide posts).
+ */
+export function compactionSelect(table: TableName, { withTombstones }: CompactionQueryOptions): string {
+  switch (table) {
+    case 'posts':
+      return `
+        SELECT p.* FROM read_parquet($inputs) AS p
+        ${withTombstones ? `WHERE NOT EXISTS (
+          SELECT 1 FROM read_parquet($tombstones) AS t
+          WHERE t.uri = p.uri AND (t.kind = 'delete' OR (t.kind = 'supersede' AND t.time_us > p.time_us)))` : ''}
+        QUALIFY row_number() OVER (PARTITION BY p.uri ORDER BY p.time_us DESC, p.cid) = 1
+        ORDER BY p.indexed_at DESC, p.uri`;
+    case 'tombstones':
+      return `SELECT DISTINCT * FROM read_parquet($inputs) ORDER BY uri, time_us`;
+    case 'accounts':
+      return `SELECT DISTINCT * FROM read_parquet($inputs) ORDER BY did, time_us`;
+  }
+}

@@ -1,0 +1,256 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { PostRow, TableRow } from '@bsky-explorer/schema';
+import { makeTempDir } from '@bsky-explorer/testing';
+import { listDataFiles } from '../layout/list-data-files';
+import { MANIFEST_FILE } from '../layout/manifest';
+import { dateStartUs, partitionDir } from '../layout/partition';
+import { sampleAccount, samplePost, sampleTombstone } from '../parquet/sample-rows';
+import { writeFlushBatch } from '../parquet/write-flush-batch';
+import { compactClosedDays, compactDay } from './compact-day';
+import { acquireCompactionLock, CompactionBusyError } from './compaction-lock';
+import type { CompactionStep } from './compact-partition';
+
+const DAY = '2024-05-25';
+const NEXT = '2024-05-26';
+const T0 = dateStartUs(DAY);
+const T1 = dateStartUs(NEXT);
+const NOW = T1 / 1000 + 2 * 86_400_000; // two days later, in ms
+const GRACE = 60_000;
+
+describe('compaction', () => {
+  let tmp: { path: string; remove: () => Promise<void> };
+  let db: DuckDBInstance;
+  let conn: DuckDBConnection;
+  beforeAll(async () => {
+    db = await DuckDBInstance.create(':memory:', { threads: '2' });
+    conn = await db.connect();
+  });
+  afterAll(() => {
+    conn.closeSync();
+    db.closeSync();
+  });
+  beforeEach(async () => {
+    tmp = await makeTempDir('bsky-compact-');
+  });
+  afterEach(() => tmp.remove());
+
+  const bind = (files: string[]) => [{ files: listValue(files) }, { files: LIST(VARCHAR) }] as const;
+
+  /** Post rows of a table's visible file set, as a reader sees them (uri, cid, time_us), sorted. */
+  async function visible(c: DuckDBConnection = conn, table: 'posts' | 'tombstones' | 'accounts' = 'posts') {
+    const files = await listDataFiles(tmp.path, table);
+    if (files.length === 0) return [];
+    const cols = table === 'accounts' ? 'did, active, time_us::DOUBLE' : table === 'posts' ? 'uri, cid, time_us::DOUBLE' : 'uri, kind, time_us::DOUBLE';
+    const reader = await c.runAndReadAll(`SELECT ${cols} FROM read_parquet($files) ORDER BY ALL`, ...bind(files));
+    return reader.getRowsJS();
+  }
+
+  /** What the read path shows: distinct post uris without a delete tombstone. */
+  async function liveUriCount(c: DuckDBConnection) {
+    const posts = await listDataFiles(tmp.path, 'posts');
+    const tombs = await listDataFiles(tmp.path, 'tombstones');
+    const reader = await c.runAndReadAll(
+      `SELECT count(DISTINCT uri)::INT FROM read_parquet($posts)
+       WHERE uri NOT IN (SELECT uri FROM read_parquet($tombs) WHERE kind = 'delete')`,
+      { posts: listValue(posts), tombs: listValue(tombs) },
+      { posts: LIST(VARCHAR), tombs: LIST(VARCHAR) },
+    );
+    return reader.getRowsJS()[0][0] as number;
+  }
+
+  /**
+   * Day DAY: 100 posts in batch 1; batch 2 replays posts 0..9 and the accounts (at-least-once delivery), updates
+   * post 10 (new version + supersede tombstone); on the next day post 20 is deleted and post 30 updated.
+   */
+  async function seed(postsPerBatch = 100, batches = 1) {
+    const base: PostRow[] = [];
+    for (let b = 0; b < batches; b++) {
+      const rows: TableRow[] = [];
+      for (let i = 0; i < postsPerBatch; i++) {
+        const n = b * postsPerBatch + i;
+        const p = samplePost(n, T0 + n * 1000);
+        base.push(p);
+        rows.push({ table: 'posts', row: p });
+      }
+      if (b === 0) rows.push({ table: 'accounts', row: sampleAccount(base[0].did, false, T0 + 5) });
+      await writeFlushBatch(tmp.path, { firstId: `${1000 + b}-0`, lastId: `${1000 + b}-9`, rows });
+    }
+    const update10: PostRow = { ...base[10], cid: 'bafyupdated10', operation: 'update', time_us: T0 + 50_000_000, indexed_at: T0 + 50_000_000 };
+    await writeFlushBatch(tmp.path, {
+      firstId: '2000-0',
+      lastId: '2000-9',
+      rows: [
+        ...base.slice(0, 10).map((row): TableRow => ({ table: 'posts', row })),
+        { table: 'accounts', row: sampleAccount(base[0].did, false, T0 + 5) },
+        { table: 'posts', row: update10 },
+        { table: 'tombstones', row: sampleTombstone(update10, 'supersede', update10.time_us) },
+      ],
+    });
+    const update30: PostRow = { ...base[30], cid: 'bafyupdated30', operation: 'update', time_us: T1 + 7, indexed_at: T1 + 7 };
+    await writeFlushBatch(tmp.path, {
+      firstId: '3000-0',
+      lastId: '3000-9',
+      rows: [
+        { table: 'tombstones', row: sampleTombstone(base[20], 'delete', T1 + 5) },
+        { table: 'tombstones', row: sampleTombstone(update30, 'supersede', update30.time_us) },
+        { table: 'posts', row: update30 },
+      ],
+    });
+    return { base, update10, update30 };
+  }
+
+  it('merges a day into sorted files without duplicates, superseded versions or deleted posts', async () => {
+    const { base, update10 } = await seed();
+    const summary = await compactDay(tmp.path, DAY, { now: NOW, graceMs: GRACE });
+    const posts = summary.partitions.find((p) => p.table === 'posts');
+    expect(posts).toMatchObject({ compacted: true, generation: 1, filesIn: 2, rowsIn: 111, rowsOut: 98 });
+    expect(summary.rowsOut).toBe(98 + 1 + 1); // posts + the supersede tombstone + the deduplicated account
+
+    const expected = base
+      .filter((_, i) => i !== 10 && i !== 20 && i !== 30)
+      .concat(update10)
+      .sort((a, b) => b.indexed_at - a.indexed_at || (a.uri < b.uri ? -1 : 1));
+    const files = await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 });
+    expect(files).toEqual([join(partitionDir(tmp.path, 'posts', DAY), 'compacted-1-0.parquet')]);
+    const reader = await conn.runAndReadAll(`SELECT uri, cid FROM read_parquet($files)`, ...bind(files));
+    expect(reader.getRowsJS()).toEqual(expected.map((p) => [p.uri, p.cid])); // file order = read order
+
+    const types = await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($files))`, ...bind(files));
+    expect(Object.fromEntries(types.getRows())).toMatchObject({ indexed_at: 'TIMESTAMP', created_at: 'TIMESTAMP', langs: 'VARCHAR[]' });
+
+    // The flush files stay on disk for the grace period but are no longer visible.
+    const manifest = JSON.parse(await readFile(join(partitionDir(tmp.path, 'posts', DAY), MANIFEST_FILE), 'utf8'));
+    expect(manifest.replaced.map((r: { file: string }) => r.file)).toHaveLength(2);
+    expect((await readdir(partitionDir(tmp.path, 'posts', DAY))).filter((f) => f.startsWith('flush-'))).toHaveLength(2);
+
+    expect(await visible(conn, 'accounts')).toEqual([[base[0].did, false, T0 + 5]]);
+    expect(await visible(conn, 'tombstones')).toHaveLength(3);
+  });
+
+  it('is idempotent, merges late flushes into a new generation, and deletes replaced files only after the grace period', async () => {
+    await seed();
+    await compactDay(tmp.path, DAY, { now: NOW, graceMs: GRACE });
+    const after1 = await visible();
+    const again = await compactDay(tmp.path, DAY, { now: NOW, graceMs: GRACE });
+    expect(again.partitions.every((p) => !p.compacted && p.deleted === 0)).toBe(true);
+    expect(await visible()).toEqual(after1);
+
+    // A late flush for the closed day (e.g. a batch flushed after midnight).
+    const late = samplePost(500, T0 + 999);
+    await writeFlushBatch(tmp.path, { firstId: '4000-0', lastId: '4000-1', rows: [{ table: 'posts', row: late }] });
+    const withLate = [...after1, [late.uri, late.cid, late.time_us]].sort();
+    expect((await visible()).sort()).toEqual(withLate);
+
+    const run2 = await compactClosedDays(tmp.path, { now: NOW + 1000, graceMs: GRACE });
+    expect(run2.days.map((d) => d.date)).toEqual([DAY, NEXT]); // the next day is closed too by now
+    expect(run2.days[0].partitions.find((p) => p.table === 'posts')).toMatchObject({ generation: 2, filesIn: 2, deleted: 0 });
+    expect((await visible()).sort()).toEqual(withLate);
+    const dir = partitionDir(tmp.path, 'posts', DAY);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
+      'compacted-1-0.parquet', 'compacted-2-0.parquet', expect.stringMatching(/^flush-/), expect.stringMatching(/^flush-/), expect.stringMatching(/^flush-/),
+    ]);
+
+    // Past the grace period, the next run removes what was replaced; what readers see does not change.
+    const run3 = await compactClosedDays(tmp.path, { now: NOW + 1000 + GRACE, graceMs: GRACE });
+    expect(run3.deleted).toBeGreaterThanOrEqual(4);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet'))).toEqual(['compacted-2-0.parquet']);
+    expect((await visible()).sort()).toEqual(withLate);
+
+    // A flush redone after compaction under the same deterministic name stays hidden, and is swept.
+    await writeFlushBatch(tmp.path, { firstId: '4000-0', lastId: '4000-1', rows: [{ table: 'posts', row: late }] });
+    expect((await visible()).sort()).toEqual(withLate);
+    const run4 = await compactClosedDays(tmp.path, { now: NOW + 2000 + GRACE, graceMs: GRACE });
+    expect(run4.days.flatMap((d) => d.partitions).some((p) => p.compacted)).toBe(false);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet'))).toEqual(['compacted-2-0.parquet']);
+  });
+
+  it('leaves today alone in compactClosedDays', async () => {
+    await seed();
+    const run = await compactClosedDays(tmp.path, { now: T1 / 1000 + 1000, graceMs: GRACE });
+    expect(run.days.map((d) => d.date)).toEqual([DAY]);
+    expect((await readdir(partitionDir(tmp.path, 'posts', NEXT))).some((f) => f.startsWith('compacted-'))).toBe(false);
+  });
+
+  it('splits a large day into several files in read order', async () => {
+    await seed(2000, 3);
+    await compactDay(tmp.path, DAY, { now: NOW, maxFileBytes: 40_000, rowGroupSize: 2048 });
+    const files = await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 });
+    expect(files.length).toBeGreaterThan(1);
+    let prevMin = Infinity;
+    for (const [n, f] of files.entries()) {
+      expect(f.endsWith(`compacted-1-${n}.parquet`)).toBe(true);
+      const r = await conn.runAndReadAll(`SELECT epoch_us(min(indexed_at))::DOUBLE, epoch_us(max(indexed_at))::DOUBLE FROM read_parquet($f)`, { f });
+      const [min, max] = r.getRowsJS()[0] as number[];
+      expect(max).toBeLessThanOrEqual(prevMin);
+      prevMin = min;
+    }
+    expect(await liveUriCount(conn)).toBe(6000 - 1);
+    expect((await visible()).length).toBe(6000 - 2 + 1); // minus deleted 20 and superseded 30, plus 30's new version
+  });
+
+  const steps: CompactionStep[] = ['plan', 'clean', 'write', 'publish', 'sweep'];
+  it.each(steps)('a crash after the %s step leaves a consistent set, and a rerun finishes the job', async (step) => {
+    await seed();
+    const before = await visible();
+    const beforeCount = await liveUriCount(conn);
+    const dir = partitionDir(tmp.path, 'posts', DAY);
+    // Debris of an earlier crash in the middle of a write: a staging folder and a temp file.
+    await mkdir(join(dir, '.compacting-1'), { recursive: true });
+    await writeFile(join(dir, '.compacting-1', 'data_0.parquet'), 'half a file');
+    await writeFile(join(dir, 'compacted-1-0.parquet.tmp'), 'half a file');
+
+    await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0, stopAfter: step });
+    const mid = await visible();
+    const published = step === 'publish' || step === 'sweep';
+    if (published) expect(mid.length).toBe(98 + 1); // the day's 98 + post 30's new version on the next day
+    else expect(mid).toEqual(before);
+    expect(await liveUriCount(conn)).toBe(beforeCount);
+
+    await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0 });
+    const entries = await readdir(dir);
+    expect(entries.sort()).toEqual(['compacted-1-0.parquet', MANIFEST_FILE]);
+    expect(await liveUriCount(conn)).toBe(beforeCount);
+    expect((await visible()).filter((r) => Number(r[2]) < T1)).toHaveLength(98);
+  });
+
+  it('refuses to run beside another compactor', async () => {
+    await seed();
+    const release = await acquireCompactionLock(tmp.path);
+    try {
+      await expect(compactDay(tmp.path, DAY, { now: NOW })).rejects.toBeInstanceOf(CompactionBusyError);
+    } finally {
+      await release();
+    }
+    await expect(compactDay(tmp.path, DAY, { now: NOW })).resolves.toMatchObject({ date: DAY });
+  });
+
+  it('never fails or changes the answer of queries running during the swap', async () => {
+    await seed(2500, 8);
+    const readerDb = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const readers = await Promise.all([readerDb.connect(), readerDb.connect()]);
+    try {
+      const expected = await liveUriCount(readers[0]);
+      expect(expected).toBe(20_000 - 1);
+      let done = false;
+      const seen: number[] = [];
+      const loop = async (c: DuckDBConnection) => {
+        do seen.push(await liveUriCount(c));
+        while (!done);
+      };
+      const loops = readers.map(loop);
+      await compactDay(tmp.path, DAY, { now: NOW, graceMs: GRACE, rowGroupSize: 4096 });
+      done = true;
+      await Promise.all(loops);
+      expect(seen.length).toBeGreaterThan(2);
+      expect(new Set(seen)).toEqual(new Set([expected]));
+      expect(await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 })).toEqual([
+        join(partitionDir(tmp.path, 'posts', DAY), 'compacted-1-0.parquet'),
+      ]);
+    } finally {
+      for (const c of readers) c.closeSync();
+      readerDb.closeSync();
+    }
+  });
+});
