@@ -1,0 +1,62 @@
+import type { AccountRow, PostRow, TableRow, TombstoneRow } from '@bsky-explorer/schema';
+import { writeFlushBatch } from '../parquet/write-flush-batch';
+
+// Test helpers (not part of the public API): rows written through the real flush writer into the real layout.
+
+export const T0 = Date.parse('2024-05-25T12:00:00Z') * 1000;
+export const HOUR = 3_600_000_000;
+export const DAY = 24 * HOUR;
+
+export function post(n: number, overrides: Partial<PostRow> = {}): PostRow {
+  const did = overrides.did ?? `did:plc:author${n % 5}`;
+  const rkey = overrides.rkey ?? `3k${n.toString(36).padStart(8, '0')}`;
+  const indexedAt = overrides.indexed_at ?? T0 + n * 1_000_000;
+  return {
+    uri: `at://${did}/app.bsky.feed.post/${rkey}`,
+    cid: `bafy${n}`,
+    did,
+    rkey,
+    rev: `rev${n}`,
+    text: `post number ${n}`,
+    created_at: indexedAt - 500,
+    indexed_at: indexedAt,
+    time_us: indexedAt,
+    langs: ['en'],
+    reply_root_uri: null,
+    reply_parent_uri: null,
+    embed_kind: null,
+    quoted_uri: null,
+    external_uri: null,
+    mentions: [],
+    tags: [],
+    links: [],
+    labels: [],
+    operation: 'create',
+    ...overrides,
+  };
+}
+
+export function tombstone(p: PostRow, kind: TombstoneRow['kind'], timeUs: number): TombstoneRow {
+  return { uri: p.uri, did: p.did, rkey: p.rkey, rev: `${p.rev}-t`, kind, indexed_at: timeUs, time_us: timeUs };
+}
+
+export function account(did: string, active: boolean, timeUs: number): AccountRow {
+  return { did, active, status: active ? null : 'deactivated', indexed_at: timeUs, time_us: timeUs };
+}
+
+let batch = 0;
+
+/** Writes one flush batch (a file per table and day) through writeFlushBatch; returns the files written. */
+export async function flush(
+  dataDir: string,
+  rows: { posts?: PostRow[]; tombstones?: TombstoneRow[]; accounts?: AccountRow[] },
+): Promise<string[]> {
+  const all: TableRow[] = [
+    ...(rows.posts ?? []).map((row) => ({ table: 'posts' as const, row })),
+    ...(rows.tombstones ?? []).map((row) => ({ table: 'tombstones' as const, row })),
+    ...(rows.accounts ?? []).map((row) => ({ table: 'accounts' as const, row })),
+  ];
+  const id = ++batch;
+  const written = await writeFlushBatch(dataDir, { firstId: `${id}-0`, lastId: `${id}-1`, rows: all });
+  return written.map((w) => w.path);
+}

@@ -1,0 +1,122 @@
+import { listValue, timestampValue } from '@duckdb/node-api';
+import { POST_COLUMNS } from '@bsky-explorer/schema';
+import type { Params } from '../duckdb/pool';
+import type { PostCursor } from './cursor';
+import { parseSearchText } from './search-text';
+
+/** The filters shared by search, count and export. Timestamps in µs; from inclusive, to exclusive. */
+export interface PostFilter {
+  text?: string;
+  fromUs?: number;
+  toUs?: number;
+  /** An author DID (compared exactly). */
+  author?: string;
+}
+
+/** The Parquet files one query reads, listed once (a consistent set, see listDataFiles). */
+export interface FileSets {
+  posts: string[];
+  tombstones: string[];
+  accounts: string[];
+}
+
+/** Post columns as the reader returns them: timestamps as µs BIGINT. */
+export const POST_SELECT = POST_COLUMNS.map((c) =>
+  c.type === 'timestamp_us' ? `epoch_us(p.${c.name}) AS ${c.name}` : `p.${c.name}`,
+).join(', ');
+
+/** Builds SQL text with every value bound as a named parameter ($p0, $p1, …); only constants are spliced. */
+export class SqlParams {
+  readonly values: Params = {};
+  private n = 0;
+  bind(value: Params[string]): string {
+    const name = `p${this.n++}`;
+    this.values[name] = value;
+    return `$${name}`;
+  }
+  files(paths: string[]): string {
+    // read_parquet accepts a bound VARCHAR[]: no path is ever spliced into SQL text.
+    return `read_parquet(${this.bind(listValue(paths))}::VARCHAR[], hive_partitioning = false)`;
+  }
+}
+
+const us = (value: number, what: string) => {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${what} must be an integer number of µs`);
+  return timestampValue(BigInt(value));
+};
+
+/**
+ * One search term as a predicate on p.text. Case folding is DuckDB's lower() (Unicode simple case mapping, every
+ * script) on both sides, plus Greek final sigma folded to σ when the term has a sigma (lower('Σ') is 'σ', never
+ * 'ς'). German ß is not expanded to 'ss' (full case folding): 'STRASSE' does not match 'straße'. A term without
+ * cased letters (digits, CJK, emoji) skips lower(text), which is the costly part of the scan. contains() has no
+ * wildcards: % _ \ are literal.
+ */
+function termPredicate(sql: SqlParams, term: string): string {
+  const t = sql.bind(term);
+  if (/[σςΣ]/u.test(term)) return `contains(replace(lower(p.text), 'ς', 'σ'), replace(lower(${t}), 'ς', 'σ'))`;
+  if (term.toLowerCase() === term && term.toUpperCase() === term) return `contains(p.text, ${t})`;
+  return `contains(lower(p.text), lower(${t}))`;
+}
+
+/** WHERE conjuncts over the posts alias `p` for a filter (and a keyset position). */
+export function filterConditions(sql: SqlParams, filter: PostFilter, after?: PostCursor): string[] {
+  const where: string[] = [];
+  if (filter.fromUs !== undefined) where.push(`p.indexed_at >= ${sql.bind(us(filter.fromUs, 'fromUs'))}`);
+  if (filter.toUs !== undefined) where.push(`p.indexed_at < ${sql.bind(us(filter.toUs, 'toUs'))}`);
+  if (filter.author !== undefined) where.push(`p.did = ${sql.bind(filter.author)}`);
+  if (filter.text !== undefined) {
+    const { include, exclude } = parseSearchText(filter.text);
+    for (const term of include) where.push(termPredicate(sql, term));
+    for (const term of exclude) where.push(`NOT ${termPredicate(sql, term)}`);
+  }
+  if (after) {
+    const ts = sql.bind(us(after.indexedAtUs, 'cursor'));
+    // Rows strictly after the cursor in (indexed_at DESC, uri DESC) order: the row comparison
+    // (indexed_at, uri) < (ts, uri). The redundant `indexed_at <= ts` lets Parquet statistics skip row groups.
+    where.push(`p.indexed_at <= ${ts}`, `(p.indexed_at < ${ts} OR p.uri < ${sql.bind(after.uri)})`);
+  }
+  return where;
+}
+
+const EMPTY_TOMBSTONES = `SELECT NULL::VARCHAR AS uri, NULL::VARCHAR AS kind, NULL::BIGINT AS time_us WHERE false`;
+const EMPTY_ACCOUNTS = `SELECT NULL::VARCHAR AS did, NULL::BOOLEAN AS active, NULL::BIGINT AS time_us WHERE false`;
+
+/**
+ * `WITH … ` CTEs ending in `visible`: the posts matching `where` that a user may see —
+ * - not deleted (a 'delete' tombstone hides every version of the uri),
+ * - not superseded (a 'supersede' tombstone, or defensively a newer 'update' row of the uri in the same files,
+ *   hides versions with a smaller time_us),
+ * - not by an account whose latest status row (by time_us) says inactive.
+ * Exact duplicates (the same version twice: replayed flushes before compaction) are NOT removed here, they sit
+ * next to each other in (indexed_at, uri) order and the callers drop them.
+ * Tombstones are anti-joined row by row (a hash build over uri), never aggregated: at a month of data that is
+ * the cheap side. Their files are pruned to dates ≥ fromUs by the caller: a tombstone comes after its post.
+ */
+export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[]): string {
+  const posts = sql.files(files.posts);
+  const tombstones = files.tombstones.length
+    ? `SELECT uri, kind, time_us FROM ${sql.files(files.tombstones)}`
+    : EMPTY_TOMBSTONES;
+  const accounts = files.accounts.length
+    ? `SELECT did, active, time_us FROM ${sql.files(files.accounts)}`
+    : EMPTY_ACCOUNTS;
+  const candidates = `SELECT * FROM ${posts} p${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  return `WITH
+  candidates AS NOT MATERIALIZED (${candidates}),
+  hides AS (
+    ${tombstones}
+    UNION ALL
+    SELECT u.uri, 'supersede' AS kind, u.time_us FROM ${posts} u
+    WHERE u.operation = 'update'
+  ),
+  inactive AS (
+    SELECT did FROM (${accounts}) GROUP BY did HAVING NOT arg_max(active, time_us)
+  ),
+  visible AS (
+    SELECT p.* FROM candidates p
+    WHERE NOT EXISTS (
+        SELECT 1 FROM hides h WHERE h.uri = p.uri AND (h.kind = 'delete' OR h.time_us > p.time_us))
+      AND NOT EXISTS (SELECT 1 FROM inactive a WHERE a.did = p.did)
+  )`;
+}
