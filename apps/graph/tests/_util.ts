@@ -1,0 +1,144 @@
+import type { PostRow, TableRow } from '@bsky-explorer/schema';
+import { writeFlushBatch, type QueryObservation } from '@bsky-explorer/storage';
+import { makeTempDir } from '@bsky-explorer/testing';
+import { loadConfig, type GraphConfig } from '../src/config';
+import { createGraph, type Graph } from '../src/graph';
+
+// Shared helpers of the graph integration tests: real Parquet files (libs/storage's writer) in a temp DATA_DIR,
+// the real PostStore over DuckDB, requests through yoga.fetch or real HTTP.
+
+export const SECRET = 'test-signing-secret-0123456789abcdef';
+export const DAY_US = 86_400_000_000;
+/** 2024-05-01T00:00:00Z in µs. */
+export const T0 = Date.UTC(2024, 4, 1) * 1000;
+
+let seq = 0;
+
+/** A post row with sensible defaults; `rkey` and `did` determine the uri. */
+export function post(fields: Partial<PostRow> & { rkey?: string; did?: string } = {}): PostRow {
+  const did = fields.did ?? 'did:plc:alice';
+  const rkey = fields.rkey ?? `r${String(++seq).padStart(6, '0')}`;
+  const indexedAt = fields.indexed_at ?? T0 + seq * 1_000_000;
+  return {
+    uri: `at://${did}/app.bsky.feed.post/${rkey}`,
+    cid: `bafy${rkey}`,
+    did,
+    rkey,
+    rev: `rev${rkey}`,
+    text: '',
+    created_at: indexedAt - 500,
+    indexed_at: indexedAt,
+    time_us: indexedAt,
+    langs: ['en'],
+    reply_root_uri: null,
+    reply_parent_uri: null,
+    embed_kind: null,
+    quoted_uri: null,
+    external_uri: null,
+    mentions: [],
+    tags: [],
+    links: [],
+    labels: [],
+    operation: 'create',
+    ...fields,
+  };
+}
+
+let batch = 0;
+
+/** Writes one flush (any tables) as real zstd Parquet through libs/storage. */
+export async function writeRows(dataDir: string, rows: TableRow[]): Promise<void> {
+  batch++;
+  await writeFlushBatch(dataDir, { firstId: `${batch}-0`, lastId: `${batch}-${rows.length}`, rows });
+}
+
+export const asPosts = (rows: PostRow[]): TableRow[] => rows.map((row) => ({ table: 'posts', row }));
+
+export interface TestGraph {
+  graph: Graph;
+  config: GraphConfig;
+  dataDir: string;
+  queries: QueryObservation[];
+  /** POST /graphql through yoga.fetch; returns the parsed body and the status. */
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface GqlError {
+  message: string;
+  extensions?: { code?: string; [k: string]: unknown };
+  path?: (string | number)[];
+}
+
+export interface GqlResponse<T> {
+  status: number;
+  data?: T | null;
+  errors?: GqlError[];
+}
+
+/** A graph over a fresh DATA_DIR holding `rows`; env entries override the test defaults. */
+export async function startTestGraph(rows: TableRow[] = [], env: Record<string, string> = {}): Promise<TestGraph> {
+  const dir = await makeTempDir('bsky-graph-');
+  if (rows.length > 0) await writeRows(dir.path, rows);
+  const config = loadConfig({
+    DATA_DIR: dir.path,
+    GRAPH_PORT: '0',
+    GRAPH_HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    EXPORT_SIGNING_SECRET: SECRET,
+    DUCKDB_THREADS: '1',
+    QUERY_TIMEOUT_MS: '20000',
+    ...env,
+  });
+  const queries: QueryObservation[] = [];
+  const graph = await createGraph(config, { onQuery: (q) => queries.push(q) });
+  return {
+    graph,
+    config,
+    dataDir: dir.path,
+    queries,
+    async gql<T>(query: string, variables?: Record<string, unknown>) {
+      const res = await graph.yoga.fetch('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: T; errors?: GqlError[] };
+      return { status: res.status, ...body };
+    },
+    async close() {
+      await graph.stop();
+      await dir.remove();
+    },
+  };
+}
+
+export const SEARCH = /* GraphQL */ `
+  query Search($text: String, $dateRange: DateRangeInput, $author: String, $first: Int, $after: String) {
+    searchPosts(text: $text, dateRange: $dateRange, author: $author, first: $first, after: $after) {
+      edges { cursor node { uri text authorDid indexedAt } }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+  }
+`;
+
+export interface SearchData {
+  searchPosts: {
+    edges: { cursor: string; node: { uri: string; text: string; authorDid: string; indexedAt: string } }[];
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  };
+}
+
+/** The uris a search returns (fails the test on errors). */
+export async function searchUris(t: TestGraph, variables: Record<string, unknown>): Promise<string[]> {
+  const res = await t.gql<SearchData>(SEARCH, { first: 1000, ...variables });
+  if (res.errors) throw new Error(`unexpected errors: ${JSON.stringify(res.errors)}`);
+  return res.data!.searchPosts.edges.map((e) => e.node.uri);
+}
+
+/** Expected order of the API: indexed_at DESC, then uri DESC. */
+export function newestFirst(rows: PostRow[]): string[] {
+  return [...rows]
+    .sort((a, b) => b.indexed_at - a.indexed_at || (a.uri < b.uri ? 1 : a.uri > b.uri ? -1 : 0))
+    .map((r) => r.uri);
+}
