@@ -131,7 +131,7 @@ export interface SearchData {
 
 /** The uris a search returns (fails the test on errors). */
 export async function searchUris(t: TestGraph, variables: Record<string, unknown>): Promise<string[]> {
-  const res = await t.gql<SearchData>(SEARCH, { first: 1000, ...variables });
+  const res = await t.gql<SearchData>(SEARCH, { first: t.config.searchMaxPageSize, ...variables });
   if (res.errors) throw new Error(`unexpected errors: ${JSON.stringify(res.errors)}`);
   return res.data!.searchPosts.edges.map((e) => e.node.uri);
 }
