@@ -1,0 +1,31 @@
+/** Redis keys of one ingest instance (all under one prefix). */
+export interface IngestKeys {
+  /** The buffer: one entry per accepted event, fields r (rows JSON), n (raw message bytes), c (row count). */
+  stream: string;
+  /** Hash { time_us, url, cursor }: where to resume; written in the same script as the entries it covers. */
+  cursor: string;
+  deadLetter: string;
+  /** Append fence: every batch names the sequence it expects, so a lost batch stops all later ones. */
+  appendSeq: string;
+  /** dedup:<event key> → 1, EX window. */
+  dedupPrefix: string;
+  /** Hash { first, last, count } of the flush in progress (mirrors the durable file in DATA_DIR). */
+  flushIntent: string;
+  flushedThrough: string;
+  group: string;
+  consumer: string;
+}
+
+export function ingestKeys(prefix: string): IngestKeys {
+  return {
+    stream: `${prefix}stream`,
+    cursor: `${prefix}cursor`,
+    deadLetter: `${prefix}dead-letter`,
+    appendSeq: `${prefix}append-seq`,
+    dedupPrefix: `${prefix}dedup:`,
+    flushIntent: `${prefix}flush-intent`,
+    flushedThrough: `${prefix}flushed-through`,
+    group: 'flusher',
+    consumer: 'flusher-1',
+  };
+}

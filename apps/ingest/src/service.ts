@@ -1,0 +1,205 @@
+// The ingest service: Jetstream → RedisBuffer → Redis stream → Flusher → Parquet, plus HTTP and compaction.
+// Resources are created in start() and closed in reverse order in stop().
+import { mkdir, statfs, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { POST_COLLECTION } from '@bsky-explorer/schema';
+import { compactClosedDays, writeFlushBatch } from '@bsky-explorer/storage';
+import type { Redis } from 'ioredis';
+import { CompactionSchedule, type CompactFn } from './compaction-schedule';
+import type { IngestConfig } from './config';
+import { FLUSH_STATE_DIR } from './flush-state';
+import { Flusher, type WriteFlushBatch } from './flusher';
+import { startHttp, type CheckResult } from './http';
+import { JetstreamSource } from './jetstream-source';
+import { ingestKeys, type IngestKeys } from './keys';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type IngestMetrics } from './metrics';
+import { RedisBuffer } from './redis-buffer';
+import { createRedis } from './redis-client';
+
+export interface IngestDeps {
+  logger?: Logger;
+  /** Defaults to libs/storage writeFlushBatch. */
+  write?: WriteFlushBatch;
+  compact?: CompactFn;
+}
+
+export interface Ingest extends AsyncDisposable {
+  start(): Promise<void>;
+  /** Stop reading, final flush, close everything (in reverse order of creation). */
+  stop(): Promise<void>;
+  /** Everything received so far appended to Redis and written to Parquet. */
+  flushNow(): Promise<void>;
+  /** Port of the HTTP server (useful with INGEST_PORT=0). */
+  readonly port: number;
+  readonly metrics: IngestMetrics;
+  readonly keys: IngestKeys;
+  readonly source: JetstreamSource;
+  readonly buffer: RedisBuffer;
+  readonly flusher: Flusher;
+  readonly redis: Redis;
+  readiness(): Promise<Record<string, CheckResult>>;
+}
+
+export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Ingest {
+  if (!config.redisUrl) throw new Error('REDIS_URL is required');
+  const log = deps.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const keys = ingestKeys(config.redisKeyPrefix);
+  const redis = createRedis(config.redisUrl, 'ingest');
+  const reader = createRedis(config.redisUrl, 'ingest-flusher');
+
+  let source!: JetstreamSource;
+  const buffer = new RedisBuffer({
+    redis,
+    keys,
+    dedupWindowSeconds: config.dedupWindowSeconds,
+    batchSize: config.appendBatchSize,
+    batchMaxWaitMs: config.appendBatchMaxWaitMs,
+    maxEntries: config.bufferMaxEntries,
+    deadLetterMaxLen: config.deadLetterMaxLen,
+    metrics,
+    log: log.child({ name: 'buffer' }),
+    onBackpressure: (key, active) => (active ? source.pause(key) : source.resume(key)),
+    onFailure: () => source.reconnect('error'),
+  });
+  source = new JetstreamSource({
+    urls: config.jetstreamUrls,
+    wantedCollections: [POST_COLLECTION],
+    rewindUs: config.rewindSeconds * 1_000_000,
+    silenceTimeoutMs: config.silenceTimeoutMs,
+    backoffMinMs: config.backoffMinMs,
+    backoffMaxMs: config.backoffMaxMs,
+    resumePoint: () => buffer.resumePoint(),
+    onMessage: (data, url) => buffer.push(data, url),
+    onReconnect: (reason) => metrics.reconnects.inc({ reason }),
+    log: log.child({ name: 'jetstream' }),
+  });
+  const flusher = new Flusher({
+    redis,
+    reader,
+    keys,
+    dataDir: config.dataDir,
+    maxRows: config.flushMaxRows,
+    intervalMs: config.flushIntervalMs,
+    safetyLagMs: config.flushSafetyLagMs,
+    write: deps.write ?? writeFlushBatch,
+    metrics,
+    log: log.child({ name: 'flusher' }),
+    onTrimmed: (length) => buffer.setLength(length),
+  });
+  const compaction = new CompactionSchedule({
+    dataDir: config.dataDir,
+    intervalMs: config.compactionIntervalMs,
+    graceMs: config.compactionGraceMs,
+    compact: deps.compact ?? ((dir, opts) => compactClosedDays(dir, opts)),
+    metrics,
+    log: log.child({ name: 'compaction' }),
+  });
+
+  let http: Awaited<ReturnType<typeof startHttp>> | undefined;
+  let gauges: NodeJS.Timeout | undefined;
+  let started = false;
+
+  const refreshGauges = () => {
+    metrics.jetstreamConnected.set(source.connected && !source.paused ? 1 : 0);
+    if (source.lastMessageAt > 0) metrics.lastEventTimestamp.set(source.lastMessageAt / 1000);
+    if (buffer.lastTimeUs > 0) metrics.lag.set(Math.max(0, Date.now() / 1000 - buffer.lastTimeUs / 1e6));
+  };
+
+  const beforeScrape = async () => {
+    refreshGauges();
+    const [info, fs] = await Promise.allSettled([redis.info('memory'), statfs(config.dataDir)]);
+    if (info.status === 'fulfilled') {
+      const used = /used_memory:(\d+)/.exec(info.value);
+      const max = /maxmemory:(\d+)/.exec(info.value);
+      if (used) metrics.redisUsedMemory.set(Number(used[1]));
+      if (max) metrics.redisMaxMemory.set(Number(max[1]));
+    }
+    if (fs.status === 'fulfilled') {
+      metrics.dataDirFree.set(fs.value.bavail * fs.value.bsize);
+      metrics.dataDirSize.set(fs.value.blocks * fs.value.bsize);
+    }
+  };
+
+  const readiness = async (): Promise<Record<string, CheckResult>> => {
+    const check = async (fn: () => Promise<string | undefined>): Promise<CheckResult> => {
+      try {
+        const detail = await Promise.race([
+          fn(),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out after 2 s')), 2000).unref()),
+        ]);
+        return detail === undefined ? { ok: true } : { ok: false, detail };
+      } catch (err) {
+        return { ok: false, detail: (err as Error).message };
+      }
+    };
+    const [redisCheck, dataDir] = await Promise.all([
+      check(async () => ((await redis.ping()) === 'PONG' ? undefined : 'unexpected PING reply')),
+      check(async () => {
+        const dir = join(config.dataDir, FLUSH_STATE_DIR);
+        await mkdir(dir, { recursive: true });
+        const probe = join(dir, `.ready-probe-${process.pid}`);
+        await writeFile(probe, 'ok');
+        await unlink(probe);
+        return undefined;
+      }),
+    ]);
+    const sinceMs = Date.now() - Math.max(source.lastMessageAt, source.lastOpenAt);
+    const jetstream: CheckResult =
+      source.connected || sinceMs <= config.readyMaxSilenceMs
+        ? { ok: true }
+        : { ok: false, detail: source.lastOpenAt === 0 ? 'never connected' : `no connection for ${Math.round(sinceMs / 1000)} s` };
+    return { redis: redisCheck, jetstream, dataDir };
+  };
+
+  const ingest: Ingest = {
+    metrics,
+    keys,
+    source,
+    buffer,
+    flusher,
+    redis,
+    readiness,
+    get port() {
+      return http?.port ?? config.ingestPort;
+    },
+    async start() {
+      if (started) return;
+      started = true;
+      await Promise.all([redis.connect(), reader.connect()]);
+      await buffer.sync();
+      await flusher.start();
+      http = await startHttp({ port: config.ingestPort, registry: metrics.registry, checks: readiness, beforeScrape });
+      gauges = setInterval(refreshGauges, 1000);
+      gauges.unref();
+      compaction.start();
+      source.start();
+      log.info({ urls: config.jetstreamUrls, dataDir: config.dataDir, port: http.port }, 'ingest started');
+    },
+    async flushNow() {
+      await buffer.drain();
+      await flusher.flushNow();
+    },
+    async stop() {
+      if (!started) return;
+      started = false;
+      log.info('stopping: no more reading, final flush');
+      await source.stop();
+      await buffer.drain();
+      buffer.close();
+      await flusher.stop();
+      await compaction.stop();
+      clearInterval(gauges);
+      await http?.close();
+      await Promise.allSettled([reader.quit(), redis.quit()]);
+      reader.disconnect();
+      redis.disconnect();
+      log.info('stopped');
+    },
+    [Symbol.asyncDispose]() {
+      return ingest.stop();
+    },
+  };
+  return ingest;
+}
