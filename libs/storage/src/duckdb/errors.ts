@@ -18,12 +18,16 @@ export class PoolClosedError extends Error {
   }
 }
 
+// Errors raised by the native binding may come from another JS realm (jest's sandbox): never rely on instanceof.
+const messageOf = (err: unknown): string =>
+  typeof err === 'object' && err !== null && 'message' in err ? String((err as { message: unknown }).message) : String(err);
+
 /** DuckDB reports a file that vanished between listing and reading (a flush or compaction swapped it). */
 export function isMissingFileError(err: unknown): boolean {
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = messageOf(err);
   return /No files found|No such file|does not exist|Cannot open file|could not open file/i.test(msg);
 }
 
 export function isInterruptError(err: unknown): boolean {
-  return err instanceof Error && /INTERRUPT/i.test(err.message);
+  return /^INTERRUPT Error/i.test(messageOf(err));
 }

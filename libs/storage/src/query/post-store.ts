@@ -41,6 +41,12 @@ export function postCursor(row: Pick<PostRecord, 'indexed_at' | 'uri'>): string 
   return encodeCursor({ indexedAtUs: row.indexed_at, uri: row.uri });
 }
 
+/**
+ * Re-listings after a vanished file. One is enough in production (files outlive their replacement by the
+ * compaction grace period); a second covers two compactions landing within one query (tests use graceMs 0).
+ */
+const MAX_RELIST = 2;
+
 const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 
 function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
@@ -164,7 +170,7 @@ export class PostStore {
 
   /**
    * Lists the files once, runs `fn` on that set; if DuckDB finds a listed file gone (a compaction deleted it
-   * after its grace period), lists again and retries once. `empty` is the answer when there are no post files.
+   * after its grace period), lists again and retries. `empty` is the answer when there are no post files.
    */
   private withFiles<T>(
     kind: QueryKind,
@@ -182,7 +188,7 @@ export class PostStore {
           try {
             return await fn(session, files);
           } catch (err) {
-            if (attempt === 0 && isMissingFileError(err)) continue;
+            if (attempt < MAX_RELIST && isMissingFileError(err)) continue;
             throw err;
           }
         }

@@ -1,0 +1,60 @@
+import { makeTempDir } from '@bsky-explorer/testing';
+import { PoolClosedError, QueryTimeoutError } from './errors';
+import { DuckDbPool, type QueryObservation } from './pool';
+
+// A statement that runs for minutes unless interrupted.
+const SLOW = 'SELECT count(*) AS n FROM range(100000000000) t(x) WHERE x % 7 = 3';
+
+describe('DuckDbPool', () => {
+  let tmp: { path: string; remove: () => Promise<void> };
+  beforeEach(async () => {
+    tmp = await makeTempDir('bsky-pool-');
+  });
+  afterEach(() => tmp.remove());
+
+  it('interrupts a query past its timeout with QueryTimeoutError, and the connection keeps working', async () => {
+    const seen: QueryObservation[] = [];
+    await using pool = await DuckDbPool.create({ dataDir: tmp.path, threads: 1, poolSize: 1, queryTimeoutMs: 300, onQuery: (o) => seen.push(o) });
+    const err = await pool.query('search', SLOW).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryTimeoutError);
+    expect((err as QueryTimeoutError).name).toBe('QueryTimeoutError');
+    expect(String(((err as QueryTimeoutError).cause as { message: string }).message)).toMatch(/interrupt/i);
+    // The only connection is free again and answers.
+    expect(await pool.query('lookup', 'SELECT 42::INTEGER AS x')).toEqual([{ x: 42 }]);
+    expect(seen.map((o) => [o.kind, o.result])).toEqual([
+      ['search', 'timeout'],
+      ['lookup', 'ok'],
+    ]);
+  });
+
+  it('bounds concurrent queries: the rest wait in order, and time out while waiting too', async () => {
+    await using pool = await DuckDbPool.create({ dataDir: tmp.path, poolSize: 2, maxConcurrentQueries: 1, queryTimeoutMs: 400 });
+    const slow = pool.query('search', SLOW).catch((e: unknown) => e);
+    const queued = pool.query('count', 'SELECT 1 AS x').catch((e: unknown) => e);
+    expect(pool.stats()).toEqual({ running: 1, queued: 1 });
+    expect(await slow).toBeInstanceOf(QueryTimeoutError);
+    expect(await queued).toBeInstanceOf(QueryTimeoutError);
+    expect(pool.stats()).toEqual({ running: 0, queued: 0 });
+    const order: number[] = [];
+    await Promise.all([1, 2, 3].map((i) => pool.query('count', `SELECT ${i} AS x`).then(() => order.push(i))));
+    expect(order).toEqual([1, 2, 3]);
+  });
+
+  it('binds parameters, including a list of file paths for read_parquet', async () => {
+    await using pool = await DuckDbPool.create({ dataDir: tmp.path, queryTimeoutMs: 5000 });
+    const file = `${tmp.path}/it's here.parquet`;
+    await pool.use('export', (s) => s.run(`COPY (SELECT 'a' AS v UNION ALL SELECT 'b') TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`));
+    const { listValue } = await import('@duckdb/node-api');
+    const rows = await pool.query('search', 'SELECT v FROM read_parquet($files::VARCHAR[]) WHERE v <> $x ORDER BY v', {
+      files: listValue([file]),
+      x: "b' OR '1'='1",
+    });
+    expect(rows).toEqual([{ v: 'a' }, { v: 'b' }]);
+  });
+
+  it('rejects queries after close', async () => {
+    const pool = await DuckDbPool.create({ dataDir: tmp.path, queryTimeoutMs: 5000 });
+    await pool.close();
+    await expect(pool.query('search', 'SELECT 1')).rejects.toThrow(PoolClosedError);
+  });
+});
