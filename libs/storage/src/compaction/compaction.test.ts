@@ -235,14 +235,19 @@ describe('compaction', () => {
       expect(expected).toBe(20_000 - 1);
       let done = false;
       const seen: number[] = [];
+      const fileSets = new Set<string>();
       const loop = async (c: DuckDBConnection) => {
-        do seen.push(await liveUriCount(c));
-        while (!done);
+        do {
+          fileSets.add((await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 })).some((f) => f.includes('compacted-')) ? 'new' : 'old');
+          seen.push(await liveUriCount(c));
+        } while (!done);
       };
       const loops = readers.map(loop);
       await compactDay(tmp.path, DAY, { now: NOW, graceMs: GRACE, rowGroupSize: 4096 });
       done = true;
       await Promise.all(loops);
+      seen.push(await liveUriCount(readers[0]));
+      expect(fileSets.has('old')).toBe(true);
       expect(seen.length).toBeGreaterThan(2);
       expect(new Set(seen)).toEqual(new Set([expected]));
       expect(await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 })).toEqual([

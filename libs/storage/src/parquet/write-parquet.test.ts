@@ -93,6 +93,15 @@ describe('parquet writer', () => {
     expect(count.getRows()[0][0]).toBe(2);
   });
 
+  it('keeps value boundaries when lone surrogates sit at the edges of neighbouring values', async () => {
+    const t = us('2024-05-25T00:00:00Z');
+    const rows = [samplePost(1, t, { text: 'end\uD83D' }), samplePost(2, t, { text: '\uDE00start' }), samplePost(3, t, { text: '😀' })];
+    const file = join(tmp.path, 'surrogates.parquet');
+    await writeParquet('posts', rows, file);
+    const back = await readBack([file]);
+    expect(back.map((r) => r.text)).toEqual(['end\uFFFD', '\uFFFDstart', '😀']);
+  });
+
   it('writes tombstones and accounts with their own schemas', async () => {
     const t = us('2024-05-25T00:00:00Z');
     const post = samplePost(1, t);
