@@ -1,0 +1,30 @@
+// `npm run bench`: generates data, runs the phases, writes benchmarks/<date>-<days>d.json and BENCHMARKS.md.
+import { runBench } from './run';
+import { parseArgs, USAGE, UsageError } from './args';
+import { stderrLog } from './progress';
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { jsonPath, reportPath } = await runBench(options, stderrLog);
+  stderrLog(`[bench] wrote ${jsonPath}${reportPath ? ` and ${reportPath}` : ''}`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,227 @@
+// Phase "data": N days of synthetic posts written straight into the compacted storage layout. Day 1 comes from the
+// simulator's generator (decoded into rows by @bsky-explorer/schema exactly as ingest does); its rows become one
+// flush-named file per table via DuckDB COPY, further days are day 1 shifted by whole days in DuckDB, and every day
+// is then compacted by libs/storage compactDay — so the files are the ones ingest + compaction produce.
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TABLES, toRows, type TableName } from '@bsky-explorer/schema';
+import { compactDay, dateStartUs, duckdbType, flushFileName, listDataFiles, partitionDir } from '@bsky-explorer/storage';
+import type { BenchOptions } from '../args';
+import { openDuck, sqlString, type Duck } from '../duck';
+import type { BenchPaths } from '../paths';
+import { step, type Log } from '../progress';
+import type { DataResult } from '../result';
+import { syntheticEvents } from '../sim-source';
+
+export const BASE_DATE = '2025-03-03';
+const DAY_US = 86_400_000_000;
+const TABLE_NAMES: TableName[] = ['posts', 'tombstones', 'accounts'];
+
+export const dayDate = (k: number): string => new Date(Date.parse(`${BASE_DATE}T00:00:00Z`) + k * 86_400_000).toISOString().slice(0, 10);
+
+/** Buffered line writer: synchronous big writes are the cheapest way to emit ~10 GB of NDJSON from one thread. */
+class LineWriter {
+  private fd: number;
+  private parts: string[] = [];
+  private size = 0;
+  bytes = 0;
+  lines = 0;
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+  write(line: string): void {
+    this.parts.push(line);
+    this.size += line.length + 1;
+    this.lines++;
+    if (this.size > 1 << 22) this.drain();
+  }
+  private drain(): void {
+    if (!this.parts.length) return;
+    const buf = Buffer.from(this.parts.join('\n') + '\n', 'utf8');
+    writeSync(this.fd, buf);
+    this.bytes += buf.length;
+    this.parts = [];
+    this.size = 0;
+  }
+  close(): void {
+    this.drain();
+    closeSync(this.fd);
+  }
+}
+
+interface GenCounts {
+  events: number;
+  posts: number;
+  updates: number;
+  deletes: number;
+  accountEvents: number;
+  postEventJsonBytes: number;
+  postEventCount: number;
+  firstUs: number;
+  lastUs: number;
+}
+
+/** Day 1: generator → raw NDJSON (the Jetstream JSON) + one NDJSON of rows per table. */
+export async function generateDay1(o: BenchOptions, paths: BenchPaths, log: Log): Promise<GenCounts & { seconds: number }> {
+  await mkdir(paths.gen, { recursive: true });
+  const s = step(log, 'data', `generating day 1: ${o.postsPerDay.toLocaleString('en-US')} posts with the simulator's generator`);
+  const raw = new LineWriter(paths.rawEvents);
+  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, new LineWriter(paths.rowsFile(t))])) as Record<TableName, LineWriter>;
+  const c: GenCounts = { events: 0, posts: 0, updates: 0, deletes: 0, accountEvents: 0, postEventJsonBytes: 0, postEventCount: 0, firstUs: Infinity, lastUs: 0 };
+  const startUs = dateStartUs(BASE_DATE);
+  let lastReport = performance.now();
+  for (const ev of syntheticEvents({ seed: o.seed, posts: o.postsPerDay, startUs, endUs: startUs + DAY_US })) {
+    const line = JSON.stringify(ev);
+    raw.write(line);
+    c.events++;
+    if (ev.time_us < c.firstUs) c.firstUs = ev.time_us;
+    if (ev.time_us > c.lastUs) c.lastUs = ev.time_us;
+    const r = toRows(ev);
+    if (!r.ok) continue;
+    for (const { table, row } of r.rows) out[table].write(JSON.stringify(row));
+    if (ev.kind === 'commit' && ev.commit.collection === 'app.bsky.feed.post') {
+      const op = ev.commit.operation;
+      if (op === 'delete') c.deletes++;
+      else {
+        if (op === 'update') c.updates++;
+        else c.posts++;
+        c.postEventJsonBytes += Buffer.byteLength(line) + 1;
+        c.postEventCount++;
+      }
+    } else if (ev.kind === 'account') c.accountEvents++;
+    if ((c.events & 0xffff) === 0 && performance.now() - lastReport > 10_000) {
+      lastReport = performance.now();
+      log(`[bench] data: … ${c.posts.toLocaleString('en-US')} posts, ${Math.round(c.events / (s.elapsed() / 1000)).toLocaleString('en-US')} events/s`);
+    }
+  }
+  raw.close();
+  for (const w of Object.values(out)) w.close();
+  const ms = s.done(c.events, 'events', `${c.posts.toLocaleString('en-US')} posts, ${(raw.bytes / 2 ** 30).toFixed(2)} GiB raw JSON`);
+  return { ...c, seconds: ms / 1000 };
+}
+
+/** SELECT list that turns rows NDJSON (timestamps as µs integers) into the contract's column types. */
+function rowsSelect(table: TableName, file: string): string {
+  const cols = TABLES[table];
+  const struct = `{${cols.map((c) => `'${c.name}': '${c.type === 'timestamp_us' ? 'BIGINT' : duckdbType(c)}'`).join(', ')}}`;
+  const exprs = cols.map((c) => (c.type === 'timestamp_us' ? `make_timestamp("${c.name}") AS "${c.name}"` : `"${c.name}"`));
+  return `SELECT ${exprs.join(', ')} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${struct}, maximum_object_size = 16777216)`;
+}
+
+/** SELECT list of day 1's file shifted by `k` days, with every post URI and rkey made unique to the day. */
+function shiftedSelect(table: TableName, file: string, k: number): string {
+  const suffix = `-${k}`;
+  const exprs = TABLES[table].map((c) => {
+    const n = `"${c.name}"`;
+    if (c.type === 'timestamp_us') return `${n} + INTERVAL ${k} DAY AS ${n}`;
+    if (c.name === 'time_us') return `${n} + ${k * DAY_US} AS ${n}`;
+    if (c.name === 'rkey' || c.name === 'uri') return `${n} || '${suffix}' AS ${n}`;
+    // References to posts: rewritten the same way, so a reply on day k points at day k's copy of its parent.
+    if (['reply_root_uri', 'reply_parent_uri', 'quoted_uri'].includes(c.name)) {
+      return `CASE WHEN ${n} LIKE 'at://%/app.bsky.feed.post/%' THEN ${n} || '${suffix}' ELSE ${n} END AS ${n}`;
+    }
+    return n;
+  });
+  return `SELECT ${exprs.join(', ')} FROM read_parquet(${sqlString(file)})`;
+}
+
+const flushName = (k: number) => {
+  const ms = dateStartUs(dayDate(k)) / 1000;
+  return flushFileName(`${ms}-0`, `${ms + 86_399_999}-0`);
+};
+
+async function writeFlushFile(duck: Duck, paths: BenchPaths, table: TableName, k: number, select: string): Promise<string> {
+  const dir = partitionDir(paths.dataDir, table, dayDate(k));
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, flushName(k));
+  await duck.run(`COPY (${select}) TO ${sqlString(path + '.tmp')} (FORMAT parquet, COMPRESSION zstd)`);
+  const { rename } = await import('node:fs/promises');
+  await rename(path + '.tmp', path);
+  return path;
+}
+
+interface Marker {
+  key: string;
+  result: DataResult;
+  rawJsonBytesPerPost: number;
+}
+
+const markerKey = (o: BenchOptions) => `${o.days}d-${o.postsPerDay}-${o.seed}-v1`;
+
+export async function readMarker(paths: BenchPaths): Promise<Marker | undefined> {
+  try {
+    return JSON.parse(await readFile(paths.marker, 'utf8')) as Marker;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function runData(o: BenchOptions, paths: BenchPaths, log: Log): Promise<{ result: DataResult; rawJsonBytesPerPost: number }> {
+  if (o.reuse) {
+    const m = await readMarker(paths);
+    if (m && m.key === markerKey(o)) {
+      log(`[bench] data: reusing ${m.result.postRowsStored.toLocaleString('en-US')} posts in ${paths.dataDir}`);
+      return { result: { ...m.result, reused: true }, rawJsonBytesPerPost: m.rawJsonBytesPerPost };
+    }
+    log('[bench] data: --reuse given but no matching data found; generating');
+  }
+  await rm(paths.dataDir, { recursive: true, force: true });
+  await mkdir(paths.dataDir, { recursive: true });
+  const gen = await generateDay1(o, paths, log);
+
+  const duck = await openDuck(paths.out, { threads: 2, memoryLimit: '4GB' });
+  try {
+    const s1 = step(log, 'data', 'day 1 rows → flush-named Parquet files (DuckDB COPY)');
+    const day1: Partial<Record<TableName, string>> = {};
+    for (const t of TABLE_NAMES) day1[t] = await writeFlushFile(duck, paths, t, 0, rowsSelect(t, paths.rowsFile(t)));
+    s1.done(gen.posts + gen.updates, 'post rows');
+
+    let deriveSeconds = 0;
+    if (o.days > 1) {
+      const s2 = step(log, 'data', `deriving ${o.days - 1} more day(s) from day 1 in DuckDB`);
+      for (let k = 1; k < o.days; k++) {
+        for (const t of TABLE_NAMES) await writeFlushFile(duck, paths, t, k, shiftedSelect(t, day1[t] as string, k));
+      }
+      deriveSeconds = s2.done((o.days - 1) * (gen.posts + gen.updates), 'post rows') / 1000;
+    }
+
+    const s3 = step(log, 'data', `compacting ${o.days} day(s) with libs/storage compactDay`);
+    for (let k = 0; k < o.days; k++) {
+      const date = dayDate(k);
+      const d = await compactDay(paths.dataDir, date, { graceMs: 0 });
+      // A second pass only sweeps: with no grace the replaced flush files go, as they would after the grace period.
+      await compactDay(paths.dataDir, date, { graceMs: 0 });
+      log(`[bench] data: compacted ${date}: ${d.rowsIn.toLocaleString('en-US')} rows in → ${d.rowsOut.toLocaleString('en-US')} out, ${(d.durationMs / 1000).toFixed(1)} s`);
+    }
+    const compactSeconds = s3.done(o.days * (gen.posts + gen.updates), 'post rows') / 1000;
+
+    const files = await listDataFiles(paths.dataDir, 'posts');
+    const [{ n }] = await duck.all<{ n: number | bigint }>(`SELECT count(*) AS n FROM read_parquet(${`[${files.map(sqlString).join(', ')}]`})`);
+    let bytes = 0;
+    for (const f of files) bytes += (await stat(f)).size;
+    const result: DataResult = {
+      days: o.days,
+      postsPerDay: o.postsPerDay,
+      events: gen.events,
+      posts: gen.posts,
+      updates: gen.updates,
+      deletes: gen.deletes,
+      accountEvents: gen.accountEvents,
+      generateSeconds: gen.seconds,
+      eventsPerSecond: gen.events / gen.seconds,
+      derivedDays: o.days - 1,
+      deriveSeconds,
+      compactSeconds,
+      postRowsStored: Number(n),
+      postBytesStored: bytes,
+      files: files.length,
+      reused: false,
+    };
+    const rawJsonBytesPerPost = gen.postEventJsonBytes / gen.postEventCount;
+    await writeFile(paths.marker, JSON.stringify({ key: markerKey(o), result, rawJsonBytesPerPost } satisfies Marker, null, 1));
+    return { result, rawJsonBytesPerPost };
+  } finally {
+    duck.close();
+  }
+}
