@@ -24,7 +24,9 @@ export async function checkReadiness(store: PostStore, dataDir: string, timeoutM
       ]);
       checks[name] = 'ok';
     } catch (err) {
-      checks[name] = err instanceof Error ? err.message.split('\n')[0] : 'failed';
+      // A code or a short reason only: readiness bodies must not reveal paths or SQL.
+      const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+      checks[name] = typeof code === 'string' ? code : typeof message === 'string' && message.startsWith('no answer') ? message : 'failed';
     } finally {
       clearTimeout(timer);
     }

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { printSortedSchema } from '../src/graphql-schema';
+import { SCHEMA_FILE } from '../src/print-schema';
+
+describe('schema.graphql', () => {
+  it('is up to date (regenerate with `npx tsx apps/graph/src/print-schema.ts`)', () => {
+    expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(printSortedSchema());
+  });
+
+  it('keeps the public contract of DESIGN.md', () => {
+    const sdl = printSortedSchema();
+    for (const line of [
+      'post(uri: String!): Post',
+      '): PostConnection!',
+      '): ExportResult!',
+      'edges: [PostEdge!]!',
+      'pageInfo: PageInfo!',
+      'totalCount: Int!',
+      'cursor: String!',
+      'node: Post!',
+      'url: String!',
+      'expiresAt: DateTime!',
+      'rowCount: Int!',
+      'scalar DateTime',
+      'replyParent: Post',
+      'quoted: Post',
+    ]) {
+      expect(sdl).toContain(line);
+    }
+    const field = (type: string, name: string) => new RegExp(`type ${type} \\{[^}]*\\n\\s+${name}[:(]`, 's');
+    for (const name of ['uri', 'cid', 'authorDid', 'text', 'createdAt', 'indexedAt', 'langs', 'replyParentUri', 'replyRootUri', 'quotedUri', 'embedKind', 'mentions', 'tags', 'links']) {
+      expect(sdl).toMatch(field('Post', name));
+    }
+    expect(sdl).toMatch(/input DateRangeInput \{[^}]*from: DateTime[^}]*to: DateTime/s);
+    const args = (field: string, returns: string) => sdl.slice(sdl.indexOf(`${field}(`), sdl.indexOf(`): ${returns}`));
+    const search = args('searchPosts', 'PostConnection!');
+    for (const a of ['after: String', 'author: String', 'dateRange: DateRangeInput', 'first: Int', 'text: String']) expect(search).toContain(a);
+    const exportArgs = args('exportPosts', 'ExportResult!');
+    for (const a of ['author: String', 'dateRange: DateRangeInput', 'limit: Int', 'text: String']) expect(exportArgs).toContain(a);
+  });
+});
