@@ -24,6 +24,7 @@ export interface GraphConfig {
   duckdbPoolSize: number;
   maxQueryDepth: number;
   maxQueryCost: number;
+  maxRootFields: number;
   /** Non-fatal notes for the operator (e.g. a generated signing secret). */
   warnings: string[];
 }
@@ -113,7 +114,8 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     duckdbThreads,
     duckdbPoolSize: int('DUCKDB_POOL_SIZE', 4, 1, 64),
     maxQueryDepth: int('GRAPH_MAX_QUERY_DEPTH', 10, 2, 100),
-    maxQueryCost: int('GRAPH_MAX_QUERY_COST', 5000, 10),
+    maxQueryCost: int('GRAPH_MAX_QUERY_COST', 500_000, 10),
+    maxRootFields: int('GRAPH_MAX_ROOT_FIELDS', 5, 1, 100),
     warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);

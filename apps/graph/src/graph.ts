@@ -1,7 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
-import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { PostStore, type QueryObservation } from '@bsky-explorer/storage';
 import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphConfig } from './config';
@@ -14,6 +12,7 @@ import { useInputErrorCodes } from './input-error-codes';
 import { createLogger, type Logger } from './logger';
 import { duckdbQueryDuration } from './metrics';
 import { useObservability } from './observability-plugin';
+import { queryLimitPlugins } from './query-limits';
 
 export interface GraphOptions {
   /** Called after every DuckDB query (tests count queries with it). */
@@ -90,8 +89,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
       },
       useHealthRoutes(store, config.dataDir, Math.min(config.queryTimeoutMs, 5000)),
       useExportDownloads(exports, log.child({ component: 'downloads' })),
-      maxDepthPlugin({ n: config.maxQueryDepth, ignoreIntrospection: true }),
-      costLimitPlugin({ maxCost: config.maxQueryCost, ignoreIntrospection: true }),
+      ...queryLimitPlugins({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxRootFields: config.maxRootFields }),
       useInputErrorCodes(),
       useObservability(log, requestIds),
     ],

@@ -128,12 +128,25 @@ describe('limits and masking', () => {
     let nested = 'uri';
     for (let i = 0; i < 12; i++) nested = `uri replyParent { ${nested} }`;
     const deep = await t.gql(`{ searchPosts { edges { node { ${nested} } } } }`);
-    expect(deep.errors?.[0].message).toMatch(/depth/i);
+    expect(deep.errors?.[0]).toMatchObject({ message: expect.stringMatching(/depth.*Nest replyParent\/quoted less deeply/i), extensions: { code: 'QUERY_TOO_COMPLEX' } });
     expect(deep.data).toBeUndefined();
-    const aliases = Array.from({ length: 300 }, (_, i) => `a${i}: searchPosts { edges { node { uri text quoted { uri text } } } }`).join('\n');
-    const costly = await t.gql(`{ ${aliases} }`);
-    expect(costly.errors?.[0].message).toMatch(/cost/i);
+    const fields = 'uri cid authorDid text createdAt indexedAt langs tags links mentions';
+    const page = `searchPosts(first: 1000) { edges { node { ${fields} replyParent { ${fields} quoted { ${fields} } } quoted { ${fields} } } } }`;
+    const costly = await t.gql(`{ a: ${page} b: ${page} c: ${page} d: ${page} }`);
+    expect(costly.errors?.[0]).toMatchObject({ message: expect.stringMatching(/cost.*Select fewer fields/i), extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: searchPosts { edges { cursor } }`).join('\n');
+    const many = await t.gql(`{ ${aliases} }`);
+    expect(many.errors?.[0]).toMatchObject({ message: expect.stringMatching(/at most 5 root fields \(got 50\)/), extensions: { code: 'QUERY_TOO_COMPLEX' } });
     expect(t.queries.length).toBe(before);
+  });
+
+  it('accepts a realistic full query within the limits', async () => {
+    const fields = 'uri cid authorDid text createdAt indexedAt langs replyParentUri replyRootUri quotedUri embedKind externalUri mentions tags links labels';
+    const query = (first: number) => `{ searchPosts(first: ${first}) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { ${fields} replyParent { ${fields} quoted { uri text } } quoted { ${fields} } } } } }`;
+    expect((await t.gql(query(100))).errors).toBeUndefined();
+    // A 1000-post page passes the cost limit too: it reaches the resolver (which enforces this graph's max of 100).
+    expect((await t.gql(query(1000))).errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('masks unexpected errors without leaking paths or SQL', async () => {
