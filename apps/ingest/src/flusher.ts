@@ -195,11 +195,14 @@ export class Flusher {
     const args: (string | number)[] = ['GROUP', keys.group, keys.consumer, 'COUNT', this.readCount];
     if (blockMs !== undefined && !this.readPending) args.push('BLOCK', blockMs);
     args.push('STREAMS', keys.stream, id);
-    const reply = (await reader.call('XREADGROUP', ...args)) as [string, [string, string[] | null][]][] | null;
-    const items = reply?.[0]?.[1] ?? [];
+    const items = streamEntries(await reader.call('XREADGROUP', ...args));
     if (this.readPending) {
-      if (items.length === 0) this.readPending = false;
-      else this.pendingCursor = items[items.length - 1][0];
+      if (items.length === 0) {
+        // The pending list is done: go on with new entries at once.
+        this.readPending = false;
+        return this.read(blockMs);
+      }
+      this.pendingCursor = items[items.length - 1][0];
     }
     const stale: string[] = [];
     for (const [entryId, fields] of items) {
@@ -377,6 +380,13 @@ export class Flusher {
     this.wake = new AbortController();
     await sleep(ms, this.wake.signal);
   }
+}
+
+/** Entries of a one-stream XREADGROUP reply: RESP2 gives [[stream, entries]], RESP3 (a map) [stream, entries]. */
+function streamEntries(reply: unknown): [string, string[] | null][] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const entries: unknown = Array.isArray(reply[0]) ? reply[0][1] : reply[1];
+  return Array.isArray(entries) ? (entries as [string, string[] | null][]) : [];
 }
 
 export class FlushError extends Error {

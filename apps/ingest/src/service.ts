@@ -49,7 +49,19 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
   const redis = createRedis(config.redisUrl, 'ingest');
   const reader = createRedis(config.redisUrl, 'ingest-flusher');
 
-  let source!: JetstreamSource;
+  // The source and the buffer call each other (messages one way, pause/reconnect the other).
+  const source: JetstreamSource = new JetstreamSource({
+    urls: config.jetstreamUrls,
+    wantedCollections: [POST_COLLECTION],
+    rewindUs: config.rewindSeconds * 1_000_000,
+    silenceTimeoutMs: config.silenceTimeoutMs,
+    backoffMinMs: config.backoffMinMs,
+    backoffMaxMs: config.backoffMaxMs,
+    resumePoint: () => buffer.resumePoint(),
+    onMessage: (data, url) => buffer.push(data, url),
+    onReconnect: (reason) => metrics.reconnects.inc({ reason }),
+    log: log.child({ name: 'jetstream' }),
+  });
   const buffer = new RedisBuffer({
     redis,
     keys,
@@ -62,18 +74,6 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     log: log.child({ name: 'buffer' }),
     onBackpressure: (key, active) => (active ? source.pause(key) : source.resume(key)),
     onFailure: () => source.reconnect('error'),
-  });
-  source = new JetstreamSource({
-    urls: config.jetstreamUrls,
-    wantedCollections: [POST_COLLECTION],
-    rewindUs: config.rewindSeconds * 1_000_000,
-    silenceTimeoutMs: config.silenceTimeoutMs,
-    backoffMinMs: config.backoffMinMs,
-    backoffMaxMs: config.backoffMaxMs,
-    resumePoint: () => buffer.resumePoint(),
-    onMessage: (data, url) => buffer.push(data, url),
-    onReconnect: (reason) => metrics.reconnects.inc({ reason }),
-    log: log.child({ name: 'jetstream' }),
   });
   const flusher = new Flusher({
     redis,

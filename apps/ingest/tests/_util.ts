@@ -1,0 +1,134 @@
+// Shared helpers of the ingest integration tests: a real redis-server, temp DATA_DIRs, configs with test-sized
+// timings, Jetstream messages, and reading the Parquet files back with DuckDB.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DuckDBInstance, LIST, VARCHAR, listValue } from '@duckdb/node-api';
+import type { TableName } from '@bsky-explorer/schema';
+import { makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
+import { parseConfig, type IngestConfig } from '../src/config';
+
+export { makeTempDir, startRedis, type RedisServer };
+
+/** Config for tests: no env, short timings, ephemeral port, silent logs; `overrides` win. */
+export function testConfig(overrides: Partial<IngestConfig> & Pick<IngestConfig, 'redisUrl' | 'dataDir'>): IngestConfig {
+  return {
+    ...parseConfig({}),
+    jetstreamUrls: ['ws://127.0.0.1:1/subscribe'],
+    ingestPort: 0,
+    logLevel: (process.env.TEST_LOG_LEVEL as IngestConfig['logLevel']) ?? 'silent',
+    flushIntervalMs: 3_600_000,
+    flushSafetyLagMs: 0,
+    silenceTimeoutMs: 2_000,
+    backoffMinMs: 20,
+    backoffMaxMs: 200,
+    rewindSeconds: 2,
+    dedupWindowSeconds: 600,
+    compactionIntervalMs: 0,
+    ...overrides,
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes (then throws with `what`). */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function parquetFiles(dataDir: string, table: TableName): Promise<string[]> {
+  const out: string[] = [];
+  let parts: string[];
+  try {
+    parts = await readdir(join(dataDir, table));
+  } catch {
+    return out;
+  }
+  for (const p of parts.sort()) {
+    for (const f of (await readdir(join(dataDir, table, p))).sort()) if (f.endsWith('.parquet')) out.push(join(dataDir, table, p, f));
+  }
+  return out;
+}
+
+let db: Promise<DuckDBInstance> | undefined;
+
+/** Every row of a table's Parquet files (BIGINT/TIMESTAMP as numbers), via DuckDB. */
+export async function readTable(dataDir: string, table: TableName, columns = '*'): Promise<Record<string, unknown>[]> {
+  const files = await parquetFiles(dataDir, table);
+  if (files.length === 0) return [];
+  db ??= DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await (await db).connect();
+  try {
+    const reader = await conn.runAndReadAll(`SELECT ${columns} FROM read_parquet($files)`, { files: listValue(files) }, { files: LIST(VARCHAR) });
+    return reader.getRowObjectsJS().map((r) => {
+      const o: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(r)) o[k] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
+      return o;
+    });
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** Counts per uri+cid (posts) or uri+time_us (others): every value must be 1 for "no duplicate". */
+export function duplicates(rows: Record<string, unknown>[], key: (r: Record<string, unknown>) => string): string[] {
+  const seen = new Map<string, number>();
+  for (const r of rows) seen.set(key(r), (seen.get(key(r)) ?? 0) + 1);
+  return [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+}
+
+const DID = 'did:plc:abcdefghijklmnopqrstuvwx';
+const CID = 'bafyreicl7rzkxdrm4zz2ehbx52kuk3mvfow6p3gzfys72r5grvskxoswy4';
+const BASE_US = Date.parse('2026-05-25T14:00:00Z') * 1000;
+
+/** A post create as Jetstream sends it; `i` makes rkey, rev and time unique. */
+export function postMessage(i: number, text = `post number ${i}`, op: 'create' | 'update' = 'create'): string {
+  return JSON.stringify({
+    did: DID,
+    time_us: BASE_US + i * 1000,
+    kind: 'commit',
+    commit: {
+      rev: tid(i * 2 + (op === 'update' ? 1 : 0)),
+      operation: op,
+      collection: 'app.bsky.feed.post',
+      rkey: tid(i),
+      record: { $type: 'app.bsky.feed.post', createdAt: new Date(BASE_US / 1000 + i).toISOString(), langs: ['en'], text },
+      cid: CID,
+    },
+  });
+}
+
+export function deleteMessage(i: number, j: number): string {
+  return JSON.stringify({
+    did: DID,
+    time_us: BASE_US + j * 1000,
+    kind: 'commit',
+    commit: { rev: tid(j * 2 + 1), operation: 'delete', collection: 'app.bsky.feed.post', rkey: tid(i) },
+  });
+}
+
+export function accountMessage(j: number, active: boolean, status?: string): string {
+  return JSON.stringify({
+    did: DID,
+    time_us: BASE_US + j * 1000,
+    kind: 'account',
+    account: { active, did: DID, seq: 1000 + j, time: new Date(BASE_US / 1000 + j).toISOString(), ...(status ? { status } : {}) },
+  });
+}
+
+export const postUriOf = (i: number) => `at://${DID}/app.bsky.feed.post/${tid(i)}`;
+
+// A syntactically valid TID (13 base32-sortable chars) from a number.
+function tid(n: number): string {
+  const alphabet = '234567abcdefghijklmnopqrstuvwxyz';
+  let s = '';
+  let v = n + 2 ** 50;
+  for (let k = 0; k < 13; k++) {
+    s = alphabet[v % 32] + s;
+    v = Math.floor(v / 32);
+  }
+  return '3' + s.slice(1);
+}

@@ -1,0 +1,168 @@
+// The Redis buffer and the flusher through the real service (messages pushed straight into the buffer; the
+// Jetstream side has its own tests): dedup of replays, dead letters, the three tables, a DATA_DIR that cannot
+// be written, and a flush interrupted after its files were written.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFlushBatch } from '@bsky-explorer/storage';
+import { createIngest, type Ingest } from '../src/service';
+import {
+  accountMessage,
+  deleteMessage,
+  duplicates,
+  makeTempDir,
+  parquetFiles,
+  postMessage,
+  postUriOf,
+  readTable,
+  startRedis,
+  testConfig,
+  waitFor,
+  type RedisServer,
+} from './_util';
+
+const URL = 'ws://sim.invalid/subscribe';
+const push = (ingest: Ingest, msg: string) => ingest.buffer.push(Buffer.from(msg), URL);
+const metric = async (ingest: Ingest, name: string, labels?: Record<string, string>) => {
+  const m = (await ingest.metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
+  return m
+    .filter((v) => Object.entries(labels ?? {}).every(([k, x]) => v.labels[k] === x))
+    .reduce((n, v) => n + v.value, 0);
+};
+
+describe('buffer and flusher', () => {
+  let redis: RedisServer;
+  let tmp: { path: string; remove: () => Promise<void> };
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(() => redis.stop());
+  beforeEach(async () => {
+    tmp = await makeTempDir('ingest-bf-');
+  });
+  afterEach(() => tmp.remove());
+
+  const make = (prefix: string, dataDir = tmp.path, extra = {}) =>
+    createIngest(testConfig({ redisUrl: redis.url, dataDir, redisKeyPrefix: prefix, ...extra }));
+
+  it('appends once per event, dead-letters malformed ones and routes updates, deletes and accounts', async () => {
+    const ingest = make('t1:');
+    await ingest.start();
+    try {
+      const texts = new Map<number, string>();
+      for (let i = 0; i < 1000; i++) {
+        const text = i % 7 === 0 ? `ünïcødé 🦋 ${i} "quoted" \\ back\nline` : `post ${i}`;
+        texts.set(i, text);
+        push(ingest, postMessage(i, text));
+      }
+      // A replay (rewind or failover): the same 500 events again.
+      for (let i = 500; i < 1000; i++) push(ingest, postMessage(i, texts.get(i)));
+      push(ingest, 'this is not json');
+      push(ingest, '{"did":"did:plc:x","kind":"commit"}');
+      push(ingest, postMessage(5000, 'x'.repeat(5000)));
+      push(ingest, postMessage(1, 'edited text', 'update'));
+      push(ingest, deleteMessage(2, 2000));
+      push(ingest, accountMessage(3000, false, 'takendown'));
+      push(ingest, accountMessage(3000, false, 'takendown')); // replayed account event
+      await ingest.flushNow();
+
+      const posts = await readTable(tmp.path, 'posts', 'uri, cid, text, operation');
+      expect(posts).toHaveLength(1001);
+      expect(duplicates(posts, (r) => `${r.uri} ${r.operation}`)).toEqual([]);
+      for (let i = 0; i < 1000; i++) {
+        expect(posts.find((p) => p.uri === postUriOf(i) && p.operation === 'create')?.text).toBe(texts.get(i));
+      }
+      expect(posts.find((p) => p.operation === 'update')).toMatchObject({ uri: postUriOf(1), text: 'edited text' });
+
+      const tombstones = await readTable(tmp.path, 'tombstones', 'uri, kind');
+      expect(tombstones.sort((a, b) => String(a.kind).localeCompare(String(b.kind)))).toEqual([
+        { uri: postUriOf(2), kind: 'delete' },
+        { uri: postUriOf(1), kind: 'supersede' },
+      ]);
+      expect(await readTable(tmp.path, 'accounts', 'active, status')).toEqual([{ active: false, status: 'takendown' }]);
+
+      expect(ingest.buffer.stats.duplicates).toBe(501);
+      expect(await metric(ingest, 'ingest_duplicates_dropped_total')).toBe(501);
+      expect(await metric(ingest, 'ingest_events_invalid_total')).toBe(3);
+      expect(await metric(ingest, 'ingest_events_invalid_total', { reason: 'invalid_json' })).toBe(1);
+      expect(await metric(ingest, 'ingest_events_invalid_total', { reason: 'text_too_long' })).toBe(1);
+      expect(await metric(ingest, 'ingest_events_received_total', { kind: 'account' })).toBe(2);
+      expect(await metric(ingest, 'ingest_flush_rows_total', { table: 'posts' })).toBe(1001);
+
+      const dead = (await ingest.redis.xrange(ingest.keys.deadLetter, '-', '+')).map(([, f]) => Object.fromEntries(chunk(f)));
+      expect(dead.map((d) => d.reason).sort()).toEqual(['invalid_json', 'missing_time_us', 'text_too_long']);
+      expect(dead.find((d) => d.reason === 'invalid_json')?.raw).toBe('this is not json');
+      expect(dead.find((d) => d.reason === 'text_too_long')?.raw.length).toBe(4096);
+
+      // The cursor was written with the entries; the stream is trimmed and nothing is pending after the flush.
+      expect(await ingest.redis.hget(ingest.keys.cursor, 'time_us')).toBe(String(JSON.parse(accountMessage(3000, false)).time_us));
+      expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(0);
+      expect(await ingest.redis.xpending(ingest.keys.stream, ingest.keys.group)).toEqual([0, null, null, null]);
+    } finally {
+      await ingest.stop();
+    }
+  });
+
+  it('fails loudly while DATA_DIR cannot be written, acknowledges nothing, and loses nothing once fixed', async () => {
+    // Root ignores permission bits; a path under a regular file fails for everyone (ENOTDIR).
+    const blocker = join(tmp.path, 'blocker');
+    await writeFile(blocker, 'not a directory');
+    const dataDir = join(blocker, 'data');
+    const ingest = make('t2:', dataDir, { flushIntervalMs: 200, flushMaxRows: 100 });
+    await ingest.start();
+    try {
+      for (let i = 0; i < 300; i++) push(ingest, postMessage(i));
+      await ingest.buffer.drain();
+      await expect(ingest.flushNow()).rejects.toThrow(/flush/);
+      // The periodic flush keeps retrying with backoff, counting every failure.
+      await waitFor('retries', async () => (await metric(ingest, 'ingest_flushes_total', { result: 'error' })) >= 3);
+      expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(300);
+      const readiness = await ingest.readiness();
+      expect(readiness.dataDir.ok).toBe(false);
+
+      await rm(blocker);
+      await mkdir(dataDir, { recursive: true });
+      await ingest.flushNow();
+      const posts = await readTable(dataDir, 'posts', 'uri');
+      expect(new Set(posts.map((p) => p.uri)).size).toBe(300);
+      expect(posts).toHaveLength(300);
+      expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(0);
+      expect((await ingest.readiness()).dataDir.ok).toBe(true);
+    } finally {
+      await ingest.stop();
+    }
+  });
+
+  it('redoes a flush interrupted after its files were written, under the same names', async () => {
+    let crashes = 0;
+    const ingest = createIngest(testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 't3:', flushMaxRows: 400 }), {
+      // The files reach the disk, then the flush dies before the state and the ack are recorded.
+      write: async (dir, batch) => {
+        const files = await writeFlushBatch(dir, batch);
+        if (crashes++ === 0) throw new Error('simulated crash after the files were written');
+        return files;
+      },
+    });
+    await ingest.start();
+    try {
+      for (let i = 0; i < 1000; i++) push(ingest, postMessage(i));
+      await ingest.buffer.drain();
+      // 400 rows (crash, then redone by recovery), 400 rows; then flushNow() writes the last 200.
+      await waitFor('two size-triggered flushes', () => crashes >= 3);
+      await ingest.flushNow();
+      expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(0);
+      const posts = await readTable(tmp.path, 'posts', 'uri');
+      expect(posts).toHaveLength(1000);
+      expect(duplicates(posts, (r) => String(r.uri))).toEqual([]);
+      expect(await parquetFiles(tmp.path, 'posts')).toHaveLength(3);
+      expect(await metric(ingest, 'ingest_flushes_total', { result: 'error' })).toBe(1);
+    } finally {
+      await ingest.stop();
+    }
+  });
+});
+
+function chunk(fields: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) out.push([fields[i], fields[i + 1]]);
+  return out;
+}
