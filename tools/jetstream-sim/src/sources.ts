@@ -29,7 +29,10 @@ export type SourceSpec =
 export class SyntheticSource implements EventSource {
   readonly length: number;
 
-  constructor(readonly firehose: SyntheticFirehose, count: number | undefined) {
+  constructor(
+    readonly firehose: SyntheticFirehose,
+    count: number | undefined,
+  ) {
     this.length = count === undefined || count === 0 ? Infinity : count;
   }
 
@@ -59,7 +62,8 @@ function storedItem(raw: string): StoredItem {
   } catch {
     return { raw, timeUs: null, did: null, kind: null, collection: null };
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return { raw, timeUs: null, did: null, kind: null, collection: null };
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return { raw, timeUs: null, did: null, kind: null, collection: null };
   const o = v as Record<string, unknown>;
   const commit = o.commit as Record<string, unknown> | undefined;
   return {
@@ -67,7 +71,8 @@ function storedItem(raw: string): StoredItem {
     timeUs: typeof o.time_us === 'number' ? o.time_us : null,
     did: typeof o.did === 'string' ? o.did : null,
     kind: typeof o.kind === 'string' ? o.kind : null,
-    collection: typeof commit === 'object' && commit !== null && typeof commit.collection === 'string' ? commit.collection : null,
+    collection:
+      typeof commit === 'object' && commit !== null && typeof commit.collection === 'string' ? commit.collection : null,
   };
 }
 

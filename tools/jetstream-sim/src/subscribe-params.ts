@@ -36,7 +36,8 @@ export function parseSubscribeParams(search: URLSearchParams): SubscribeParams {
   const collections = new Set<string>();
   const collectionPrefixes: string[] = [];
   const wanted = values('wantedCollections');
-  if (wanted.length > MAX_COLLECTIONS) throw new SubscribeParamsError(`too many wantedCollections (max ${MAX_COLLECTIONS})`);
+  if (wanted.length > MAX_COLLECTIONS)
+    throw new SubscribeParamsError(`too many wantedCollections (max ${MAX_COLLECTIONS})`);
   for (const c of wanted) {
     if (NSID_PREFIX_RE.test(c)) collectionPrefixes.push(c.slice(0, -1));
     else if (NSID_RE.test(c)) collections.add(c);

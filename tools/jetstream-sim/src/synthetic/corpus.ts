@@ -39,7 +39,14 @@ const tokens = (list: string, by: string | RegExp = /\s+/): Token[] =>
 const LATIN_ENDERS = tokens('. . . ! ? ... !! :)', ' ');
 const CJK_ENDERS = tokens('。|。|！|？|…|w|（笑）', '|');
 
-const lang = (code: string, weight: number, words: string, sep = ' ', enders = LATIN_ENDERS, by?: string): Language => ({
+const lang = (
+  code: string,
+  weight: number,
+  words: string,
+  sep = ' ',
+  enders = LATIN_ENDERS,
+  by?: string,
+): Language => ({
   code,
   sep,
   words: tokens(words, by ?? (sep === ' ' ? /\s+/ : '|')),
@@ -124,7 +131,11 @@ export const LANGUAGES: readonly Language[] = [
     CJK_ENDERS,
   ),
   lang('tr', 1, `ve bir bu da de için çok güzel bugün teşekkürler merhaba günaydın iyi geceler kahve şehir iş arkadaş`),
-  lang('it', 1.5, `il la di che e un una per con non è sono oggi grazie buongiorno buonanotte caffè città perché più già`),
+  lang(
+    'it',
+    1.5,
+    `il la di che e un una per con non è sono oggi grazie buongiorno buonanotte caffè città perché più già`,
+  ),
   lang('nl', 1, `de het een en van ik je is niet op dat met voor vandaag dank goedemorgen koffie fiets weer lekker`),
   lang('pl', 1, `i w nie na się to że jest jak dziś dziękuję cześć dzień dobry kawa miasto praca źródło żółć łódź`),
   lang(

@@ -6,10 +6,24 @@
 // class, all multiples of 8. So i ↦ target is injective: a post is updated at most once, deleted at most once, and
 // an update always comes before the delete of the same post (update lags < delete lags per class).
 
-import { ALT_TEXTS, HANDLE_DOMAINS, HANDLE_SYLLABLES, LANGUAGES, LINK_DOMAINS, LINK_TITLES, SELF_LABELS, TAGS } from './corpus';
+import {
+  ALT_TEXTS,
+  HANDLE_DOMAINS,
+  HANDLE_SYLLABLES,
+  LANGUAGES,
+  LINK_DOMAINS,
+  LINK_TITLES,
+  SELF_LABELS,
+  TAGS,
+} from './corpus';
 import { blobCid, plcDid, recordCid, slug, tid } from './ids';
 import { Rng, cumulative, hashIndex, normaliseSeed, pickWeighted, unitAt } from './prng';
 import { buildText, MAX_BYTES, MAX_GRAPHEMES, sampleLength, type MentionTarget } from './text';
+
+// Globals bound once: under jest's vm context every global lookup (Math, JSON, Date) is ~100× slower.
+const { exp, floor, log } = Math;
+const stringify = JSON.stringify;
+const DateCtor = Date;
 
 /** 2026-05-25T00:00:00Z in µs. */
 export const DEFAULT_START_TIME_US = Date.UTC(2026, 4, 25) * 1000;
@@ -146,7 +160,7 @@ class GeneratedEvent implements SimEvent {
   ) {}
 
   get json(): string {
-    return (this.cached ??= JSON.stringify(this.event));
+    return (this.cached ??= stringify(this.event));
   }
 }
 
@@ -170,7 +184,8 @@ export class SyntheticFirehose {
     this.startTimeUs = options.startTimeUs ?? DEFAULT_START_TIME_US;
     this.stepUs = options.stepUs ?? DEFAULT_STEP_US;
     this.authors = options.authors ?? DEFAULT_AUTHORS;
-    if (!Number.isSafeInteger(this.startTimeUs) || this.startTimeUs <= 0) throw new RangeError('startTimeUs must be a positive integer');
+    if (!Number.isSafeInteger(this.startTimeUs) || this.startTimeUs <= 0)
+      throw new RangeError('startTimeUs must be a positive integer');
     if (!Number.isSafeInteger(this.stepUs) || this.stepUs < 1) throw new RangeError('stepUs must be an integer ≥ 1');
     if (!Number.isSafeInteger(this.authors) || this.authors < 1) throw new RangeError('authors must be an integer ≥ 1');
     this.dids = new Array(this.authors);
@@ -178,19 +193,19 @@ export class SyntheticFirehose {
     // Author rank = exp(ln K + u·(ln(N+K) − ln K)) − K: Zipf-like (density ∝ 1/(rank+K)); the busiest account
     // writes ~1 % of events rather than a pure 1/rank law's ~7 %.
     const K = 10;
-    this.zipfLogK = Math.log(K);
-    this.zipfLogSpan = Math.log(this.authors + K) - this.zipfLogK;
+    this.zipfLogK = log(K);
+    this.zipfLogSpan = log(this.authors + K) - this.zipfLogK;
   }
 
   /** time_us of event `index`. */
   timeUsAt(index: number): number {
-    return this.startTimeUs + index * this.stepUs + Math.floor(unitAt(this.seed, index, Salt.Jitter) * this.stepUs);
+    return this.startTimeUs + index * this.stepUs + floor(unitAt(this.seed, index, Salt.Jitter) * this.stepUs);
   }
 
   /** The first index whose time_us ≥ `timeUs` (the inclusive cursor position). */
   indexAtOrAfter(timeUs: number): number {
     if (timeUs <= this.startTimeUs) return 0;
-    const i = Math.floor((timeUs - this.startTimeUs) / this.stepUs);
+    const i = floor((timeUs - this.startTimeUs) / this.stepUs);
     return this.timeUsAt(i) >= timeUs ? i : i + 1;
   }
 
@@ -251,10 +266,28 @@ export class SyntheticFirehose {
     const timeUs = this.timeUsAt(i);
     const u = unitAt(this.seed, i, Salt.Kind);
     if (u < P_IDENTITY) {
-      return { index: i, timeUs, did: this.uniformDid(i), kind: 'identity', type: 'identity', collection: null, operation: null, target: -1 };
+      return {
+        index: i,
+        timeUs,
+        did: this.uniformDid(i),
+        kind: 'identity',
+        type: 'identity',
+        collection: null,
+        operation: null,
+        target: -1,
+      };
     }
     if (u < P_ACCOUNT) {
-      return { index: i, timeUs, did: this.uniformDid(i), kind: 'account', type: 'account', collection: null, operation: null, target: -1 };
+      return {
+        index: i,
+        timeUs,
+        did: this.uniformDid(i),
+        kind: 'account',
+        type: 'account',
+        collection: null,
+        operation: null,
+        target: -1,
+      };
     }
     if (u < P_UPDATE_SLOT) {
       const isDelete = u < P_DELETE_SLOT;
@@ -275,23 +308,45 @@ export class SyntheticFirehose {
       // No post there to touch: an ordinary commit instead.
     } else if (u < P_POST) {
       const did = this.authorDid(this.authorRank(i));
-      return { index: i, timeUs, did, kind: 'commit', type: 'post', collection: POST_COLLECTION, operation: 'create', target: -1 };
+      return {
+        index: i,
+        timeUs,
+        did,
+        kind: 'commit',
+        type: 'post',
+        collection: POST_COLLECTION,
+        operation: 'create',
+        target: -1,
+      };
     }
     const c = OTHER_COLLECTIONS[pickWeighted(OTHER_CDF, unitAt(this.seed, i, Salt.Other))].nsid;
     const h = hashIndex(this.seed, i, Salt.Misc);
     const operation: CommitOperation =
-      c === 'app.bsky.actor.profile' || c === 'chat.bsky.actor.declaration' ? 'update' : h % 100 < 6 ? 'delete' : 'create';
-    return { index: i, timeUs, did: this.authorDid(this.authorRank(i)), kind: 'commit', type: 'commit', collection: c, operation, target: -1 };
+      c === 'app.bsky.actor.profile' || c === 'chat.bsky.actor.declaration'
+        ? 'update'
+        : h % 100 < 6
+          ? 'delete'
+          : 'create';
+    return {
+      index: i,
+      timeUs,
+      did: this.authorDid(this.authorRank(i)),
+      kind: 'commit',
+      type: 'commit',
+      collection: c,
+      operation,
+      target: -1,
+    };
   }
 
   private authorRank(i: number): number {
     const u = unitAt(this.seed, i, Salt.Author);
-    const r = Math.floor(Math.exp(this.zipfLogK + u * this.zipfLogSpan)) - 10;
+    const r = floor(exp(this.zipfLogK + u * this.zipfLogSpan)) - 10;
     return r < 0 ? 0 : r >= this.authors ? this.authors - 1 : r;
   }
 
   private uniformDid(i: number): string {
-    return this.authorDid(Math.floor(unitAt(this.seed, i, Salt.Author) * this.authors));
+    return this.authorDid(floor(unitAt(this.seed, i, Salt.Author) * this.authors));
   }
 
   private authorDid(rank: number): string {
@@ -317,12 +372,12 @@ export class SyntheticFirehose {
 
   /** createdAt in ms: usually a moment before time_us; now and then backdated or in the future (clients lie). */
   private createdMs(i: number): number {
-    const nowMs = Math.floor(this.timeUsAt(i) / 1000);
+    const nowMs = floor(this.timeUsAt(i) / 1000);
     const w = unitAt(this.seed, i, Salt.Created);
     const d = unitAt(this.seed, i, Salt.CreatedDelay);
-    if (w < 0.002) return nowMs - 86_400_000 - Math.floor(d * 5 * 365 * 86_400_000);
-    if (w < 0.003) return nowMs + 60_000 + Math.floor(d * 2 * 86_400_000);
-    return nowMs - 50 - Math.floor(d * 3000);
+    if (w < 0.002) return nowMs - 86_400_000 - floor(d * 5 * 365 * 86_400_000);
+    if (w < 0.003) return nowMs + 60_000 + floor(d * 2 * 86_400_000);
+    return nowMs - 50 - floor(d * 3000);
   }
 
   private postRkey(i: number): string {
@@ -348,7 +403,7 @@ export class SyntheticFirehose {
   private parentOf(i: number): number {
     if (unitAt(this.seed, i, Salt.Reply) >= P_REPLY) return -1;
     const u = unitAt(this.seed, i, Salt.Parent);
-    return this.postBefore(i, 1 + Math.floor(u * u * u * 5000));
+    return this.postBefore(i, 1 + floor(u * u * u * 5000));
   }
 
   private rootOf(i: number): number {
@@ -366,10 +421,20 @@ export class SyntheticFirehose {
     const language = LANGUAGES[pickWeighted(LANG_CDF, rng.next())];
     const e = rng.next();
     let embedKind: 'none' | 'images' | 'video' | 'external' | 'record' | 'recordWithMedia' =
-      e < 0.6 ? 'none' : e < 0.8 ? 'images' : e < 0.84 ? 'video' : e < 0.92 ? 'external' : e < 0.98 ? 'record' : 'recordWithMedia';
+      e < 0.6
+        ? 'none'
+        : e < 0.8
+          ? 'images'
+          : e < 0.84
+            ? 'video'
+            : e < 0.92
+              ? 'external'
+              : e < 0.98
+                ? 'record'
+                : 'recordWithMedia';
     let quoted = -1;
     if (embedKind === 'record' || embedKind === 'recordWithMedia') {
-      quoted = this.postBefore(i, 1 + Math.floor(rng.next() ** 2 * 20000));
+      quoted = this.postBefore(i, 1 + floor(rng.next() ** 2 * 20000));
       if (quoted < 0) embedKind = 'none';
     }
     const hasMedia = embedKind === 'images' || embedKind === 'video' || embedKind === 'recordWithMedia';
@@ -377,7 +442,10 @@ export class SyntheticFirehose {
     const built = buildText(rng, language, empty ? 0 : sampleLength(rng), () => this.mentionTarget(rng));
 
     // Keys in the order Jetstream prints them (sorted).
-    const record: Record<string, unknown> = { $type: POST_COLLECTION, createdAt: new Date(this.createdMs(i)).toISOString() };
+    const record: Record<string, unknown> = {
+      $type: POST_COLLECTION,
+      createdAt: new DateCtor(this.createdMs(i)).toISOString(),
+    };
     if (embedKind !== 'none') {
       const media = (): Record<string, unknown> => (rng.chance(0.8) ? this.images(rng) : this.video(rng));
       switch (embedKind) {
@@ -403,7 +471,8 @@ export class SyntheticFirehose {
       }
     }
     if (built.facets.length > 0) record.facets = built.facets;
-    if (rng.chance(0.01)) record.labels = { $type: 'com.atproto.label.defs#selfLabels', values: [{ val: rng.pick(SELF_LABELS) }] };
+    if (rng.chance(0.01))
+      record.labels = { $type: 'com.atproto.label.defs#selfLabels', values: [{ val: rng.pick(SELF_LABELS) }] };
     const l = rng.next();
     if (l >= 0.03) record.langs = l < 0.05 && language.code !== 'en' ? [language.code, 'en'] : [language.code];
     const parent = this.parentOf(i);
@@ -477,11 +546,14 @@ export class SyntheticFirehose {
         ? 'self'
         : tid(p.timeUs - 200 - rng.int(2000), rng.int(1024));
     if (p.operation === 'delete') return this.commit(p, rkey, undefined, undefined);
-    const createdAt = new Date(Math.floor(p.timeUs / 1000) - 50 - rng.int(3000)).toISOString();
+    const createdAt = new DateCtor(floor(p.timeUs / 1000) - 50 - rng.int(3000)).toISOString();
     const subjectPost = (): { cid: string; uri: string } => {
-      const k = this.postBefore(i, 1 + Math.floor(rng.next() ** 2 * 50000));
+      const k = this.postBefore(i, 1 + floor(rng.next() ** 2 * 50000));
       if (k >= 0) return this.strongRef(k);
-      return { cid: recordCid(rng), uri: `at://${plcDid(rng)}/${POST_COLLECTION}/${tid(p.timeUs - 1e9 - rng.int(1e9), rng.int(1024))}` };
+      return {
+        cid: recordCid(rng),
+        uri: `at://${plcDid(rng)}/${POST_COLLECTION}/${tid(p.timeUs - 1e9 - rng.int(1e9), rng.int(1024))}`,
+      };
     };
     const someone = (): string => this.authorDid(rng.int(this.authors));
     let record: Record<string, unknown>;
@@ -495,10 +567,20 @@ export class SyntheticFirehose {
         record = { $type: c, createdAt, subject: someone() };
         break;
       case 'app.bsky.graph.listitem':
-        record = { $type: c, createdAt, list: `at://${p.did}/app.bsky.graph.list/${tid(p.timeUs - 5e9, 7)}`, subject: someone() };
+        record = {
+          $type: c,
+          createdAt,
+          list: `at://${p.did}/app.bsky.graph.list/${tid(p.timeUs - 5e9, 7)}`,
+          subject: someone(),
+        };
         break;
       case 'app.bsky.actor.profile':
-        record = { $type: c, createdAt, description: 'she/her · art · 🦋', displayName: this.handle(rng.int(this.authors)).split('.')[0] };
+        record = {
+          $type: c,
+          createdAt,
+          description: 'she/her · art · 🦋',
+          displayName: this.handle(rng.int(this.authors)).split('.')[0],
+        };
         break;
       case 'app.bsky.feed.threadgate':
       case 'app.bsky.feed.postgate': {
@@ -506,7 +588,13 @@ export class SyntheticFirehose {
         const post = k >= 0 ? this.postUri(k) : `at://${p.did}/${POST_COLLECTION}/${rkey}`;
         record =
           c === 'app.bsky.feed.threadgate'
-            ? { $type: c, allow: [{ $type: 'app.bsky.feed.threadgate#followingRule' }], createdAt, hiddenReplies: [], post }
+            ? {
+                $type: c,
+                allow: [{ $type: 'app.bsky.feed.threadgate#followingRule' }],
+                createdAt,
+                hiddenReplies: [],
+                post,
+              }
             : { $type: c, createdAt, embeddingRules: [{ $type: 'app.bsky.feed.postgate#disableRule' }], post };
         break;
       }
@@ -514,7 +602,12 @@ export class SyntheticFirehose {
         record = { $type: c, allowIncoming: rng.pick(['all', 'following', 'none']) };
         break;
       case 'place.stream.chat.message':
-        record = { $type: c, createdAt, streamer: someone(), text: rng.pick(['gg', 'lol', 'hi chat 👋', 'ないす', 'kkkkk']) };
+        record = {
+          $type: c,
+          createdAt,
+          streamer: someone(),
+          text: rng.pick(['gg', 'lol', 'hi chat 👋', 'ないす', 'kkkkk']),
+        };
         break;
       default:
         record = { $type: c, createdAt, subject: { uri: `https://${rng.pick(LINK_DOMAINS)}/${slug(rng, 8)}` } };
@@ -523,7 +616,7 @@ export class SyntheticFirehose {
   }
 
   private isoTime(p: Plan): string {
-    return new Date(Math.floor(p.timeUs / 1000) - 1 - (hashIndex(this.seed, p.index, Salt.Created) % 400)).toISOString();
+    return new DateCtor(floor(p.timeUs / 1000) - 1 - (hashIndex(this.seed, p.index, Salt.Created) % 400)).toISOString();
   }
 
   private seq(i: number): number {
@@ -531,24 +624,34 @@ export class SyntheticFirehose {
   }
 
   private identity(p: Plan): JetstreamEventJson {
-    const identity: NonNullable<JetstreamEventJson['identity']> = { did: p.did, seq: this.seq(p.index), time: this.isoTime(p) };
+    const identity: NonNullable<JetstreamEventJson['identity']> = {
+      did: p.did,
+      seq: this.seq(p.index),
+      time: this.isoTime(p),
+    };
     if (hashIndex(this.seed, p.index, Salt.Misc) % 10 < 6) {
       // Keys sorted as Jetstream prints them: did, handle, seq, time.
       const { did, seq, time } = identity;
-      return { did: p.did, time_us: p.timeUs, kind: 'identity', identity: { did, handle: this.handle(this.rankOf(p)), seq, time } };
+      return {
+        did: p.did,
+        time_us: p.timeUs,
+        kind: 'identity',
+        identity: { did, handle: this.handle(this.rankOf(p)), seq, time },
+      };
     }
     return { did: p.did, time_us: p.timeUs, kind: 'identity', identity };
   }
 
   private rankOf(p: Plan): number {
-    return Math.floor(unitAt(this.seed, p.index, Salt.Author) * this.authors);
+    return floor(unitAt(this.seed, p.index, Salt.Author) * this.authors);
   }
 
   private account(p: Plan): JetstreamEventJson {
     const state = ACCOUNT_STATES[pickWeighted(ACCOUNT_CDF, unitAt(this.seed, p.index, Salt.Other))];
     const [active, did, seq, time] = [state.active, p.did, this.seq(p.index), this.isoTime(p)];
     // Keys sorted as Jetstream prints them; `status` only on inactive accounts.
-    const account = state.status === undefined ? { active, did, seq, time } : { active, did, seq, status: state.status, time };
+    const account =
+      state.status === undefined ? { active, did, seq, time } : { active, did, seq, status: state.status, time };
     return { did: p.did, time_us: p.timeUs, kind: 'account', account };
   }
 }

@@ -4,6 +4,9 @@
 
 import type { Rng } from './prng';
 
+// Globals bound once: under jest's vm context every global lookup (Math, JSON, Date) is ~100× slower.
+const { floor } = Math;
+
 const B32 = 'abcdefghijklmnopqrstuvwxyz234567';
 const B32_SORT = '234567abcdefghijklmnopqrstuvwxyz';
 
@@ -27,8 +30,8 @@ const TWO_30 = 1 << 30;
 
 /** A TID for a timestamp in µs (must be < 2^53) and a clock id in [0, 1024). */
 export function tid(timestampUs: number, clockId: number): string {
-  const n = Math.floor(timestampUs);
-  const hi = Math.floor(n / TWO_30); // ≤ 23 bits: 5 characters
+  const n = floor(timestampUs);
+  const hi = floor(n / TWO_30); // ≤ 23 bits: 5 characters
   const lo = n % TWO_30; // 30 bits: 6 characters
   return (
     B32_SORT[(hi >>> 20) & 31] +
