@@ -91,7 +91,8 @@ export function pickTerms(samples: { text: string; did: string }[]): Omit<MixInp
   if (ranked.length < 30) throw new Error(`too few distinct words in the sample (${ranked.length}) to build the query mix`);
   const commonWord = ranked[0][0];
   // Rare: seen once in the sample, not a number, long enough to be a word rather than a fragment.
-  const rare = ranked.filter(([w, c]) => c === 1 && w.length >= 7);
+  // Latin letters only: in scripts written without spaces a "word" is a whole run of text, not a word.
+  const rare = ranked.filter(([w, c]) => c === 1 && w.length >= 7 && /^\p{Script=Latin}+$/u.test(w));
   const rareWord = (rare.length ? rare[Math.floor(rare.length / 2)] : ranked[ranked.length - 1])[0];
   const twoWords: [string, string] = [ranked[5][0], ranked[12][0]];
   const phrases = byCount(bigrams).filter(([b, c]) => c >= 2 && !b.split(' ').includes(commonWord));

@@ -39,6 +39,11 @@ export async function startPostgres(dir: string): Promise<PostgresPeer> {
     await chown(dir, Number(stdout.trim()), Number(gid.trim()));
   }
   await chmod(dir, 0o755);
+  if (isRoot) {
+    await run('runuser', ['-u', 'postgres', '--', 'test', '-w', dir]).catch(() => {
+      throw new Error(`the postgres user cannot write ${dir}: every folder above it must be traversable (chmod o+x)`);
+    });
+  }
   const pgdata = join(dir, 'data');
   await asPgUser(join(PG_BIN, 'initdb'), ['-D', pgdata, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
   const port = await freePort();

@@ -12,7 +12,7 @@ import { openDuck, sqlString, type Duck } from '../duck';
 import type { BenchPaths } from '../paths';
 import { step, type Log } from '../progress';
 import type { DataResult } from '../result';
-import { syntheticEvents } from '../sim-source';
+import { syntheticDay } from '../sim-source';
 
 export const BASE_DATE = '2025-03-03';
 const DAY_US = 86_400_000_000;
@@ -71,8 +71,7 @@ export async function generateDay1(o: BenchOptions, paths: BenchPaths, log: Log)
   const c: GenCounts = { events: 0, posts: 0, updates: 0, deletes: 0, accountEvents: 0, postEventJsonBytes: 0, postEventCount: 0, firstUs: Infinity, lastUs: 0 };
   const startUs = dateStartUs(BASE_DATE);
   let lastReport = performance.now();
-  for (const ev of syntheticEvents({ seed: o.seed, posts: o.postsPerDay, startUs, endUs: startUs + DAY_US })) {
-    const line = JSON.stringify(ev);
+  for (const { event: ev, json: line } of syntheticDay({ seed: o.seed, posts: o.postsPerDay, startUs, endUs: startUs + DAY_US })) {
     raw.write(line);
     c.events++;
     if (ev.time_us < c.firstUs) c.firstUs = ev.time_us;

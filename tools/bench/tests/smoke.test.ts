@@ -1,0 +1,46 @@
+// The whole harness at a tiny size, peers included: real simulator, redis-server, ingest and graph processes,
+// DuckDB and a private PostgreSQL cluster. Asserts that every row of the report is filled in.
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from '../src/args';
+import { METRIC_ROWS } from '../src/report';
+import { runBench } from '../src/run';
+
+jest.setTimeout(240_000);
+
+describe('npm run bench at a tiny size', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bench-smoke-'));
+    // mkdtemp makes it 0700; the PostgreSQL cluster runs as the postgres user when we are root and must get in.
+    await chmod(dir, 0o755);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs every phase and peer and renders every metric', async () => {
+    const lines: string[] = [];
+    const o = parseArgs([
+      '--posts-per-day', '20000', '--ingest-posts', '5000', '--export-rows', '5000', '--runs', '2', '--peer-runs', '1',
+      '--out', join(dir, 'out'), '--report-dir', join(dir, 'report'), '--peers', 'on',
+    ]);
+    const { result, reportPath } = await runBench(o, (l) => lines.push(l));
+    expect(result.notes).toEqual([]);
+    expect(result.data?.postRowsStored).toBeGreaterThan(19_000);
+    expect(result.ingest?.posts).toBeGreaterThanOrEqual(5000);
+    expect(result.storage?.pctSmaller).toBeGreaterThan(50);
+    for (const sys of [result.search?.ours, result.search?.peers.duckdbNdjson, result.search?.peers.postgres]) {
+      expect(sys?.queries.map((q) => q.error ?? 'ok')).toEqual(Array(10).fill('ok'));
+    }
+    expect(result.export?.rows).toBe(5000);
+    const md = await readFile(reportPath as string, 'utf8');
+    for (const row of METRIC_ROWS) {
+      const line = md.split('\n').find((l) => l.startsWith(`| ${row} |`));
+      expect(line).toBeDefined();
+      // The "ours" cell (third) is filled for every metric.
+      expect(line?.split(' | ')[2]).not.toBe('—');
+    }
+    // One progress line per step, with a duration.
+    expect(lines.some((l) => /^\[bench\] data: .* — .* in .* \(.*\/s\)/.test(l))).toBe(true);
+  });
+});
