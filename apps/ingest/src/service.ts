@@ -167,7 +167,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     async start() {
       if (started) return;
       started = true;
-      await Promise.all([redis.connect(), reader.connect()]);
+      await Promise.all([redis, reader].map((r) => (r.status === 'wait' ? r.connect() : Promise.resolve())));
       await buffer.sync();
       await flusher.start();
       http = await startHttp({ port: config.ingestPort, registry: metrics.registry, checks: readiness, beforeScrape });

@@ -4,6 +4,9 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { TableName } from '@bsky-explorer/schema';
+// The simulator is a tool project; the app's tests (only they) use it as the real Jetstream stand-in.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { DEFAULT_START_TIME_US, generateEvents, startJetstreamSim, type JetstreamSim } from '@bsky-explorer/jetstream-sim';
 import { makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
 import { parseConfig, type IngestConfig } from '../src/config';
 
@@ -131,4 +134,66 @@ function tid(n: number): string {
     v = Math.floor(v / 32);
   }
   return '3' + s.slice(1);
+}
+
+export { DEFAULT_START_TIME_US, startJetstreamSim, type JetstreamSim };
+
+export interface Expected {
+  /** `${uri}|${cid}` → text, for every post create and update. */
+  posts: Map<string, string>;
+  deletes: Set<string>;
+  accounts: number;
+  /** time_us of the last event the ingest will receive (posts filter: commits of posts, identity, account). */
+  lastTimeUs: number;
+}
+
+/** What the synthetic firehose with these options must produce in Parquet. */
+export function expectedRows(options: { seed: number; count: number }): Expected {
+  const out: Expected = { posts: new Map(), deletes: new Set(), accounts: 0, lastTimeUs: 0 };
+  for (const e of generateEvents(options)) {
+    if (e.type === 'commit') continue;
+    out.lastTimeUs = e.timeUs;
+    if (e.type === 'post' || e.type === 'post-update') {
+      const ev = e.event;
+      const c = ev.commit as NonNullable<typeof ev.commit>;
+      out.posts.set(`at://${ev.did}/app.bsky.feed.post/${c.rkey}|${c.cid}`, String((c.record as { text: string }).text));
+    } else if (e.type === 'post-delete') {
+      const c = e.event.commit as NonNullable<typeof e.event.commit>;
+      out.deletes.add(`at://${e.did}/app.bsky.feed.post/${c.rkey}`);
+    } else if (e.type === 'account') {
+      out.accounts++;
+    }
+  }
+  return out;
+}
+
+/** Asserts the Parquet files hold exactly the expected rows: no gap, no duplicate, text byte-exact. */
+export async function expectExactly(dataDir: string, expected: Expected): Promise<void> {
+  const posts = await readTable(dataDir, 'posts', 'uri, cid, text');
+  const dup = duplicates(posts, (r) => `${r.uri}|${r.cid}`);
+  expect(dup).toEqual([]);
+  const missing: string[] = [];
+  const wrongText: string[] = [];
+  for (const [key, text] of expected.posts) {
+    const row = rowsByKey(posts).get(key);
+    if (row === undefined) missing.push(key);
+    else if (row !== text) wrongText.push(key);
+  }
+  expect(missing.slice(0, 5)).toEqual([]);
+  expect(wrongText.slice(0, 5)).toEqual([]);
+  expect(posts).toHaveLength(expected.posts.size);
+  const tombstones = await readTable(dataDir, 'tombstones', 'uri, kind, rev');
+  expect(new Set(tombstones.filter((r) => r.kind === 'delete').map((r) => String(r.uri)))).toEqual(expected.deletes);
+  expect(duplicates(tombstones, (r) => `${r.uri}|${r.kind}|${r.rev}`)).toEqual([]);
+  expect(await readTable(dataDir, 'accounts', 'did')).toHaveLength(expected.accounts);
+}
+
+const byKeyCache = new WeakMap<object, Map<string, unknown>>();
+function rowsByKey(rows: Record<string, unknown>[]): Map<string, unknown> {
+  let m = byKeyCache.get(rows);
+  if (!m) {
+    m = new Map(rows.map((r) => [`${r.uri}|${r.cid}`, r.text]));
+    byKeyCache.set(rows, m);
+  }
+  return m;
 }
