@@ -12,13 +12,18 @@ export type AppName = (typeof APPS)[number];
 
 const ROOT = resolve(__dirname, '../..');
 
-/** Writes `<outDir>/main.js` (+ source map) from `apps/<app>/src/main.ts`; returns the bundle's path. */
+/** Entry points per app: the service, plus ingest's one-shot `compact` command (`node dist/compact.js`). */
+export const ENTRY_POINTS: Record<AppName, Record<string, string>> = {
+  ingest: { main: 'apps/ingest/src/main.ts', compact: 'apps/ingest/src/compact.ts' },
+  graph: { main: 'apps/graph/src/main.ts' },
+};
+
+/** Writes `<outDir>/<entry>.js` (+ source maps) for each entry point of the app; returns the main bundle's path. */
 export async function bundleApp(app: AppName, outDir: string): Promise<string> {
-  const outfile = resolve(outDir, 'main.js');
   await build({
     absWorkingDir: ROOT,
-    entryPoints: [`apps/${app}/src/main.ts`],
-    outfile,
+    entryPoints: ENTRY_POINTS[app],
+    outdir: resolve(outDir),
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -30,7 +35,7 @@ export async function bundleApp(app: AppName, outDir: string): Promise<string> {
     logLevel: 'warning',
     legalComments: 'none',
   });
-  return outfile;
+  return resolve(outDir, 'main.js');
 }
 
 if (require.main === module) {

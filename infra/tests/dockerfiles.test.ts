@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { freePort, makeTempDir, startRedis } from '@bsky-explorer/testing';
+import { APPS, bundleApp, type AppName } from '../docker/bundle';
+import { ROOT, run, startProcess, stopProcess, waitFor } from './_util';
+
+// No Docker engine here: the Dockerfiles are checked statically, and their build step (the esbuild bundle) and
+// run step (CMD, HEALTHCHECK) are executed for real in the image's layout: /app/dist/*.js beside /app/node_modules.
+
+const PORT_ENV: Record<AppName, [string, number]> = { ingest: ['INGEST_PORT', 9464], graph: ['GRAPH_PORT', 4000] };
+
+async function dockerfile(app: AppName) {
+  const text = await readFile(join(ROOT, `apps/${app}/Dockerfile`), 'utf8');
+  const lines = text.split('\n');
+  const instr = (name: string) => lines.filter((l) => l.startsWith(`${name} `));
+  // Continuation lines joined, so that multi-line instructions can be read as one.
+  const joined = text.replace(/\\\n\s*/g, ' ').split('\n');
+  const jsonArg = (name: string) => JSON.parse(joined.find((l) => l.startsWith(name))!.replace(/^.*?\bCMD\s+/, '')) as string[];
+  return { text, lines, instr, joined, cmd: jsonArg('CMD '), healthcheck: jsonArg('HEALTHCHECK ') };
+}
+
+describe.each(APPS)('apps/%s/Dockerfile', (app) => {
+  it('is multi-stage on node:20-slim, runs as non-root with only production dependencies, exposes its port, has a HEALTHCHECK on /healthz', async () => {
+    const d = await dockerfile(app);
+    expect(d.text).toContain('ARG NODE_IMAGE=node:20-slim');
+    expect(d.instr('FROM').length).toBeGreaterThanOrEqual(3);
+    const runtime = d.text.slice(d.text.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/\nUSER node\n/);
+    expect(runtime).toMatch(/COPY --from=prod-deps \/app\/node_modules/);
+    expect(d.text).toMatch(/npm ci --omit=dev/);
+    expect(d.instr('EXPOSE')).toEqual([`EXPOSE ${PORT_ENV[app][1]}`]);
+    expect(d.healthcheck.join(' ')).toContain('/healthz');
+    expect(d.cmd).toEqual(['node', '--enable-source-maps', 'dist/main.js']);
+    // No secret is baked in: nothing secret-like in ENV/ARG, and .env never enters the build context.
+    expect([...d.instr('ENV'), ...d.instr('ARG')].join('\n')).not.toMatch(/SECRET|PASSWORD|TOKEN/i);
+  });
+
+  it('copies the manifest of every workspace in package-lock.json before npm ci (and no other)', async () => {
+    const d = await dockerfile(app);
+    const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { name?: string }> };
+    const workspaces = Object.keys(lock.packages)
+      .filter((k) => k !== '' && !k.startsWith('node_modules/') && lock.packages[k].name)
+      .sort();
+    const copied = d.lines.map((l) => /^COPY (\S+)\/package\.json \1\/$/.exec(l)?.[1]).filter((x): x is string => !!x);
+    // Two stages run npm ci: build and prod-deps.
+    expect(copied.sort()).toEqual([...workspaces, ...workspaces].sort());
+  });
+});
+
+describe('.dockerignore', () => {
+  it('keeps secrets, local data, node_modules and git out of the build context', async () => {
+    const lines = (await readFile(join(ROOT, '.dockerignore'), 'utf8')).split('\n');
+    expect(lines).toEqual(expect.arrayContaining(['.git', '**/node_modules', '**/data', '**/.env', '**/.env.*', '!**/.env.example']));
+  });
+});
+
+describe('the image build and run steps, without Docker', () => {
+  let tmp: { path: string; remove: () => Promise<void> };
+  beforeAll(async () => {
+    tmp = await makeTempDir('bsky-image-');
+  });
+  afterAll(async () => {
+    await tmp.remove();
+  });
+
+  // The image layout: /app/dist/<bundles> and /app/node_modules (production dependencies) next to it.
+  const image = async (app: AppName) => {
+    const appDir = join(tmp.path, app);
+    await mkdir(appDir);
+    await bundleApp(app, join(appDir, 'dist'));
+    await symlink(join(ROOT, 'node_modules'), join(appDir, 'node_modules'));
+    return appDir;
+  };
+  const base = (dataDir: string) => ({ PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATA_DIR: dataDir });
+
+  it('graph: the bundle starts with the Dockerfile CMD, answers /healthz and /readyz, and the HEALTHCHECK passes', async () => {
+    const appDir = await image('graph');
+    const d = await dockerfile('graph');
+    const dataDir = join(tmp.path, 'graph-data');
+    await mkdir(dataDir);
+    const port = await freePort();
+    const env = {
+      ...base(dataDir),
+      GRAPH_PORT: String(port),
+      EXPORT_DIR: join(tmp.path, 'graph-exports'),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      EXPORT_SIGNING_SECRET: randomBytes(32).toString('hex'),
+    };
+    // In production the signing secret is required: the image refuses to start without it.
+    const noSecret = await run(d.cmd[0], d.cmd.slice(1), { cwd: appDir, env: { ...env, EXPORT_SIGNING_SECRET: '' } });
+    expect(noSecret.code).not.toBe(0);
+    expect(noSecret.stderr + noSecret.stdout).toContain('EXPORT_SIGNING_SECRET');
+
+    const svc = startProcess(d.cmd[0], d.cmd.slice(1), env, appDir);
+    try {
+      await waitFor('graph bundle /readyz', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 60_000);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const health = await run(d.healthcheck[0], d.healthcheck.slice(1), { cwd: appDir, env });
+      expect(health.code).toBe(0);
+    } catch (err) {
+      throw new Error(`${String(err)}\n${svc.output()}`);
+    } finally {
+      await stopProcess(svc.child);
+    }
+    // Once the service is gone the same probe fails.
+    expect((await run(d.healthcheck[0], d.healthcheck.slice(1), { cwd: appDir, env })).code).not.toBe(0);
+  });
+
+  it('ingest: the bundle starts with the Dockerfile CMD against a real Redis, the HEALTHCHECK passes, and dist/compact.js runs', async () => {
+    const appDir = await image('ingest');
+    const d = await dockerfile('ingest');
+    const dataDir = join(tmp.path, 'ingest-data');
+    await mkdir(dataDir);
+    const redis = await startRedis();
+    const port = await freePort();
+    // Nothing listens on the Jetstream port: ingest keeps retrying, and is still alive (/healthz).
+    const env = { ...base(dataDir), REDIS_URL: redis.url, JETSTREAM_URL: `ws://127.0.0.1:${await freePort()}/subscribe`, INGEST_PORT: String(port) };
+    const svc = startProcess(d.cmd[0], d.cmd.slice(1), env, appDir);
+    try {
+      await waitFor('ingest bundle /healthz', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 60_000);
+      expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain('ingest_jetstream_connected 0');
+      const health = await run(d.healthcheck[0], d.healthcheck.slice(1), { cwd: appDir, env });
+      expect(health.code).toBe(0);
+      const compact = await run('node', ['dist/compact.js'], { cwd: appDir, env });
+      expect([compact.code, compact.stderr]).toEqual([0, '']);
+    } catch (err) {
+      throw new Error(`${String(err)}\n${svc.output()}`);
+    } finally {
+      await stopProcess(svc.child);
+      await redis.stop();
+    }
+  });
+});
