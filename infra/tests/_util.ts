@@ -18,12 +18,21 @@ export interface CommandResult {
 }
 
 /** Runs a program to completion (no shell); never rejects, the exit code is in the result. */
-export function run(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CommandResult> {
   return new Promise((done) => {
-    execFile(cmd, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      done({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        done({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -52,7 +61,10 @@ interface Panel {
   panels?: Panel[];
 }
 
-export function loadDashboards(): { file: string; json: { uid: string; title: string; panels: Panel[]; templating?: { list: unknown[] } } }[] {
+export function loadDashboards(): {
+  file: string;
+  json: { uid: string; title: string; panels: Panel[]; templating?: { list: unknown[] } };
+}[] {
   return readdirSync(DASHBOARDS_DIR)
     .filter((f) => f.endsWith('.json'))
     .sort()
@@ -137,7 +149,9 @@ function splitTopLevel(s: string): string[] {
   if (parts.length === 0) return [s];
   parts.push(s.slice(start).trim());
   // `and on (job, instance) rhs`: drop the vector-matching modifier.
-  return parts.map((p) => p.replace(/^(on|ignoring)\s*\([^)]*\)\s*/, '').replace(/^group_(left|right)\s*(\([^)]*\))?\s*/, ''));
+  return parts.map((p) =>
+    p.replace(/^(on|ignoring)\s*\([^)]*\)\s*/, '').replace(/^group_(left|right)\s*(\([^)]*\))?\s*/, ''),
+  );
 }
 
 function unwrapParens(s: string): string {
@@ -174,7 +188,12 @@ export function markdownAnchors(markdown: string): Set<string> {
 }
 
 /** Starts a long-running process with its output collected (for failure messages). */
-export function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): { child: ChildProcess; output: () => string } {
+export function startProcess(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd = ROOT,
+): { child: ChildProcess; output: () => string } {
   const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
@@ -199,7 +218,12 @@ export function stopProcess(child: ChildProcess, graceMs = 15_000): Promise<void
 }
 
 /** Polls `probe` until it returns a value other than undefined, or throws with `what` after the deadline. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

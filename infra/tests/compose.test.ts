@@ -54,14 +54,19 @@ describe('infra/compose/docker-compose.yml', () => {
     // Named volumes for Parquet, exports and Redis.
     expect(Object.keys(model.volumes)).toEqual(expect.arrayContaining(['parquet-data', 'exports', 'redis-data']));
     expect(model.services.ingest.volumes).toContain('parquet-data:/data:rw');
-    expect(model.services.graph.volumes).toEqual(expect.arrayContaining(['parquet-data:/data:rw', 'exports:/exports:rw']));
+    expect(model.services.graph.volumes).toEqual(
+      expect.arrayContaining(['parquet-data:/data:rw', 'exports:/exports:rw']),
+    );
     expect(model.services.redis.volumes).toContain('redis-data:/data:rw');
     // Every published port is bound to loopback only (the reverse proxy is the way in).
-    for (const svc of Object.values(model.services)) for (const p of svc.ports ?? []) expect(p).toMatch(/^127\.0\.0\.1:/);
+    for (const svc of Object.values(model.services))
+      for (const p of svc.ports ?? []) expect(p).toMatch(/^127\.0\.0\.1:/);
     // The images are built from the repository's Dockerfiles; the secrets come from .env at run time.
     expect(model.services.ingest.build?.dockerfile).toBe('apps/ingest/Dockerfile');
     expect(model.services.graph.build?.dockerfile).toBe('apps/graph/Dockerfile');
-    expect(model.services.graph.environment?.EXPORT_SIGNING_SECRET).toBe(/^EXPORT_SIGNING_SECRET=(.*)$/m.exec(example)?.[1]);
+    expect(model.services.graph.environment?.EXPORT_SIGNING_SECRET).toBe(
+      /^EXPORT_SIGNING_SECRET=(.*)$/m.exec(example)?.[1],
+    );
   });
 
   it('refuses to render without the secrets, naming what to set', async () => {
@@ -75,8 +80,18 @@ describe('infra/compose/docker-compose.yml', () => {
     const tmp = await makeTempDir('bsky-redis-conf-');
     const port = await freePort();
     // The file as is, only the address and data dir overridden for a local run.
-    const server = startProcess('redis-server', [join(COMPOSE_DIR, 'redis.conf'), '--port', String(port), '--bind', '127.0.0.1', '--dir', tmp.path], process.env);
-    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const server = startProcess(
+      'redis-server',
+      [join(COMPOSE_DIR, 'redis.conf'), '--port', String(port), '--bind', '127.0.0.1', '--dir', tmp.path],
+      process.env,
+    );
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     try {
       const started = await waitFor('redis-server with redis.conf', async () => {
         if (server.child.exitCode !== null) return 'exited';

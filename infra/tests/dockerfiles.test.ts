@@ -16,7 +16,8 @@ async function dockerfile(app: AppName) {
   const instr = (name: string) => lines.filter((l) => l.startsWith(`${name} `));
   // Continuation lines joined, so that multi-line instructions can be read as one.
   const joined = text.replace(/\\\n\s*/g, ' ').split('\n');
-  const jsonArg = (name: string) => JSON.parse(joined.find((l) => l.startsWith(name))!.replace(/^.*?\bCMD\s+/, '')) as string[];
+  const jsonArg = (name: string) =>
+    JSON.parse(joined.find((l) => l.startsWith(name))!.replace(/^.*?\bCMD\s+/, '')) as string[];
   return { text, lines, instr, joined, cmd: jsonArg('CMD '), healthcheck: jsonArg('HEALTHCHECK ') };
 }
 
@@ -38,7 +39,9 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
 
   it('copies the manifest of every workspace in package-lock.json before npm ci (and no other)', async () => {
     const d = await dockerfile(app);
-    const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { name?: string }> };
+    const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { name?: string }>;
+    };
     const workspaces = Object.keys(lock.packages)
       .filter((k) => k !== '' && !k.startsWith('node_modules/') && lock.packages[k].name)
       .sort();
@@ -51,7 +54,9 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
 describe('.dockerignore', () => {
   it('keeps secrets, local data, node_modules and git out of the build context', async () => {
     const lines = (await readFile(join(ROOT, '.dockerignore'), 'utf8')).split('\n');
-    expect(lines).toEqual(expect.arrayContaining(['.git', '**/node_modules', '**/data', '**/.env', '**/.env.*', '!**/.env.example']));
+    expect(lines).toEqual(
+      expect.arrayContaining(['.git', '**/node_modules', '**/data', '**/.env', '**/.env.*', '!**/.env.example']),
+    );
   });
 });
 
@@ -72,7 +77,13 @@ describe('the image build and run steps, without Docker', () => {
     await symlink(join(ROOT, 'node_modules'), join(appDir, 'node_modules'));
     return appDir;
   };
-  const base = (dataDir: string) => ({ PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', LOG_LEVEL: 'warn', DATA_DIR: dataDir });
+  const base = (dataDir: string) => ({
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+  });
 
   it('graph: the bundle starts with the Dockerfile CMD, answers /healthz and /readyz, and the HEALTHCHECK passes', async () => {
     const appDir = await image('graph');
@@ -94,7 +105,11 @@ describe('the image build and run steps, without Docker', () => {
 
     const svc = startProcess(d.cmd[0], d.cmd.slice(1), env, appDir);
     try {
-      await waitFor('graph bundle /readyz', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 60_000);
+      await waitFor(
+        'graph bundle /readyz',
+        async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined),
+        60_000,
+      );
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       const health = await run(d.healthcheck[0], d.healthcheck.slice(1), { cwd: appDir, env });
       expect(health.code).toBe(0);
@@ -115,10 +130,19 @@ describe('the image build and run steps, without Docker', () => {
     const redis = await startRedis();
     const port = await freePort();
     // Nothing listens on the Jetstream port: ingest keeps retrying, and is still alive (/healthz).
-    const env = { ...base(dataDir), REDIS_URL: redis.url, JETSTREAM_URL: `ws://127.0.0.1:${await freePort()}/subscribe`, INGEST_PORT: String(port) };
+    const env = {
+      ...base(dataDir),
+      REDIS_URL: redis.url,
+      JETSTREAM_URL: `ws://127.0.0.1:${await freePort()}/subscribe`,
+      INGEST_PORT: String(port),
+    };
     const svc = startProcess(d.cmd[0], d.cmd.slice(1), env, appDir);
     try {
-      await waitFor('ingest bundle /healthz', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 60_000);
+      await waitFor(
+        'ingest bundle /healthz',
+        async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined),
+        60_000,
+      );
       expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toContain('ingest_jetstream_connected 0');
       const health = await run(d.healthcheck[0], d.healthcheck.slice(1), { cwd: appDir, env });
       expect(health.code).toBe(0);

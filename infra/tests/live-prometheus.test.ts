@@ -70,10 +70,24 @@ describe('dashboards and alerts against a live Prometheus scraping ingest and gr
     const dump = join(tmp.path, 'dump.jsonl');
     const capture = join(tmp.path, 'capture.jsonl');
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'tools/jetstream-sim/src/cli.ts'), '--synthetic', '--count', String(EVENTS), '--seed', '7', '--dump'], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(ROOT, 'tools/jetstream-sim/src/cli.ts'),
+          '--synthetic',
+          '--count',
+          String(EVENTS),
+          '--seed',
+          '7',
+          '--dump',
+        ],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       child.stdout.pipe(createWriteStream(dump));
       child.once('error', reject);
       child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sim --dump exited ${code}`))));
@@ -92,12 +106,21 @@ describe('dashboards and alerts against a live Prometheus scraping ingest and gr
     await admin.config('SET', 'maxmemory', String(256 * 1024 * 1024));
     admin.disconnect();
 
-    const [simPort, ingestPort, graphPort, promPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [simPort, ingestPort, graphPort, promPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     ingestUrl = `http://127.0.0.1:${ingestPort}`;
     graphUrl = `http://127.0.0.1:${graphPort}`;
     promUrl = `http://127.0.0.1:${promPort}`;
 
-    tsx('tools/jetstream-sim/src/cli.ts', ['--replay', capture, '--rate', '1000', '--drop-every', '4000', '--port', String(simPort)], process.env);
+    tsx(
+      'tools/jetstream-sim/src/cli.ts',
+      ['--replay', capture, '--rate', '1000', '--drop-every', '4000', '--port', String(simPort)],
+      process.env,
+    );
     const base = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', DATA_DIR: dataDir };
     tsx('apps/ingest/src/main.ts', [], {
       ...base,
@@ -143,7 +166,10 @@ describe('dashboards and alerts against a live Prometheus scraping ingest and gr
     );
     procs.push(prom);
 
-    const describeProcs = () => procs.map((p) => `--- ${String(p.child.spawnargs.slice(-3).join(' '))} (exit ${p.child.exitCode})\n${p.output()}`).join('\n');
+    const describeProcs = () =>
+      procs
+        .map((p) => `--- ${String(p.child.spawnargs.slice(-3).join(' '))} (exit ${p.child.exitCode})\n${p.output()}`)
+        .join('\n');
     try {
       await waitFor('ingest /readyz', httpOk(`${ingestUrl}/readyz`), 90_000);
       await waitFor('graph /readyz', httpOk(`${graphUrl}/readyz`), 90_000);
@@ -179,7 +205,9 @@ describe('dashboards and alerts against a live Prometheus scraping ingest and gr
     const page = await graphql('{ searchPosts(first: 5) { edges { node { uri } } } }');
     const edges = (page.data?.searchPosts as { edges: { node: { uri: string } }[] } | undefined)?.edges ?? [];
     expect(edges.length).toBe(5);
-    expect((await graphql('query($u: String!) { post(uri: $u) { uri } }', { u: edges[0].node.uri })).data?.post).toEqual({ uri: edges[0].node.uri });
+    expect(
+      (await graphql('query($u: String!) { post(uri: $u) { uri } }', { u: edges[0].node.uri })).data?.post,
+    ).toEqual({ uri: edges[0].node.uri });
     const bad = await graphql('{ searchPosts(first: 5, after: "not-a-cursor") { edges { cursor } } }');
     expect(bad.errors?.[0]?.extensions?.code).toBe('INVALID_CURSOR');
     const exported = await graphql('mutation { exportPosts(limit: 20) { url rowCount } }');
@@ -189,8 +217,13 @@ describe('dashboards and alerts against a live Prometheus scraping ingest and gr
     expect((await fetch(url.replace(/signature=[^&]+/, 'signature=00'))).status).toBe(403);
 
     const exprs = [
-      ...loadDashboardQueries().map((q) => ({ from: `${q.dashboard} / ${q.panel}`, expr: substituteGrafanaVariables(q.expr) })),
-      ...loadAlertRules().flatMap((r) => alertDataExpressions(r.expr).map((expr) => ({ from: `alert ${r.alert}`, expr }))),
+      ...loadDashboardQueries().map((q) => ({
+        from: `${q.dashboard} / ${q.panel}`,
+        expr: substituteGrafanaVariables(q.expr),
+      })),
+      ...loadAlertRules().flatMap((r) =>
+        alertDataExpressions(r.expr).map((expr) => ({ from: `alert ${r.alert}`, expr })),
+      ),
     ];
     // Poll until Prometheus has scraped all of the above (a few 1 s scrapes); report what stayed empty.
     let empty: string[] = [];
@@ -211,12 +244,17 @@ describe('dashboards and alerts against a live Prometheus scraping ingest and gr
     expect(empty).toEqual([]);
 
     // The full alert expressions evaluate too, and Prometheus loaded every rule without an evaluation error.
-    for (const rule of loadAlertRules()) expect([rule.alert, (await promQuery(rule.expr)).status]).toEqual([rule.alert, 'success']);
+    for (const rule of loadAlertRules())
+      expect([rule.alert, (await promQuery(rule.expr)).status]).toEqual([rule.alert, 'success']);
     const rules = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as {
       data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] };
     };
     const loaded = rules.data.groups.flatMap((g) => g.rules);
-    expect(loaded.map((r) => r.name).sort()).toEqual(loadAlertRules().map((r) => r.alert).sort());
+    expect(loaded.map((r) => r.name).sort()).toEqual(
+      loadAlertRules()
+        .map((r) => r.alert)
+        .sort(),
+    );
     expect(loaded.filter((r) => r.health !== 'ok')).toEqual([]);
   });
 });

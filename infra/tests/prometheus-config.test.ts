@@ -34,8 +34,16 @@ describe('Prometheus configuration and alert rules', () => {
     expect(result.stdout + result.stderr).toContain('SUCCESS');
     expect(result.code).toBe(0);
     // ... and the unit tests cover every alert.
-    const tested = new Set([...(await readFile(join(__dirname, 'alerts.rules-test.yml'), 'utf8')).matchAll(/alertname: (\w+)/g)].map((m) => m[1]));
-    expect(loadAlertRules().map((r) => r.alert).filter((a) => !tested.has(a))).toEqual([]);
+    const tested = new Set(
+      [...(await readFile(join(__dirname, 'alerts.rules-test.yml'), 'utf8')).matchAll(/alertname: (\w+)/g)].map(
+        (m) => m[1],
+      ),
+    );
+    expect(
+      loadAlertRules()
+        .map((r) => r.alert)
+        .filter((a) => !tested.has(a)),
+    ).toEqual([]);
   });
 
   it('every alert has a severity, summary, description and a runbook link to an existing docs/monitoring.md heading', async () => {
@@ -46,7 +54,8 @@ describe('Prometheus configuration and alert rules', () => {
       if (!rule.annotations?.summary) problems.push(`${rule.alert}: summary`);
       if (!rule.annotations?.description) problems.push(`${rule.alert}: description`);
       const m = /^docs\/monitoring\.md#(.+)$/.exec(rule.annotations?.runbook_url ?? '');
-      if (!m || !anchors.has(m[1])) problems.push(`${rule.alert}: runbook_url ${rule.annotations?.runbook_url} has no heading`);
+      if (!m || !anchors.has(m[1]))
+        problems.push(`${rule.alert}: runbook_url ${rule.annotations?.runbook_url} has no heading`);
     }
     expect(problems).toEqual([]);
   });
@@ -75,7 +84,9 @@ describe('Prometheus configuration and alert rules', () => {
     ];
     expect(exprs.length).toBeGreaterThan(40);
     // promtool parses PromQL only inside rule files: one recording rule per expression.
-    const rules = { groups: [{ name: 'parse-check', rules: exprs.map((expr, i) => ({ record: `check:expr_${i}`, expr })) }] };
+    const rules = {
+      groups: [{ name: 'parse-check', rules: exprs.map((expr, i) => ({ record: `check:expr_${i}`, expr })) }],
+    };
     const tmp = await makeTempDir('bsky-promql-');
     try {
       const file = join(tmp.path, 'exprs.yml');
@@ -94,10 +105,11 @@ describe('alertDataExpressions (the rule used to query normally-empty alerts)', 
     expect(alertDataExpressions('up{job=~"a|b"} == 0')).toEqual(['up{job=~"a|b"}']);
     expect(alertDataExpressions('(time() - a > 600) and (time() - b > 600)')).toEqual(['time() - a', 'time() - b']);
     expect(alertDataExpressions('x / (y > 0) > 0.8')).toEqual(['x / (y > 0)']);
-    expect(alertDataExpressions('sum by (i) (rate(a[5m])) / sum by (i) (rate(b[5m])) > 0.05 and on (i) sum by (i) (rate(b[5m])) > 0.05')).toEqual([
-      'sum by (i) (rate(a[5m])) / sum by (i) (rate(b[5m]))',
-      'sum by (i) (rate(b[5m]))',
-    ]);
+    expect(
+      alertDataExpressions(
+        'sum by (i) (rate(a[5m])) / sum by (i) (rate(b[5m])) > 0.05 and on (i) sum by (i) (rate(b[5m])) > 0.05',
+      ),
+    ).toEqual(['sum by (i) (rate(a[5m])) / sum by (i) (rate(b[5m]))', 'sum by (i) (rate(b[5m]))']);
     expect(alertDataExpressions('a{l!="x"} >= 1')).toEqual(['a{l!="x"}']);
   });
 });
@@ -108,7 +120,8 @@ describe('Grafana dashboards', () => {
     expect(dashboards.map((d) => d.file)).toEqual(['host.json', 'ingest.json', 'query.json', 'redis.json']);
     expect(new Set(dashboards.map((d) => d.json.uid)).size).toBe(dashboards.length);
     for (const d of dashboards) {
-      for (const p of d.json.panels as unknown as { datasource: { uid: string } }[]) expect(p.datasource.uid).toBe('prometheus');
+      for (const p of d.json.panels as unknown as { datasource: { uid: string } }[])
+        expect(p.datasource.uid).toBe('prometheus');
     }
   });
 
@@ -117,9 +130,12 @@ describe('Grafana dashboards', () => {
       .map((q) => q.expr)
       .join('\n');
     const metricsDoc = await readFile(join(ROOT, 'docs/metrics.md'), 'utf8');
-    const documented = [...metricsDoc.matchAll(/`((?:ingest|graph)_[a-z_]+)`/g)].map((m) => m[1]).filter((n) => !n.endsWith('_'));
+    const documented = [...metricsDoc.matchAll(/`((?:ingest|graph)_[a-z_]+)`/g)]
+      .map((m) => m[1])
+      .filter((n) => !n.endsWith('_'));
     expect(documented.length).toBeGreaterThan(25);
     expect(documented.filter((name) => !all.includes(name))).toEqual([]);
-    for (const family of ['ingest_process_cpu_seconds_total', 'graph_process_resident_memory_bytes']) expect(all).toContain(family);
+    for (const family of ['ingest_process_cpu_seconds_total', 'graph_process_resident_memory_bytes'])
+      expect(all).toContain(family);
   });
 });
