@@ -84,6 +84,14 @@ export class Flusher {
   constructor(private readonly opts: FlusherOptions) {
     this.state = new FlushStateFile(opts.dataDir);
     this.readCount = opts.readCount ?? 5000;
+    // After any reconnect, Redis may have restarted from its AOF without its last second: what this flusher
+    // holds in memory may no longer exist there. Start over from the durable state and the pending list.
+    const resync = () => {
+      this.needRecover = true;
+      this.wake.abort();
+    };
+    opts.redis.on('ready', resync);
+    opts.reader.on('ready', resync);
   }
 
   /** Creates the consumer group if needed and starts the loop (recovery runs first, inside the loop). */
@@ -157,6 +165,7 @@ export class Flusher {
     }
     if (this.entries.length === 0) return;
     if (this.rowCount < maxRows && Date.now() < this.batchStartedAt + intervalMs) return;
+    if (this.needRecover) return;
     const horizon = Date.now() - safetyLagMs;
     const cut = this.cutBefore(horizon, maxRows);
     if (cut === 0) {
@@ -323,6 +332,7 @@ export class Flusher {
    */
   private async recover(): Promise<void> {
     const { redis, keys, log } = this.opts;
+    this.needRecover = false; // a reconnect during recovery sets it again
     const state = await this.state.read();
     const mirrored = await redis.get(keys.flushedThrough);
     this.flushedThrough = state.flushedThrough ?? mirrored ?? '0-0';
@@ -352,7 +362,6 @@ export class Flusher {
     await this.ackThrough(this.flushedThrough);
     this.readPending = true;
     this.pendingCursor = '0';
-    this.needRecover = false;
   }
 
   private async range(first: string, last: string): Promise<Entry[]> {

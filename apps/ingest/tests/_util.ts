@@ -7,10 +7,10 @@ import type { TableName } from '@bsky-explorer/schema';
 // The simulator is a tool project; the app's tests (only they) use it as the real Jetstream stand-in.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { DEFAULT_START_TIME_US, generateEvents, startJetstreamSim, type JetstreamSim } from '@bsky-explorer/jetstream-sim';
-import { makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
+import { freePort, makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
 import { parseConfig, type IngestConfig } from '../src/config';
 
-export { makeTempDir, startRedis, type RedisServer };
+export { freePort, makeTempDir, startRedis, type RedisServer };
 
 /** Config for tests: no env, short timings, ephemeral port, silent logs; `overrides` win. */
 export function testConfig(overrides: Partial<IngestConfig> & Pick<IngestConfig, 'redisUrl' | 'dataDir'>): IngestConfig {
@@ -145,14 +145,17 @@ export interface Expected {
   accounts: number;
   /** time_us of the last event the ingest will receive (posts filter: commits of posts, identity, account). */
   lastTimeUs: number;
+  /** Exactly what Jetstream sends with wantedCollections=app.bsky.feed.post (for an 'events' simulator). */
+  messages: string[];
 }
 
 /** What the synthetic firehose with these options must produce in Parquet. */
 export function expectedRows(options: { seed: number; count: number }): Expected {
-  const out: Expected = { posts: new Map(), deletes: new Set(), accounts: 0, lastTimeUs: 0 };
+  const out: Expected = { posts: new Map(), deletes: new Set(), accounts: 0, lastTimeUs: 0, messages: [] };
   for (const e of generateEvents(options)) {
     if (e.type === 'commit') continue;
     out.lastTimeUs = e.timeUs;
+    out.messages.push(e.json);
     if (e.type === 'post' || e.type === 'post-update') {
       const ev = e.event;
       const c = ev.commit as NonNullable<typeof ev.commit>;
