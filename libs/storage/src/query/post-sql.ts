@@ -91,9 +91,10 @@ const EMPTY_ACCOUNTS = `SELECT NULL::VARCHAR AS did, NULL::BOOLEAN AS active, NU
  * Exact duplicates (the same version twice: replayed flushes before compaction) are NOT removed here, they sit
  * next to each other in (indexed_at, uri) order and the callers drop them.
  * Tombstones are anti-joined row by row (a hash build over uri), never aggregated: at a month of data that is
- * the cheap side. Their files are pruned to dates ≥ fromUs by the caller: a tombstone comes after its post.
+ * the cheap side. Their files are pruned to dates ≥ fromUs by the caller, and update rows to indexed_at ≥
+ * fromUs here: whatever hides a version comes after it.
  */
-export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[]): string {
+export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[], fromUs?: number): string {
   const posts = sql.files(files.posts);
   const tombstones = files.tombstones.length
     ? `SELECT uri, kind, time_us FROM ${sql.files(files.tombstones)}`
@@ -108,7 +109,7 @@ export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[]
     ${tombstones}
     UNION ALL
     SELECT u.uri, 'supersede' AS kind, u.time_us FROM ${posts} u
-    WHERE u.operation = 'update'
+    WHERE u.operation = 'update'${fromUs === undefined ? '' : ` AND u.indexed_at >= ${sql.bind(us(fromUs, 'fromUs'))}`}
   ),
   inactive AS (
     SELECT did FROM (${accounts}) GROUP BY did HAVING NOT arg_max(active, time_us)

@@ -9,6 +9,7 @@ import { CSV_HEADER, CSV_SELECT, pathLiteral } from './csv-export-sql';
 import { POST_SELECT, SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from './post-sql';
 import { toPostRecord, type PostRecord } from './post-record';
 import { parseSearchText } from './search-text';
+import { FIRST_WINDOW_US, filesOverlapping, nextWindowWidth, scanBounds } from './time-windows';
 
 export interface PostStoreOptions extends DuckDbPoolOptions {
   /** Timeout of exportCsv (default queryTimeoutMs): an export reads and writes far more than a page. */
@@ -75,35 +76,95 @@ export class PostStore {
     return this.pool.stats();
   }
 
-  /** One page of visible posts matching the filter, newest first. */
+  /**
+   * One page of visible posts matching the filter, newest first.
+   *
+   * Files are sorted by indexed_at within a day, so the newest matches sit in the last row groups. DuckDB's top-N
+   * still reads every row group, so the page is found window by window, newest first (1 h, then sized from the
+   * matches seen so far, see nextWindowWidth): a common term is answered from the last hour's row groups (Parquet
+   * min/max statistics skip the rest), a rare one costs about one full scan in two or three queries. Each window query reads only the key columns; the full rows of the
+   * page are fetched at the end by key, from the few row groups that hold them.
+   */
   async search(args: SearchArgs): Promise<SearchPage> {
     const first = positiveInt(args.first, 'first', MAX_PAGE);
     const after = args.after === undefined ? undefined : decodeCursor(args.after);
     if (args.text !== undefined) parseSearchText(args.text); // syntax errors before any I/O
     return this.withFiles('search', args, { rows: [], hasNextPage: false }, async (session, files) => {
       const want = first + 1; // one more than asked tells whether a next page exists
-      const rows: PostRecord[] = [];
+      const keys: PostCursor[] = [];
       let position: PostCursor | undefined = after;
-      for (;;) {
-        const need = want - rows.length;
-        const sql = new SqlParams();
-        const cte = visiblePostsCte(sql, files, filterConditions(sql, args, position));
-        // LIMIT is a validated integer spliced as a constant: DuckDB plans a top-N only for a constant limit.
-        const raw = (await session.all(`${cte} SELECT ${POST_SELECT} FROM visible p ${ORDER} LIMIT ${need}`, sql.values)).map(
-          toPostRecord,
-        );
-        for (const r of raw) {
+      const bounds = scanBounds(files.posts, args.fromUs, args.toUs);
+      const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
+      let hi = after ? Math.min(bounds.hi, after.indexedAtUs + 1) : bounds.hi;
+      let width = FIRST_WINDOW_US;
+      while (keys.length < want && (!windowed || hi > bounds.lo)) {
+        const lo = windowed ? Math.max(bounds.lo, hi - width) : undefined;
+        const windowFiles: FileSets = windowed
+          ? { ...files, posts: filesOverlapping(files.posts, lo as number, hi), tombstones: filesOverlapping(files.tombstones, lo as number, Number.POSITIVE_INFINITY) }
+          : files;
+        const need = want - keys.length;
+        const raw = windowFiles.posts.length
+          ? await this.pageKeys(session, windowFiles, windowed ? { ...args, fromUs: lo, toUs: hi } : args, position, need)
+          : [];
+        for (const k of raw) {
           // The same version twice (a replayed flush not yet compacted) sits next to itself in this order.
-          const last = rows.at(-1);
-          if (last && last.uri === r.uri && last.indexed_at === r.indexed_at) continue;
-          rows.push(r);
+          const last = keys.at(-1);
+          if (last && last.uri === k.uri && last.indexedAtUs === k.indexedAtUs) continue;
+          keys.push(k);
         }
-        if (raw.length < need || rows.length >= want) break;
-        // Duplicates were dropped: fetch the rest after the last row seen (the keyset skips its duplicates too).
-        const tail = raw[raw.length - 1];
-        position = { indexedAtUs: tail.indexed_at, uri: tail.uri };
+        if (raw.length === need) {
+          // The window may hold more: go on after the last row seen (the keyset also skips its duplicates).
+          position = raw[raw.length - 1];
+          continue;
+        }
+        if (!windowed) break;
+        hi = lo as number;
+        width = nextWindowWidth(width, raw.length, want - keys.length);
       }
-      return { rows: rows.slice(0, first), hasNextPage: rows.length > first };
+      const page = keys.slice(0, first);
+      return { rows: await this.rowsByKeys(session, files, page), hasNextPage: keys.length > first };
+    });
+  }
+
+  /** Keys of the next `limit` visible matches after `position`, in page order (duplicates included). */
+  private async pageKeys(
+    session: Session,
+    files: FileSets,
+    filter: PostFilter,
+    position: PostCursor | undefined,
+    limit: number,
+  ): Promise<PostCursor[]> {
+    const sql = new SqlParams();
+    const cte = visiblePostsCte(sql, files, filterConditions(sql, filter, position), filter.fromUs);
+    // LIMIT is a validated integer spliced as a constant: DuckDB plans a top-N only for a constant limit.
+    const rows = await session.all(
+      `${cte} SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM visible p ${ORDER} LIMIT ${limit}`,
+      sql.values,
+    );
+    return rows.map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));
+  }
+
+  /** The full rows of `keys` (visible versions, already decided), in the keys' order. */
+  private async rowsByKeys(session: Session, files: FileSets, keys: PostCursor[]): Promise<PostRecord[]> {
+    if (keys.length === 0) return [];
+    const times = keys.map((k) => k.indexedAtUs);
+    const fromUs = Math.min(...times);
+    const toUs = Math.max(...times) + 1;
+    const sql = new SqlParams();
+    const where = filterConditions(sql, { fromUs, toUs });
+    where.push(`p.uri IN (SELECT unnest(${sql.bind(listValue(keys.map((k) => k.uri)))}::VARCHAR[]))`);
+    const posts = filesOverlapping(files.posts, fromUs, toUs);
+    const rows = await session.all(`SELECT ${POST_SELECT} FROM ${sql.files(posts)} p WHERE ${where.join(' AND ')}`, sql.values);
+    const byKey = new Map<string, PostRecord>();
+    for (const r of rows) {
+      const post = toPostRecord(r);
+      byKey.set(`${post.indexed_at} ${post.uri}`, post);
+    }
+    return keys.map((k) => {
+      const post = byKey.get(`${k.indexedAtUs} ${k.uri}`);
+      // The key came from this very file set a moment ago, on this connection.
+      if (!post) throw new Error(`post ${k.uri} vanished between key and row fetch`);
+      return post;
     });
   }
 
@@ -112,7 +173,7 @@ export class PostStore {
     if (filter.text !== undefined) parseSearchText(filter.text);
     return this.withFiles('count', filter, 0, async (session, files) => {
       const sql = new SqlParams();
-      const cte = visiblePostsCte(sql, files, filterConditions(sql, filter));
+      const cte = visiblePostsCte(sql, files, filterConditions(sql, filter), filter.fromUs);
       const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
       return Number(row.n);
     });
@@ -151,10 +212,9 @@ export class PostStore {
         -1,
         async (session, files) => {
           const sql = new SqlParams();
-          const cte = visiblePostsCte(sql, files, filterConditions(sql, args));
-          const query = `${cte} SELECT ${CSV_SELECT} FROM visible p
-            QUALIFY row_number() OVER (PARTITION BY p.uri ORDER BY p.time_us DESC) = 1
-            ${ORDER} LIMIT ${limit}`;
+          const cte = visiblePostsCte(sql, files, filterConditions(sql, args), args.fromUs);
+          // DISTINCT ON the sort key drops exact duplicates (one version twice); older versions are hidden already.
+          const query = `${cte} SELECT DISTINCT ON (p.indexed_at, p.uri) ${CSV_SELECT} FROM visible p ${ORDER} LIMIT ${limit}`;
           return session.run(`COPY (${query}) TO ${pathLiteral(tmp)} (FORMAT csv, HEADER, NEW_LINE '\r\n')`, sql.values);
         },
         this.exportTimeoutMs,

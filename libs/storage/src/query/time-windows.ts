@@ -1,0 +1,44 @@
+import { basename, dirname } from 'node:path';
+import { dateEndUs, dateStartUs, parsePartitionDirName } from '../layout/partition';
+
+/** The first window a search scans, newest first: one hour of an 8M-post day is ~3 row groups. */
+export const FIRST_WINDOW_US = 3_600_000_000;
+/** A following window is at least this many times wider than the last. */
+export const WINDOW_GROWTH = 4;
+
+/**
+ * The width of the next window, from the density of matches in the last one: wide enough to hold what is still
+ * needed at that density (×2 for safety), at least WINDOW_GROWTH× wider. No match at all → the rest of the range
+ * in one go (a rare term costs a full scan whatever we do; fewer queries is cheaper).
+ */
+export function nextWindowWidth(width: number, found: number, stillNeeded: number): number {
+  if (found === 0) return Number.POSITIVE_INFINITY;
+  return Math.max(width * WINDOW_GROWTH, Math.ceil((width * stillNeeded * 2) / found));
+}
+
+/** The partition day [start, end) of a data file, from its `date=YYYY-MM-DD` folder. */
+export function fileSpan(path: string): { startUs: number; endUs: number } | undefined {
+  const date = parsePartitionDirName(basename(dirname(path)));
+  return date ? { startUs: dateStartUs(date), endUs: dateEndUs(date) } : undefined;
+}
+
+/** The files whose partition overlaps [fromUs, toUs) (files outside the layout are always kept). */
+export function filesOverlapping(files: readonly string[], fromUs: number, toUs: number): string[] {
+  return files.filter((f) => {
+    const span = fileSpan(f);
+    return !span || (span.startUs < toUs && span.endUs > fromUs);
+  });
+}
+
+/** The time span the files cover, narrowed by a range: where a newest-first scan starts and stops. */
+export function scanBounds(files: readonly string[], fromUs?: number, toUs?: number): { lo: number; hi: number } {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const f of files) {
+    const span = fileSpan(f);
+    if (!span) return { lo: fromUs ?? Number.NEGATIVE_INFINITY, hi: toUs ?? Number.POSITIVE_INFINITY };
+    lo = Math.min(lo, span.startUs);
+    hi = Math.max(hi, span.endUs);
+  }
+  return { lo: Math.max(lo, fromUs ?? lo), hi: Math.min(hi, toUs ?? hi) };
+}
