@@ -78,6 +78,7 @@ export class Flusher {
   private loop: Promise<void> | undefined;
   private wake = new AbortController();
   private failures = 0;
+  private urgent = false;
   private readonly state: FlushStateFile;
   private readonly readCount: number;
 
@@ -111,6 +112,15 @@ export class Flusher {
       this.waiters.push({ resolve, reject });
       this.wake.abort();
     });
+  }
+
+  /**
+   * Flush what is buffered without waiting for the interval or the size (still respecting the safety lag):
+   * called when backpressure stops the socket, so the buffer drains instead of waiting for the timer.
+   */
+  requestFlush(): void {
+    this.urgent = true;
+    this.wake.abort();
   }
 
   /** Final flush, then the loop ends. A failing final flush is logged; its entries stay safe in Redis. */
@@ -157,14 +167,14 @@ export class Flusher {
   private async step(): Promise<void> {
     const { maxRows, intervalMs, safetyLagMs } = this.opts;
     const now = Date.now();
-    const dueAt = this.entries.length > 0 ? this.batchStartedAt + intervalMs : Infinity;
+    const dueAt = this.entries.length === 0 ? Infinity : this.urgent ? now : this.batchStartedAt + intervalMs;
     const full = this.rowCount >= maxRows;
     if (!full) {
       const got = await this.read(Math.max(1, Math.min(500, dueAt - now)));
       if (got === this.readCount && this.rowCount < maxRows) return; // more is waiting: read on first
     }
     if (this.entries.length === 0) return;
-    if (this.rowCount < maxRows && Date.now() < this.batchStartedAt + intervalMs) return;
+    if (this.rowCount < maxRows && !this.urgent && Date.now() < this.batchStartedAt + intervalMs) return;
     if (this.needRecover) return;
     const horizon = Date.now() - safetyLagMs;
     const cut = this.cutBefore(horizon, maxRows);
@@ -175,6 +185,7 @@ export class Flusher {
       return;
     }
     await this.flushEntries(this.entries.slice(0, cut));
+    this.urgent = false;
   }
 
   private async drainAndFlushAll(): Promise<void> {

@@ -126,7 +126,11 @@ export class RedisBuffer {
       this.opts.onBackpressure('buffer', true);
       this.poll = setInterval(() => {
         this.opts.redis.xlen(this.opts.keys.stream).then(
-          (n) => this.setLength(n),
+          (n) => {
+            this.setLength(n);
+            // Still full: ask again (the flusher may have flushed only what was old enough).
+            if (this.backpressure) this.opts.onBackpressure('buffer', true);
+          },
           () => undefined,
         );
       }, 250);

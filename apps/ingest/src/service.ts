@@ -72,7 +72,11 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     deadLetterMaxLen: config.deadLetterMaxLen,
     metrics,
     log: log.child({ name: 'buffer' }),
-    onBackpressure: (key, active) => (active ? source.pause(key) : source.resume(key)),
+    onBackpressure: (key, active) => {
+      if (!active) return source.resume(key);
+      source.pause(key);
+      if (key === 'buffer') flusher.requestFlush();
+    },
     onFailure: () => source.reconnect('error'),
   });
   const flusher = new Flusher({
