@@ -41,17 +41,21 @@ export interface FlusherOptions {
   onTrimmed?: (length: number) => void;
 }
 
+/** One stream entry: a batch of events as appended by the buffer. */
 interface Entry {
   id: string;
+  /** JSON array of each event's rows array. */
   rows: string;
   raw: number;
+  /** Rows and events in it. */
   count: number;
+  events: number;
 }
 
 export interface FlushResult {
   firstId: string;
   lastId: string;
-  entries: number;
+  events: number;
   files: WrittenFile[];
 }
 
@@ -63,7 +67,7 @@ interface Waiter {
 const ACK_CHUNK = 10_000;
 
 export class Flusher {
-  readonly stats = { flushes: 0, errors: 0, rows: 0, entries: 0 };
+  readonly stats = { flushes: 0, errors: 0, rows: 0, events: 0 };
   /** Every completed flush, for tests and the benchmark (bounded). */
   readonly recent: FlushResult[] = [];
   private entries: Entry[] = [];
@@ -231,13 +235,7 @@ export class Flusher {
         stale.push(entryId);
         continue;
       }
-      const entry: Entry = { id: entryId, rows: '[]', raw: 0, count: 0 };
-      for (let i = 0; i + 1 < fields.length; i += 2) {
-        const v = fields[i + 1];
-        if (fields[i] === 'r') entry.rows = v;
-        else if (fields[i] === 'n') entry.raw = Number(v);
-        else if (fields[i] === 'c') entry.count = Number(v);
-      }
+      const entry = parseEntry(entryId, fields);
       if (this.entries.length === 0) this.batchStartedAt = Date.now();
       this.entries.push(entry);
       this.rowCount += entry.count;
@@ -253,11 +251,12 @@ export class Flusher {
     const first = entries[0].id;
     const last = entries[entries.length - 1].id;
     const intent: FlushIntent = { first, last, count: entries.length };
+    const events = entries.reduce((n, e) => n + e.events, 0);
     try {
       await this.state.write({ flushedThrough: this.flushedThrough, intent });
       await redis.hset(keys.flushIntent, intent);
       const files = await this.writeFiles(entries, first, last);
-      await this.commit(last);
+      await this.commit(last, events);
       this.entries = this.entries.slice(entries.length);
       this.rowCount = this.entries.reduce((n, e) => n + e.count, 0);
       if (this.entries.length > 0) this.batchStartedAt = Date.now();
@@ -266,10 +265,10 @@ export class Flusher {
       metrics.flushes.inc({ result: 'ok' });
       metrics.lastFlushSuccess.set(Date.now() / 1000);
       this.stats.flushes++;
-      this.stats.entries += entries.length;
-      this.recent.push({ firstId: first, lastId: last, entries: entries.length, files });
+      this.stats.events += events;
+      this.recent.push({ firstId: first, lastId: last, events, files });
       if (this.recent.length > 1000) this.recent.shift();
-      log.info({ first, last, entries: entries.length, files: files.length, seconds }, 'flushed');
+      log.info({ first, last, events, files: files.length, seconds }, 'flushed');
     } catch (err) {
       metrics.flushes.inc({ result: 'error' });
       this.stats.errors++;
@@ -280,8 +279,8 @@ export class Flusher {
   private async writeFiles(entries: Entry[], first: string, last: string): Promise<WrittenFile[]> {
     const { metrics } = this.opts;
     // One JSON.parse over the joined payloads is cheaper than one per entry.
-    const nested = JSON.parse(`[${entries.map((e) => e.rows).join(',')}]`) as TableRow[][];
-    const rows = nested.flat();
+    const nested = JSON.parse(`[${entries.map((e) => e.rows).join(',')}]`) as TableRow[][][];
+    const rows = nested.flat(2);
     const files = await this.opts.write(this.opts.dataDir, { firstId: first, lastId: last, rows });
     let bytes = 0;
     for (const f of files) {
@@ -297,14 +296,17 @@ export class Flusher {
   }
 
   /** Steps 3 and 4: the state file says "flushed", then Redis forgets the entries. */
-  private async commit(last: string): Promise<void> {
+  private async commit(last: string, events: number): Promise<void> {
     await this.state.write({ flushedThrough: last, intent: null });
     this.flushedThrough = last;
-    await this.ackThrough(last);
+    await this.ackThrough(last, events);
   }
 
-  /** XACK every pending id <= `last`, XTRIM MINID past it, clear the intent mirror. */
-  private async ackThrough(last: string): Promise<void> {
+  /**
+   * XACK every pending id <= `last`, XTRIM MINID past it, lower the buffered-events counter by what the trim
+   * removes (counted from the stream when the caller does not know it), clear the intent mirror.
+   */
+  private async ackThrough(last: string, events?: number): Promise<void> {
     const { redis, keys } = this.opts;
     for (;;) {
       const pending = (await redis.call('XPENDING', keys.stream, keys.group, '-', last, ACK_CHUNK)) as [string, ...unknown[]][];
@@ -312,16 +314,17 @@ export class Flusher {
       await redis.xack(keys.stream, keys.group, ...pending.map((p) => p[0]));
       if (pending.length < ACK_CHUNK) break;
     }
+    const removed = events ?? (await this.range('-', last)).reduce((n, e) => n + e.events, 0);
     const reply = await redis
       .multi()
       .xtrim(keys.stream, 'MINID', nextStreamId(last))
       .del(keys.flushIntent)
       .set(keys.flushedThrough, last)
-      .xlen(keys.stream)
+      .decrby(keys.buffered, removed)
       .exec();
     const failed = reply?.find(([err]) => err);
     if (!reply || failed) throw new Error('trim transaction failed', { cause: failed?.[0] });
-    const length = Number(reply[3][1]);
+    const length = Math.max(0, Number(reply[3][1]));
     this.opts.metrics.bufferLength.set(length);
     this.opts.onTrimmed?.(length);
   }
@@ -363,7 +366,7 @@ export class Flusher {
       if (entries.length > 0) {
         await this.writeFiles(entries, intent.first, intent.last);
         this.stats.flushes++;
-        this.stats.entries += entries.length;
+        this.stats.events += entries.reduce((n, e) => n + e.events, 0);
       }
       await this.state.write({ flushedThrough: intent.last, intent: null });
       this.flushedThrough = intent.last;
@@ -380,15 +383,7 @@ export class Flusher {
     let from = first;
     for (;;) {
       const items = (await this.opts.redis.xrange(this.opts.keys.stream, from, last, 'COUNT', this.readCount)) as [string, string[]][];
-      for (const [id, fields] of items) {
-        const e: Entry = { id, rows: '[]', raw: 0, count: 0 };
-        for (let i = 0; i + 1 < fields.length; i += 2) {
-          if (fields[i] === 'r') e.rows = fields[i + 1];
-          else if (fields[i] === 'n') e.raw = Number(fields[i + 1]);
-          else if (fields[i] === 'c') e.count = Number(fields[i + 1]);
-        }
-        out.push(e);
-      }
+      for (const [id, fields] of items) out.push(parseEntry(id, fields));
       if (items.length < this.readCount) return out;
       from = nextStreamId(items[items.length - 1][0]);
     }
@@ -400,6 +395,18 @@ export class Flusher {
     this.wake = new AbortController();
     await sleep(ms, this.wake.signal);
   }
+}
+
+function parseEntry(id: string, fields: string[]): Entry {
+  const e: Entry = { id, rows: '[]', raw: 0, count: 0, events: 0 };
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const v = fields[i + 1];
+    if (fields[i] === 'r') e.rows = v;
+    else if (fields[i] === 'n') e.raw = Number(v);
+    else if (fields[i] === 'c') e.count = Number(v);
+    else if (fields[i] === 'e') e.events = Number(v);
+  }
+  return e;
 }
 
 /** Entries of a one-stream XREADGROUP reply: RESP2 gives [[stream, entries]], RESP3 (a map) [stream, entries]. */

@@ -1,7 +1,12 @@
 /** Redis keys of one ingest instance (all under one prefix). */
 export interface IngestKeys {
-  /** The buffer: one entry per accepted event, fields r (rows JSON), n (raw message bytes), c (row count). */
+  /**
+   * The buffer: one entry per appended batch, fields r (JSON array of each event's rows), n (raw message
+   * bytes), c (rows), e (events).
+   */
   stream: string;
+  /** Events in the stream not yet flushed (INCRBY on append, DECRBY on trim): the backpressure measure. */
+  buffered: string;
   /** Hash { time_us, url, cursor }: where to resume; written in the same script as the entries it covers. */
   cursor: string;
   deadLetter: string;
@@ -19,6 +24,7 @@ export interface IngestKeys {
 export function ingestKeys(prefix: string): IngestKeys {
   return {
     stream: `${prefix}stream`,
+    buffered: `${prefix}buffered`,
     cursor: `${prefix}cursor`,
     deadLetter: `${prefix}dead-letter`,
     appendSeq: `${prefix}append-seq`,

@@ -46,7 +46,7 @@ const newBatch = (): Batch => ({ keys: [], args: [], events: 0, last: undefined,
 type AppendFn = (numKeys: number, ...args: string[]) => Promise<[number, number, number]>;
 
 export class RedisBuffer {
-  /** Entries in the stream (unflushed) as of the last append or flush. */
+  /** Events in the stream (unflushed) as of the last append or flush. */
   length = 0;
   lastTimeUs = 0;
   readonly stats = { received: 0, appended: 0, duplicates: 0, invalid: 0 };
@@ -67,9 +67,9 @@ export class RedisBuffer {
 
   /** Loads the append sequence; call before the first push and after any failure. */
   async sync(): Promise<void> {
-    const [seq, len] = await Promise.all([this.opts.redis.get(this.opts.keys.appendSeq), this.opts.redis.xlen(this.opts.keys.stream)]);
+    const [seq, len] = await Promise.all([this.opts.redis.get(this.opts.keys.appendSeq), this.opts.redis.get(this.opts.keys.buffered)]);
     this.seq = Number(seq ?? 0);
-    this.setLength(len);
+    this.setLength(Number(len ?? 0));
     this.failed = false;
   }
 
@@ -125,9 +125,9 @@ export class RedisBuffer {
       this.opts.log.warn({ length, bound: this.opts.maxEntries }, 'buffer full: pausing the Jetstream socket');
       this.opts.onBackpressure('buffer', true);
       this.poll = setInterval(() => {
-        this.opts.redis.xlen(this.opts.keys.stream).then(
+        this.opts.redis.get(this.opts.keys.buffered).then(
           (n) => {
-            this.setLength(n);
+            this.setLength(Number(n ?? 0));
             // Still full: ask again (the flusher may have flushed only what was old enough).
             if (this.backpressure) this.opts.onBackpressure('buffer', true);
           },
@@ -182,7 +182,7 @@ export class RedisBuffer {
       String(this.opts.deadLetterMaxLen),
       ...b.args,
     ];
-    const p = this.append(4 + b.keys.length, keys.stream, keys.cursor, keys.deadLetter, keys.appendSeq, ...b.keys, ...argv).then(
+    const p = this.append(5 + b.keys.length, keys.stream, keys.cursor, keys.deadLetter, keys.appendSeq, keys.buffered, ...b.keys, ...argv).then(
       ([appended, dupes, length]) => {
         this.stats.appended += appended;
         this.stats.duplicates += dupes;
