@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { makeTempDir } from '@bsky-explorer/testing';
 import type { PostRow } from '@bsky-explorer/schema';
 import { DAY, HOUR, T0, account, flush, post, tombstone } from './fixtures.test-util';
@@ -104,9 +105,15 @@ describe('PostStore visibility', () => {
     }
     expect(seen.length).toBe(rows.length);
     expect(seen.sort()).toEqual(uris(rows));
+    // An export limit falling among duplicated rows still gets `limit` distinct posts.
+    const out = `${tmp.path}/five.csv`;
+    expect((await store.exportCsv({ limit: 5 }, out)).rowCount).toBe(5);
+    const lines = (await readFile(out, 'utf8')).trim().split('\r\n').slice(1);
+    expect(new Set(lines).size).toBe(5);
   });
 
   it('answers an empty data dir with nothing, and writes a header-only export', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
     expect(await store.search({ first: 5 })).toEqual({ rows: [], hasNextPage: false });
     expect(await store.count({ text: 'x' })).toBe(0);
     expect((await store.getByUris(['at://x'])).size).toBe(0);
