@@ -33,9 +33,20 @@ export async function startLocalRedis(dataDir: string, port: number): Promise<Lo
   await mkdir(dir, { recursive: true });
   const args = [
     ...(existsSync(REDIS_CONF) ? [REDIS_CONF] : ['--appendonly', 'yes', '--appendfsync', 'everysec']),
-    '--maxmemory-policy', 'noeviction',
-    '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', dir, '--daemonize', 'no',
-    '--maxmemory', '1gb',
+    '--maxmemory-policy',
+    'noeviction',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--protected-mode',
+    'yes',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+    '--maxmemory',
+    '1gb',
   ];
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const url = `redis://127.0.0.1:${port}`;

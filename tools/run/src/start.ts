@@ -27,7 +27,22 @@ async function main(): Promise<number> {
     if (demo) {
       const simPort = await freePort();
       started.push(
-        runTs('tools/jetstream-sim/src/cli.ts', ['--synthetic', '--rate', env.DEMO_RATE ?? '500', '--seed', '1', '--port', String(simPort)], env),
+        runTs(
+          'tools/jetstream-sim/src/cli.ts',
+          // Events stamped from now on, with fresh posts each run, so "today" queries show them.
+          [
+            '--synthetic',
+            '--rate',
+            env.DEMO_RATE ?? '500',
+            '--seed',
+            String(Date.now() % 1e9),
+            '--start-time',
+            new Date().toISOString(),
+            '--port',
+            String(simPort),
+          ],
+          env,
+        ),
       );
       env.JETSTREAM_URL = `ws://127.0.0.1:${simPort}/subscribe`;
       env.FLUSH_INTERVAL_MS ??= '5000';
