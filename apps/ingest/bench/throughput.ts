@@ -5,10 +5,8 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-// The simulator (a tool) is the benchmark's Jetstream stand-in.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { generateEvents } from '@bsky-explorer/jetstream-sim';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { freePort, makeTempDir, startRedis } from '@bsky-explorer/testing';
 import { parseConfig } from '../src/config';
 import { createIngest } from '../src/service';
@@ -30,88 +28,135 @@ async function main() {
   const redis = await startRedis();
   const tmp = await makeTempDir('ingest-bench-');
   const port = await freePort();
-  // A replay file of what Jetstream sends for wantedCollections=app.bsky.feed.post, so that the simulator's
-  // own generation cost (it generates ~3.4 events per post and filters) stays out of the measurement.
+  // A replay file written by the simulator's own --dump in a child process (so that neither generating it
+  // nor the simulator's generation cost is inside this process or the measurement).
   const replay = join(tmp.path, 'firehose.jsonl');
-  const out = createWriteStream(replay);
-  for (const e of generateEvents({ seed: 3, count: events })) {
-    if (e.type !== 'commit' && !out.write(e.json + '\n')) await new Promise((r) => out.once('drain', r));
-  }
-  await new Promise((r) => out.end(r));
-  const sim = spawn(process.execPath, ['--import', 'tsx', 'tools/jetstream-sim/src/cli.ts', '--replay', replay, '--port', String(port)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await new Promise((r) => setTimeout(r, 4000));
-  const config = {
-    ...parseConfig({}),
-    redisUrl: redis.url,
-    dataDir: join(tmp.path, 'data'),
-    jetstreamUrls: [`ws://127.0.0.1:${port}/subscribe`],
-    ingestPort: 0,
-    logLevel: 'warn' as const,
-    flushMaxRows: maxRows,
-    flushIntervalMs: 3_600_000,
-    silenceTimeoutMs: 60_000,
-  };
-  const ingest = createIngest(config);
-  let peakRss = 0;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  await ingest.start();
-  let firstAt = 0;
-  let idleSince = 0;
-  let lastRows = -1;
-  // Done when every received event is flushed and nothing new arrived for 2 s.
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 100));
-    if (!firstAt && ingest.buffer.stats.received > 0) firstAt = performance.now();
-    const received = ingest.buffer.stats.received;
-    if (received !== lastRows) {
-      lastRows = received;
-      idleSince = performance.now();
-    } else if (performance.now() - idleSince > 2000) break;
-  }
-  const receivedAt = idleSince;
-  await ingest.flushNow();
-  const doneAt = performance.now();
-  clearInterval(rssTimer);
-  const rows = ingest.flusher.stats.rows;
-  const flushes = ingest.flusher.recent.length;
-  const durations = (await ingest.metrics.flushDuration.get()).values.find((v) => v.metricName === 'ingest_flush_duration_seconds_sum')?.value ?? 0;
-  const rawBytes = (await ingest.metrics.rawBytesFlushed.get()).values[0]?.value ?? 0;
-  const parquetBytes = await dirBytes(join(tmp.path, 'data'));
-  const postRows = (await ingest.metrics.flushRows.get()).values.find((v) => v.labels.table === 'posts')?.value ?? 0;
-  const seconds = (doneAt - firstAt) / 1000;
-  console.log(
-    JSON.stringify(
+  await new Promise<void>((done, fail) => {
+    const dump = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'tools/jetstream-sim/src/cli.ts',
+        '--synthetic',
+        '--count',
+        String(events),
+        '--seed',
+        '3',
+        '--dump',
+      ],
       {
-        events,
-        received: ingest.buffer.stats.received,
-        postRows,
-        rows,
-        flushes,
-        secondsFirstToAllFlushed: +seconds.toFixed(2),
-        secondsFirstToLastReceived: +((receivedAt - firstAt) / 1000).toFixed(2),
-        postsPerSecond: Math.round(postRows / seconds),
-        meanFlushSeconds: +(durations / Math.max(1, flushes)).toFixed(3),
-        peakRssMB: Math.round(peakRss / 2 ** 20),
-        parquetBytes,
-        rawBytes,
-        parquetVsRaw: +(parquetBytes / rawBytes).toFixed(3),
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
-      null,
-      2,
-    ),
+    );
+    // Only what Jetstream sends for wantedCollections=app.bsky.feed.post (the simulator reads a replay file whole).
+    const out = createWriteStream(replay);
+    const lines = createInterface({ input: dump.stdout });
+    lines.on('line', (line) => {
+      if (!line.includes('"kind":"commit"') || line.includes('"collection":"app.bsky.feed.post"'))
+        out.write(line + '\n');
+    });
+    lines.once('close', () => out.end(() => done()));
+    dump.once('exit', (code) => code !== 0 && fail(new Error(`--dump exited with ${code}`)));
+  });
+  const sim = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'tools/jetstream-sim/src/cli.ts', '--replay', replay, '--port', String(port)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
   );
-  const info = await ingest.redis.info('cpu');
-  const stats = await ingest.redis.info('commandstats');
-  console.log(info.split('\n').filter((l) => l.startsWith('used_cpu')).join(' '));
-  console.log(stats.split('\n').filter((l) => /evalsha|xadd|set:|xreadgroup|xack|xtrim/.test(l)).join('\n'));
-  console.log('process cpu', process.cpuUsage());
-  await ingest.stop();
-  sim.kill('SIGTERM');
-  await redis.stop();
-  await tmp.remove();
+  try {
+    await new Promise((r) => setTimeout(r, 4000));
+    const config = {
+      ...parseConfig({}),
+      redisUrl: redis.url,
+      dataDir: join(tmp.path, 'data'),
+      jetstreamUrls: [`ws://127.0.0.1:${port}/subscribe`],
+      ingestPort: 0,
+      logLevel: 'warn' as const,
+      flushMaxRows: maxRows,
+      flushIntervalMs: 3_600_000,
+      silenceTimeoutMs: 60_000,
+    };
+    const ingest = createIngest(config);
+    let peakRss = 0;
+    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    await ingest.start();
+    let firstAt = 0;
+    let idleSince = 0;
+    let lastRows = -1;
+    // Done when every received event is flushed and nothing new arrived for 2 s.
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (!firstAt && ingest.buffer.stats.received > 0) firstAt = performance.now();
+      const received = ingest.buffer.stats.received;
+      if (received !== lastRows) {
+        lastRows = received;
+        idleSince = performance.now();
+      } else if (performance.now() - idleSince > 2000) break;
+    }
+    const receivedAt = idleSince;
+    await ingest.flushNow();
+    const doneAt = performance.now();
+    clearInterval(rssTimer);
+    const rows = ingest.flusher.stats.rows;
+    const flushes = ingest.flusher.recent.length;
+    const durations =
+      (await ingest.metrics.flushDuration.get()).values.find(
+        (v) => v.metricName === 'ingest_flush_duration_seconds_sum',
+      )?.value ?? 0;
+    const rawBytes = (await ingest.metrics.rawBytesFlushed.get()).values[0]?.value ?? 0;
+    const parquetBytes = await dirBytes(join(tmp.path, 'data'));
+    const postRows = (await ingest.metrics.flushRows.get()).values.find((v) => v.labels.table === 'posts')?.value ?? 0;
+    const seconds = (doneAt - firstAt) / 1000;
+    console.log(
+      JSON.stringify(
+        {
+          events,
+          received: ingest.buffer.stats.received,
+          postRows,
+          rows,
+          flushes,
+          secondsFirstToAllFlushed: +seconds.toFixed(2),
+          secondsFirstToLastReceived: +((receivedAt - firstAt) / 1000).toFixed(2),
+          postsPerSecond: Math.round(postRows / seconds),
+          meanFlushSeconds: +(durations / Math.max(1, flushes)).toFixed(3),
+          peakRssMB: Math.round(peakRss / 2 ** 20),
+          parquetBytes,
+          rawBytes,
+          parquetVsRaw: +(parquetBytes / rawBytes).toFixed(3),
+        },
+        null,
+        2,
+      ),
+    );
+    const info = await ingest.redis.info('cpu');
+    const stats = await ingest.redis.info('commandstats');
+    console.log(
+      info
+        .split('\n')
+        .filter((l) => l.startsWith('used_cpu'))
+        .join(' '),
+    );
+    console.log(
+      stats
+        .split('\n')
+        .filter((l) => /evalsha|xadd|set:|xreadgroup|xack|xtrim/.test(l))
+        .join('\n'),
+    );
+    console.log('process cpu', process.cpuUsage());
+    await ingest.stop();
+  } finally {
+    sim.kill('SIGTERM');
+    await redis.stop();
+    await tmp.remove();
+  }
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

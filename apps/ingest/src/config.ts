@@ -109,7 +109,7 @@ export function parseConfig(env: Env = process.env): IngestConfig {
     flushMaxRows: int('FLUSH_MAX_ROWS', 100_000, 1, 10_000_000),
     ingestPort: int('INGEST_PORT', 9464, 0, 65_535),
     logLevel,
-    bufferMaxEntries: int('BUFFER_MAX_ENTRIES', 1_000_000, 1),
+    bufferMaxEntries: int('BUFFER_MAX_ENTRIES', 250_000, 1),
     rewindSeconds: int('JETSTREAM_REWIND_SECONDS', 10, 0, 3600),
     silenceTimeoutMs: int('JETSTREAM_SILENCE_TIMEOUT_MS', 20_000, 100),
     backoffMinMs: int('JETSTREAM_BACKOFF_MIN_MS', 500, 1),

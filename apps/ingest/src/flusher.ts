@@ -34,6 +34,7 @@ export interface FlusherOptions {
   write: WriteFlushBatch;
   metrics: IngestMetrics;
   log: Logger;
+  /** Stream entries per read; an entry is one append batch (up to APPEND_BATCH_SIZE events). */
   readCount?: number;
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -88,7 +89,7 @@ export class Flusher {
 
   constructor(private readonly opts: FlusherOptions) {
     this.state = new FlushStateFile(opts.dataDir);
-    this.readCount = opts.readCount ?? 5000;
+    this.readCount = opts.readCount ?? 16;
     // After any reconnect, Redis may have restarted from its AOF without its last second: what this flusher
     // holds in memory may no longer exist there. Start over from the durable state and the pending list.
     const resync = () => {

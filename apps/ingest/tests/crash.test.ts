@@ -100,7 +100,7 @@ describe('crash safety', () => {
 
   it('Redis SIGKILLed and restarted from its AOF while ingest runs: recovers, no gap, no duplicate', async () => {
     const expected = expectedRows({ seed: 23, count: 80_000 });
-    sim = await startJetstreamSim({ source: { kind: 'events', events: expected.messages, rate: 15_000 } });
+    sim = await startJetstreamSim({ source: { kind: 'events', events: expected.messages, rate: 4_000 } });
     const ingest = createIngest(
       testConfig({
         redisUrl: redis.url,
@@ -112,13 +112,15 @@ describe('crash safety', () => {
     );
     await ingest.start();
     try {
-      await waitFor('a few flushes', () => ingest.flusher.stats.flushes >= 2, 60_000);
+      await waitFor('a flush while the firehose still streams', () => ingest.flusher.stats.flushes >= 1, 60_000);
+      expect(ingest.buffer.stats.received).toBeLessThan(expected.messages.length);
       await redis.kill();
       await new Promise((r) => setTimeout(r, 300));
       await redis.restart();
       await waitFor('the last event', () => ingest.buffer.lastTimeUs >= expected.lastTimeUs, 90_000);
       await ingest.flushNow();
-      expect(ingest.buffer.stats.duplicates).toBeGreaterThan(0); // the resume replayed what Redis still had
+      // Whether Redis lost its last second (then the append fence forces a resume from the restored cursor and
+      // the rewind replays) or not (ioredis retried the queued commands), the files must be exact.
       await expectExactly(tmp.path, expected);
     } finally {
       await ingest.stop();
