@@ -20,6 +20,8 @@ export interface BenchOptions {
   peerRuns: number;
   exportRows: number;
   seed: number;
+  /** DuckDB memory_limit for compactDay (its default, 1GB, runs out of memory on an 8.1M-post day). */
+  compactMemory: string;
   /** Where BENCHMARKS.md and benchmarks/*.json go; empty = do not write them. */
   reportDir: string;
 }
@@ -34,6 +36,7 @@ export const DEFAULTS: Omit<BenchOptions, 'peers' | 'out' | 'reportDir'> = {
   peerRuns: 3,
   exportRows: 1_000_000,
   seed: 42,
+  compactMemory: '4GB',
 };
 
 export class UsageError extends Error {
@@ -63,6 +66,7 @@ export const USAGE = `npm run bench -- [options]
   --runs N            warm runs per query (default 20); --peer-runs N for peers (default 3)
   --export-rows N     rows in the export (default 1000000)
   --seed N            generator seed (default 42)
+  --compact-memory X  DuckDB memory_limit for compactDay (default 4GB)
   --report-dir DIR    where BENCHMARKS.md and benchmarks/ go (default .; '' = none)`;
 
 /** Parses argv (without node and script). Throws UsageError with a message that says what to fix. */
@@ -86,6 +90,7 @@ export function parseArgs(argv: string[]): BenchOptions {
         case '--peer-runs': o.peerRuns = int(flag, value(), 1); break;
         case '--export-rows': o.exportRows = int(flag, value(), 1); break;
         case '--seed': o.seed = int(flag, value(), 0); break;
+        case '--compact-memory': o.compactMemory = value() ?? ''; break;
         case '--reuse': o.reuse = inline === undefined ? true : bool(flag, inline); break;
         case '--peers': {
           // `--peers` alone means on; `--peers off` / `--peers=off` turn them off.

@@ -21,3 +21,13 @@ export function machineInfo(dir: string): MachineInfo {
     os: `${type()} ${release()}`,
   };
 }
+
+export function gitState(): { commit: string; dirty: boolean } | undefined {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', 'apps', 'libs', 'tools'], { encoding: 'utf8' }).trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return undefined;
+  }
+}

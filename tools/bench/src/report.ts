@@ -149,6 +149,7 @@ export function renderRun(r: BenchResult): string {
     `### ${r.options.days} day(s) — ${num(r.options.days * r.options.postsPerDay)} posts — ${r.startedAt.slice(0, 10)}`,
     '',
     `Machine: ${m.nproc} cores (${m.cpuModel}), ${gib(m.memoryBytes)} RAM, disk ${m.disk}, Node ${m.node}, ${m.os}. ` +
+      (r.git ? `Code: ${r.git.commit}${r.git.dirty ? ' + uncommitted changes' : ''}. ` : '') +
       `Run ${r.startedAt} → ${r.finishedAt}; phases ${r.options.phases.join(', ')}; warm runs per query: ${r.options.runs} (peers ${r.options.peerRuns}).`,
     '',
     mainTable(r),

@@ -97,6 +97,8 @@ export interface BenchResult {
   startedAt: string;
   finishedAt: string;
   machine: MachineInfo;
+  /** The code measured: HEAD, and whether the checkout had uncommitted changes (parallel work in progress). */
+  git?: { commit: string; dirty: boolean };
   options: { days: number; postsPerDay: number; phases: string[]; peers: boolean; runs: number; peerRuns: number; seed: number };
   data?: DataResult;
   ingest?: IngestResult;

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { listDataFiles } from '@bsky-explorer/storage';
 import type { BenchOptions } from './args';
 import { openDuck, sqlString } from './duck';
-import { machineInfo } from './machine';
+import { gitState, machineInfo } from './machine';
 import { benchPaths, type BenchPaths } from './paths';
 import { openDuckdbNdjsonPeer } from './peers/duckdb-ndjson';
 import { postgresAvailable, startPostgres } from './peers/postgres';
@@ -45,6 +45,7 @@ export async function runBench(o: BenchOptions, log: Log): Promise<{ result: Ben
     startedAt: new Date().toISOString(),
     finishedAt: '',
     machine: machineInfo(paths.out),
+    git: gitState(),
     options: { days: o.days, postsPerDay: o.postsPerDay, phases: o.phases, peers: o.peers, runs: o.runs, peerRuns: o.peerRuns, seed: o.seed },
     notes: [],
   };

@@ -3,7 +3,7 @@
 // flush-named file per table via DuckDB COPY, further days are day 1 shifted by whole days in DuckDB, and every day
 // is then compacted by libs/storage compactDay — so the files are the ones ingest + compaction produce.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TABLES, toRows, type TableName } from '@bsky-explorer/schema';
 import { compactDay, dateStartUs, duckdbType, flushFileName, listDataFiles, partitionDir } from '@bsky-explorer/storage';
@@ -97,7 +97,51 @@ export async function generateDay1(o: BenchOptions, paths: BenchPaths, log: Log)
   raw.close();
   for (const w of Object.values(out)) w.close();
   const ms = s.done(c.events, 'events', `${c.posts.toLocaleString('en-US')} posts, ${(raw.bytes / 2 ** 30).toFixed(2)} GiB raw JSON`);
-  return { ...c, seconds: ms / 1000 };
+  const counts = { ...c, seconds: ms / 1000 };
+  await writeFile(genMarkerPath(paths), JSON.stringify({ key: genKey(o), counts }));
+  return counts;
+}
+
+type Day1 = GenCounts & { seconds: number };
+const genKey = (o: BenchOptions) => `${o.postsPerDay}-${o.seed}-v1`;
+const genMarkerPath = (paths: BenchPaths) => join(paths.gen, 'day1.json');
+
+/**
+ * Day 1's NDJSON from an earlier run (--reuse), so that a failure after generation does not cost the generation
+ * again. Counts come from the marker, or, for files of a run that died before writing it, from the files.
+ */
+async function reuseDay1(o: BenchOptions, paths: BenchPaths, log: Log): Promise<Day1 | undefined> {
+  const marker = await readFile(genMarkerPath(paths), 'utf8').then((t) => JSON.parse(t) as { key: string; counts: Day1 }, () => undefined);
+  if (marker?.key === genKey(o)) return marker.counts;
+  const present = await Promise.all([paths.rawEvents, ...TABLE_NAMES.map(paths.rowsFile)].map((f) => stat(f).then(() => true, () => false)));
+  if (marker || !present.every(Boolean)) return undefined;
+  const s = step(log, 'data', 'recounting day 1 from its NDJSON (no marker)');
+  const duck = await openDuck(paths.out, { threads: 2 });
+  try {
+    const j = (p: string) => `json_extract_string(line, '${p}')`;
+    const [r] = await duck.all<Record<string, number | bigint>>(`
+      WITH l AS (SELECT line, strlen(line) + 1 AS bytes, ${j('$.kind')} AS kind, ${j('$.commit.collection')} AS coll, ${j('$.commit.operation')} AS op,
+                        CAST(${j('$.time_us')} AS BIGINT) AS t
+                 FROM read_csv(${sqlString(paths.rawEvents)}, columns = {'line': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', header = false, max_line_size = 16777216))
+      SELECT count(*) AS events, count(*) FILTER (op = 'create' AND coll = 'app.bsky.feed.post') AS posts,
+             count(*) FILTER (op = 'update' AND coll = 'app.bsky.feed.post') AS updates,
+             count(*) FILTER (op = 'delete' AND coll = 'app.bsky.feed.post') AS deletes,
+             count(*) FILTER (kind = 'account') AS accounts,
+             sum(bytes) FILTER (op IN ('create', 'update') AND coll = 'app.bsky.feed.post') AS post_bytes,
+             count(*) FILTER (op IN ('create', 'update') AND coll = 'app.bsky.feed.post') AS post_events,
+             min(t) AS first_us, max(t) AS last_us FROM l`);
+    s.done(Number(r.events), 'events');
+    const n = (k: string) => Number(r[k]);
+    const counts: Day1 = {
+      events: n('events'), posts: n('posts'), updates: n('updates'), deletes: n('deletes'), accountEvents: n('accounts'),
+      postEventJsonBytes: n('post_bytes'), postEventCount: n('post_events'), firstUs: n('first_us'), lastUs: n('last_us'),
+      seconds: NaN, // unknown: the run that generated the files did not finish
+    };
+    await writeFile(genMarkerPath(paths), JSON.stringify({ key: genKey(o), counts }));
+    return counts;
+  } finally {
+    duck.close();
+  }
 }
 
 /** SELECT list that turns rows NDJSON (timestamps as µs integers) into the contract's column types. */
@@ -135,7 +179,6 @@ async function writeFlushFile(duck: Duck, paths: BenchPaths, table: TableName, k
   await mkdir(dir, { recursive: true });
   const path = join(dir, flushName(k));
   await duck.run(`COPY (${select}) TO ${sqlString(path + '.tmp')} (FORMAT parquet, COMPRESSION zstd)`);
-  const { rename } = await import('node:fs/promises');
   await rename(path + '.tmp', path);
   return path;
 }
@@ -167,7 +210,9 @@ export async function runData(o: BenchOptions, paths: BenchPaths, log: Log): Pro
   }
   await rm(paths.dataDir, { recursive: true, force: true });
   await mkdir(paths.dataDir, { recursive: true });
-  const gen = await generateDay1(o, paths, log);
+  const reused = o.reuse ? await reuseDay1(o, paths, log) : undefined;
+  if (reused) log(`[bench] data: reusing day 1's NDJSON in ${paths.gen}`);
+  const gen = reused ?? (await generateDay1(o, paths, log));
 
   const duck = await openDuck(paths.out, { threads: 2, memoryLimit: '4GB' });
   try {
@@ -188,9 +233,9 @@ export async function runData(o: BenchOptions, paths: BenchPaths, log: Log): Pro
     const s3 = step(log, 'data', `compacting ${o.days} day(s) with libs/storage compactDay`);
     for (let k = 0; k < o.days; k++) {
       const date = dayDate(k);
-      const d = await compactDay(paths.dataDir, date, { graceMs: 0 });
+      const d = await compactDay(paths.dataDir, date, { graceMs: 0, memoryLimit: o.compactMemory });
       // A second pass only sweeps: with no grace the replaced flush files go, as they would after the grace period.
-      await compactDay(paths.dataDir, date, { graceMs: 0 });
+      await compactDay(paths.dataDir, date, { graceMs: 0, memoryLimit: o.compactMemory });
       log(`[bench] data: compacted ${date}: ${d.rowsIn.toLocaleString('en-US')} rows in → ${d.rowsOut.toLocaleString('en-US')} out, ${(d.durationMs / 1000).toFixed(1)} s`);
     }
     const compactSeconds = s3.done(o.days * (gen.posts + gen.updates), 'post rows') / 1000;
