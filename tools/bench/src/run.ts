@@ -2,7 +2,7 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { listDataFiles } from '@bsky-explorer/storage';
-import type { BenchOptions } from './args';
+import { ALL_PHASES, type BenchOptions } from './args';
 import { openDuck, sqlString } from './duck';
 import { gitState, machineInfo } from './machine';
 import { benchPaths, type BenchPaths } from './paths';
@@ -196,6 +196,25 @@ async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult,
   }
 }
 
+/**
+ * A run of some phases on the same day and size updates those phases of the earlier result instead of replacing
+ * it (e.g. `--phases ingest` again after an ingest change). Peers ride with the search and export phases.
+ */
+export function mergeRuns(previous: BenchResult, next: BenchResult): BenchResult {
+  const merged: BenchResult = { ...previous, finishedAt: next.finishedAt, machine: next.machine, git: next.git };
+  const phases = new Set([...previous.options.phases, ...next.options.phases]);
+  merged.options = { ...next.options, phases: ALL_PHASES.filter((p) => phases.has(p)) };
+  for (const p of next.options.phases) {
+    if (p === 'data') merged.data = next.data ?? previous.data;
+    else if (p === 'ingest') merged.ingest = next.ingest;
+    else if (p === 'storage') merged.storage = next.storage ?? previous.storage;
+    else if (p === 'search') merged.search = next.search;
+    else if (p === 'export') merged.export = next.export;
+  }
+  merged.notes = [...new Set([...previous.notes, ...next.notes])];
+  return merged;
+}
+
 async function writeOutputs(o: BenchOptions, result: BenchResult): Promise<{ result: BenchResult; jsonPath: string; reportPath?: string }> {
   if (!o.reportDir) {
     const jsonPath = join(benchPaths(o.out).out, 'result.json');
@@ -206,7 +225,8 @@ async function writeOutputs(o: BenchOptions, result: BenchResult): Promise<{ res
   const benchDir = join(dir, 'benchmarks');
   await mkdir(benchDir, { recursive: true });
   const jsonPath = join(benchDir, `${result.startedAt.slice(0, 10)}-${o.days}d.json`);
-  await writeFile(jsonPath, JSON.stringify(result, null, 1) + '\n');
+  const previous = await readFile(jsonPath, 'utf8').then((t) => JSON.parse(t) as BenchResult, () => undefined);
+  await writeFile(jsonPath, JSON.stringify(previous ? mergeRuns(previous, result) : result, null, 1) + '\n');
   const results: BenchResult[] = [];
   for (const f of (await readdir(benchDir)).filter((n) => n.endsWith('.json')).sort()) {
     results.push(JSON.parse(await readFile(join(benchDir, f), 'utf8')) as BenchResult);
