@@ -8,7 +8,7 @@ describe('parseConfig', () => {
       jetstreamUrls: DEFAULT_JETSTREAM_URLS,
       dataDir: './data',
       flushIntervalMs: 300_000,
-      flushMaxRows: 100_000,
+      flushMaxRows: 50_000,
       ingestPort: 9464,
       logLevel: 'info',
     });

@@ -106,7 +106,7 @@ export function parseConfig(env: Env = process.env): IngestConfig {
     jetstreamUrls,
     dataDir: str('DATA_DIR', './data'),
     flushIntervalMs: int('FLUSH_INTERVAL_MS', 300_000, 100),
-    flushMaxRows: int('FLUSH_MAX_ROWS', 100_000, 1, 10_000_000),
+    flushMaxRows: int('FLUSH_MAX_ROWS', 50_000, 1, 10_000_000),
     ingestPort: int('INGEST_PORT', 9464, 0, 65_535),
     logLevel,
     bufferMaxEntries: int('BUFFER_MAX_ENTRIES', 250_000, 1),

@@ -108,6 +108,32 @@ describe('buffer and flusher', () => {
     }
   });
 
+  it('refuses every batch after a lost one (append fence) until it has re-read the state from Redis', async () => {
+    const ingest = make('t4:');
+    await ingest.start();
+    try {
+      for (let i = 0; i < 100; i++) push(ingest, postMessage(i));
+      await ingest.buffer.drain();
+      expect(ingest.buffer.stats.appended).toBe(100);
+      // As if Redis had come back from its AOF without the last batches: its sequence is behind ours.
+      await ingest.redis.set(ingest.keys.appendSeq, '0');
+      for (let i = 100; i < 200; i++) push(ingest, postMessage(i));
+      await ingest.buffer.drain();
+      expect(ingest.buffer.stats.appended).toBe(100); // refused: these come again from the persisted cursor
+      expect(await ingest.redis.hget(ingest.keys.cursor, 'time_us')).toBe(String(JSON.parse(postMessage(99)).time_us));
+      // The reconnect loop re-reads the sequence and the cursor before the next socket.
+      await waitFor('the buffer to resync', async () => {
+        await ingest.buffer.resumePoint();
+        push(ingest, postMessage(200));
+        await ingest.buffer.drain();
+        return ingest.buffer.stats.appended === 101;
+      });
+      expect(await ingest.redis.hget(ingest.keys.cursor, 'time_us')).toBe(String(JSON.parse(postMessage(200)).time_us));
+    } finally {
+      await ingest.stop();
+    }
+  });
+
   it('fails loudly while DATA_DIR cannot be written, acknowledges nothing, and loses nothing once fixed', async () => {
     // Root ignores permission bits; a path under a regular file fails for everyone (ENOTDIR).
     const blocker = join(tmp.path, 'blocker');

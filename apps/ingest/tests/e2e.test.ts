@@ -75,7 +75,7 @@ describe('end to end with the simulator', () => {
     expect(sim.stats.connectionsDropped).toBeGreaterThan(3);
     expect(await reconnects(running, 'close')).toBeGreaterThan(3);
     expect(running.buffer.stats.duplicates).toBeGreaterThan(0); // the rewind replayed some
-    // Graceful shutdown: nothing flushed so far (interval 1 h, 100k rows); stop() writes it all.
+    // Graceful shutdown: nothing flushed so far (interval 1 h, fewer rows than FLUSH_MAX_ROWS); stop() writes it all.
     await running.stop();
     ingest = undefined;
     await expectExactly(tmp.path, expected);
