@@ -213,12 +213,15 @@ export class PostStore {
         async (session, files) => {
           // Formatting and sorting every matching row before the LIMIT costs minutes at a day of data. First find
           // the indexed_at of the limit-th newest match (a one-column top-N), then format only rows from there on.
-          let skip = limit - 1;
+          // 5 % slack for hidden and duplicated rows, so one pass is usually enough.
+          let skip = Math.ceil(limit * 1.05) - 1;
           for (;;) {
+            // Counted over matching rows before visibility (cheap: no uri read); hidden rows only move it earlier.
             const cut = new SqlParams();
-            const cutCte = visiblePostsCte(cut, files, filterConditions(cut, args), args.fromUs);
+            const where = filterConditions(cut, args);
             const [edge] = await session.all(
-              `${cutCte} SELECT epoch_us(p.indexed_at) AS t FROM visible p ORDER BY p.indexed_at DESC LIMIT 1 OFFSET ${skip}`,
+              `SELECT epoch_us(p.indexed_at) AS t FROM ${cut.files(files.posts)} p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+               ORDER BY p.indexed_at DESC LIMIT 1 OFFSET ${skip}`,
               cut.values,
             );
             const fromUs = edge ? Math.max(Number(edge.t), args.fromUs ?? Number.MIN_SAFE_INTEGER) : args.fromUs;
@@ -231,9 +234,9 @@ export class PostStore {
               `COPY (${query}) TO ${pathLiteral(tmp)} (FORMAT csv, HEADER, NEW_LINE '\r\n')`,
               sql.values,
             );
-            // Fewer rows than asked although older matches exist: duplicates took room; widen past them.
+            // Fewer rows than asked although older matches exist: hidden or duplicated rows took room; widen.
             if (written >= limit || !edge) return written;
-            skip += limit - written;
+            skip = Math.ceil(((skip + 1) * limit * 1.1) / Math.max(written, 1));
           }
         },
         this.exportTimeoutMs,
