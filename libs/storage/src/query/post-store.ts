@@ -9,7 +9,7 @@ import { CSV_HEADER, CSV_SELECT, pathLiteral } from './csv-export-sql';
 import { POST_SELECT, SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from './post-sql';
 import { toPostRecord, type PostRecord } from './post-record';
 import { parseSearchText } from './search-text';
-import { FIRST_WINDOW_US, filesOverlapping, nextWindowWidth, scanBounds } from './time-windows';
+import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds } from './time-windows';
 
 export interface PostStoreOptions extends DuckDbPoolOptions {
   /** Timeout of exportCsv (default queryTimeoutMs): an export reads and writes far more than a page. */
@@ -82,7 +82,7 @@ export class PostStore {
    * Files are sorted by indexed_at within a day, so the newest matches sit in the last row groups. DuckDB's top-N
    * still reads every row group, so the page is found window by window, newest first (1 h, then sized from the
    * matches seen so far, see nextWindowWidth): a common term is answered from the last hour's row groups (Parquet
-   * min/max statistics skip the rest), a rare one costs about one full scan in two or three queries. Each window query reads only the key columns; the full rows of the
+   * min/max statistics skip the rest), a rare one costs about one full scan in a few queries. Each window query reads only the key columns; the full rows of the
    * page are fetched at the end by key, from the few row groups that hold them.
    */
   async search(args: SearchArgs): Promise<SearchPage> {
@@ -96,7 +96,7 @@ export class PostStore {
       const bounds = scanBounds(files.posts, args.fromUs, args.toUs);
       const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
       let hi = after ? Math.min(bounds.hi, after.indexedAtUs + 1) : bounds.hi;
-      let width = FIRST_WINDOW_US;
+      let width = firstWindowWidth(hi, Date.now() * 1000);
       while (keys.length < want && (!windowed || hi > bounds.lo)) {
         const lo = windowed ? Math.max(bounds.lo, hi - width) : undefined;
         const windowFiles: FileSets = windowed

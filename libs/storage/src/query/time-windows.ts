@@ -6,14 +6,25 @@ export const FIRST_WINDOW_US = 3_600_000_000;
 /** A following window is at least this many times wider than the last. */
 export const WINDOW_GROWTH = 4;
 
+/** Growth after a window without any match: a rare term needs few queries (1 h, 16 h, 11 days, …). */
+export const EMPTY_WINDOW_GROWTH = 16;
+
 /**
  * The width of the next window, from the density of matches in the last one: wide enough to hold what is still
- * needed at that density (×2 for safety), at least WINDOW_GROWTH× wider. No match at all → the rest of the range
- * in one go (a rare term costs a full scan whatever we do; fewer queries is cheaper).
+ * needed at that density (×2 for safety), at least WINDOW_GROWTH× wider; EMPTY_WINDOW_GROWTH× after no match
+ * (the last hour of a live day may simply not have happened yet).
  */
 export function nextWindowWidth(width: number, found: number, stillNeeded: number): number {
-  if (found === 0) return Number.POSITIVE_INFINITY;
+  if (found === 0) return width * EMPTY_WINDOW_GROWTH;
   return Math.max(width * WINDOW_GROWTH, Math.ceil((width * stillNeeded * 2) / found));
+}
+
+/**
+ * The first window ends at the end of the data and reaches an hour before now: today's partition ends at 24:00,
+ * and the hours not yet lived are empty (a clock skew of a future indexed_at still falls inside it).
+ */
+export function firstWindowWidth(hi: number, nowUs: number): number {
+  return hi - Math.min(hi, nowUs) + FIRST_WINDOW_US;
 }
 
 /** The partition day [start, end) of a data file, from its `date=YYYY-MM-DD` folder. */

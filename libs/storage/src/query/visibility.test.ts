@@ -112,6 +112,16 @@ describe('PostStore visibility', () => {
     expect(new Set(lines).size).toBe(5);
   });
 
+  it('finds posts of the live day (the partition runs to midnight, the data only to now), including a clock-skewed one', async () => {
+    const now = Date.now() * 1000;
+    const rows = [post(1, { indexed_at: now - 5 * HOUR }), post(2, { indexed_at: now - HOUR / 2 }), post(3, { indexed_at: now + 2 * HOUR })];
+    await write({ posts: rows.map((r) => ({ ...r, time_us: r.indexed_at })) });
+    const page = await store.search({ first: 2 });
+    expect(page.rows.map((r) => r.uri)).toEqual([rows[2].uri, rows[1].uri]);
+    const next = await store.search({ first: 2, after: postCursor(page.rows[1]) });
+    expect(next.rows.map((r) => r.uri)).toEqual([rows[0].uri]);
+  });
+
   it('answers an empty data dir with nothing, and writes a header-only export', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
     expect(await store.search({ first: 5 })).toEqual({ rows: [], hasNextPage: false });

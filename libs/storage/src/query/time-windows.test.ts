@@ -1,0 +1,24 @@
+import { FIRST_WINDOW_US, filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds } from './time-windows';
+
+const day = (d: string) => Date.parse(`${d}T00:00:00Z`) * 1000;
+const files = ['/d/posts/date=2024-05-24/a.parquet', '/d/posts/date=2024-05-25/b.parquet', '/d/posts/date=2024-05-26/c.parquet'];
+
+describe('time windows', () => {
+  it('bounds a scan by the partitions and the range', () => {
+    expect(scanBounds(files)).toEqual({ lo: day('2024-05-24'), hi: day('2024-05-27') });
+    expect(scanBounds(files, day('2024-05-25') + 5, day('2024-05-26'))).toEqual({ lo: day('2024-05-25') + 5, hi: day('2024-05-26') });
+    expect(filesOverlapping(files, day('2024-05-25') + 1, day('2024-05-26'))).toEqual([files[1]]);
+  });
+
+  it('starts an hour before now on a live day, and at the end of the data otherwise', () => {
+    const hi = day('2024-05-27');
+    expect(firstWindowWidth(hi, hi + 1e12)).toBe(FIRST_WINDOW_US);
+    expect(firstWindowWidth(hi, hi - 10 * FIRST_WINDOW_US)).toBe(11 * FIRST_WINDOW_US);
+  });
+
+  it('sizes the next window from the density of matches', () => {
+    expect(nextWindowWidth(10, 0, 51)).toBe(160);
+    expect(nextWindowWidth(10, 50, 1)).toBe(40);
+    expect(nextWindowWidth(10, 1, 50)).toBe(1000);
+  });
+});
