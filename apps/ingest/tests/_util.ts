@@ -4,8 +4,6 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { TableName } from '@bsky-explorer/schema';
-// The simulator is a tool project; the app's tests (only they) use it as the real Jetstream stand-in.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { DEFAULT_START_TIME_US, generateEvents, startJetstreamSim, type JetstreamSim } from '@bsky-explorer/jetstream-sim';
 import { freePort, makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
 import { parseConfig, type IngestConfig } from '../src/config';
