@@ -19,6 +19,7 @@ export interface GraphConfig {
   searchDefaultPageSize: number;
   searchMaxPageSize: number;
   queryTimeoutMs: number;
+  exportTimeoutMs: number;
   logLevel: string;
   duckdbThreads: number | undefined;
   duckdbPoolSize: number;
@@ -110,6 +111,7 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     searchDefaultPageSize,
     searchMaxPageSize,
     queryTimeoutMs: int('QUERY_TIMEOUT_MS', 10_000, 1),
+    exportTimeoutMs: int('EXPORT_TIMEOUT_MS', 120_000, 1),
     logLevel,
     duckdbThreads,
     duckdbPoolSize: int('DUCKDB_POOL_SIZE', 4, 1, 64),

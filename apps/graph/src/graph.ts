@@ -42,6 +42,8 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     threads: config.duckdbThreads,
     poolSize: config.duckdbPoolSize,
     queryTimeoutMs: config.queryTimeoutMs,
+    // An export of up to EXPORT_MAX_ROWS takes far longer than an interactive search.
+    exportTimeoutMs: config.exportTimeoutMs,
     onQuery: (q) => {
       duckdbQueryDuration.observe({ query: q.kind }, q.durationMs / 1000);
       options.onQuery?.(q);

@@ -32,7 +32,7 @@ export async function checkReadiness(store: PostStore, dataDir: string, timeoutM
     }
   };
   await run('dataDir', () => access(dataDir, constants.R_OK | constants.X_OK));
-  await run('duckdb', () => store.getByUris(['at://did:plc:readyz/app.bsky.feed.post/probe']));
+  await run('duckdb', () => store.ping());
   return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
 }
 
