@@ -54,3 +54,16 @@ export const exportDownloadsTotal = new Counter({
   labelNames: ['status'] as const,
   registers: [registry],
 });
+
+// Series that only move on failure start at 0, so `rate()`/`increase()` and the alerts see them before the first one.
+const KNOWN_ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'INVALID_CURSOR',
+  'QUERY_TIMEOUT',
+  'EXPORT_TOO_LARGE',
+  'QUERY_TOO_COMPLEX',
+  'GRAPHQL_VALIDATION_FAILED',
+  'INTERNAL_SERVER_ERROR',
+];
+for (const code of KNOWN_ERROR_CODES) errorsTotal.inc({ code }, 0);
+for (const result of ['ok', 'too_large', 'error']) exportsTotal.inc({ result }, 0);

@@ -73,6 +73,9 @@ describe('the HTTP service', () => {
     expect(text).toMatch(/graph_duckdb_query_duration_seconds_count\{query="search"\} [1-9]/);
     expect(text).toMatch(/graph_duckdb_query_duration_seconds_count\{query="lookup"\} [1-9]/);
     expect(text).toMatch(/graph_duckdb_queries_in_flight 0/);
+    // Failure-only series exist from the start (at 0 here), so alert rates work before the first failure.
+    expect(text).toMatch(/graph_errors_total\{code="QUERY_TIMEOUT"\} 0/);
+    expect(text).toMatch(/graph_exports_total\{result="error"\} 0/);
     expect(text).not.toMatch(/did:plc|at:\/\//);
   });
 
