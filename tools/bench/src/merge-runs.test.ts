@@ -23,4 +23,13 @@ describe('mergeRuns', () => {
     expect(m.startedAt).toBe(first.startedAt);
     expect(m.finishedAt).toBe('2026-01-01T02:00:00.000Z');
   });
+
+  it('keeps the peers of an earlier search when the rerun had none', () => {
+    const sys = { queries: [], overall: { n: 0, minMs: 0, p50Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0, meanMs: 0 } };
+    const first = base(['search'], { search: { ours: sys, peers: { postgres: { ...sys, setup: { loadSeconds: 1 } } }, mix: [] } });
+    const second = base(['search'], { search: { ours: { ...sys, queries: [] }, peers: {}, mix: [{ name: 'x' }] } });
+    const m = mergeRuns(first, second);
+    expect(m.search?.peers.postgres?.setup.loadSeconds).toBe(1);
+    expect(m.search?.mix).toEqual([{ name: 'x' }]);
+  });
 });

@@ -43,7 +43,7 @@ describe('report', () => {
 
   it('shows ratios as peer ÷ ours for times and ours ÷ peer for rates', () => {
     expect(ratio(100, 250, true)).toBe('×2.5');
-    expect(ratio(100, 5, true)).toBe('×0.05');
+    expect(ratio(100, 5, true)).toBe('1/20');
     expect(ratio(60_000, 1000, false)).toBe('×60.0');
     expect(ratio(undefined, 1, true)).toBe('—');
   });

@@ -14,7 +14,8 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 export function ratio(ours: number | undefined, peer: number | undefined, lowerIsBetter: boolean): Cell {
   if (ours === undefined || peer === undefined || !(ours > 0) || !(peer > 0)) return DASH;
   const r = lowerIsBetter ? peer / ours : ours / peer;
-  return `×${r >= 100 ? num(r) : r >= 0.1 ? num(r, 1) : Number(r.toPrecision(2)).toString()}`;
+  // Below 0.1 the inverse reads better: 1/500 rather than ×0.002.
+  return r >= 100 ? `×${num(r)}` : r >= 0.1 ? `×${num(r, 1)}` : `1/${num(1 / r)}`;
 }
 
 const ratios = (ours: number | undefined, a: number | undefined, b: number | undefined, lower: boolean): Cell =>
