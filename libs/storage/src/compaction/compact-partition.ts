@@ -4,14 +4,16 @@ import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-ap
 import type { TableName } from '@bsky-explorer/schema';
 import { fsyncDir, fsyncFile } from '../layout/durable-fs';
 import { listDataFiles, listPartitionFiles, type PartitionFiles } from '../layout/list-data-files';
-import { MANIFEST_FILE, writeManifest, type PartitionManifest, type ReplacedFile } from '../layout/manifest';
+import { MANIFEST_FILE, writeManifest, type PartitionIndex, type PartitionManifest, type ReplacedFile } from '../layout/manifest';
 import { TMP_EXT, isFlushFile } from '../layout/partition';
 import { compactionSelect, sqlLiteral } from './compaction-sql';
+import { isSideFile, writeSideFiles } from './side-files';
 
 // Compaction of one (table, date) partition, as explicit steps so that tests can stop after any of them (a crash):
 //   plan    → what to merge: the published compacted files + the flush files not yet replaced;
 //   clean   → remove what a crashed run left (staging folder, temp files, compacted files never published);
 //   write   → DuckDB COPY into a staging folder, then fsync + rename each file to compacted-<generation>-<n>.parquet;
+//             for posts also the side files by-author-<generation>.parquet and by-uri-<generation>.parquet;
 //   publish → atomically replace manifest.json (this is the instant readers switch to the new set);
 //   sweep   → delete replaced files once they have been replaced for longer than the grace period.
 // Before publish nothing visible changes; after it, a rerun finds nothing to merge. So a crash at any point,
@@ -72,6 +74,8 @@ export interface PartitionSummary {
   bytesOut: number;
   /** Replaced files deleted by the sweep. */
   deleted: number;
+  /** Bytes of the side files written by this run (posts). */
+  indexBytes: number;
 }
 
 export function planPartition(files: PartitionFiles, table: TableName): PartitionPlan | undefined {
@@ -92,13 +96,18 @@ export function planPartition(files: PartitionFiles, table: TableName): Partitio
  * writing one right now (the sweep removes old ones).
  */
 export async function cleanPartition(files: PartitionFiles): Promise<number> {
-  const keep = new Set([...(files.manifest?.files ?? []), ...(files.manifest?.replaced.map((r) => r.file) ?? [])]);
+  const index = files.manifest?.index;
+  const keep = new Set([
+    ...(files.manifest?.files ?? []),
+    ...(files.manifest?.replaced.map((r) => r.file) ?? []),
+    ...(index ? [index.byAuthor, index.byUri] : []),
+  ]);
   let removed = 0;
   for (const name of files.entries) {
     const stale =
       name.startsWith(STAGING_PREFIX) ||
       name === MANIFEST_FILE + TMP_EXT ||
-      (name.startsWith(COMPACTED_PREFIX) && !keep.has(name));
+      ((name.startsWith(COMPACTED_PREFIX) || isSideFile(name)) && !keep.has(name));
     if (stale) {
       await rm(join(files.dir, name), { recursive: true, force: true });
       removed++;
@@ -180,10 +189,18 @@ export async function writeCompacted(
 }
 
 /** The swap: one atomic rename of manifest.json makes the new files visible and hides the inputs. */
-export async function publishPartition(plan: PartitionPlan, outputs: CompactedFile[], now: number): Promise<PartitionManifest> {
+export async function publishPartition(
+  plan: PartitionPlan,
+  outputs: CompactedFile[],
+  now: number,
+  index?: PartitionIndex,
+): Promise<PartitionManifest> {
   const replaced = new Map<string, ReplacedFile>();
   for (const r of plan.previous?.replaced ?? []) replaced.set(r.file, r);
-  for (const file of plan.inputs) if (!replaced.has(file)) replaced.set(file, { file, at: now });
+  const old = plan.previous?.index;
+  for (const file of [...plan.inputs, ...(old ? [old.byAuthor, old.byUri] : [])]) {
+    if (!replaced.has(file)) replaced.set(file, { file, at: now });
+  }
   const manifest: PartitionManifest = {
     version: 1,
     table: plan.table,
@@ -194,9 +211,24 @@ export async function publishPartition(plan: PartitionPlan, outputs: CompactedFi
     rows: outputs.reduce((a, o) => a + o.rows, 0),
     bytes: outputs.reduce((a, o) => a + o.bytes, 0),
     publishedAt: now,
+    ...(index ? { index } : {}),
   };
   await writeManifest(plan.dir, manifest);
   return manifest;
+}
+
+/**
+ * A posts partition compacted before side files existed: builds them for its current files and publishes them as
+ * the next generation (same files), so existing data gains the indexed read path on the next compaction run.
+ */
+async function indexPartition(conn: DuckDBConnection, files: PartitionFiles, now: number): Promise<PartitionIndex | undefined> {
+  const previous = files.manifest;
+  if (!previous || previous.table !== 'posts' || previous.index || files.compacted.length !== previous.files.length) return undefined;
+  if (previous.files.length === 0) return undefined;
+  const generation = previous.generation + 1;
+  const index = await writeSideFiles(conn, files.dir, generation, previous.files);
+  await writeManifest(files.dir, { ...previous, generation, index, publishedAt: now });
+  return index;
 }
 
 /**
@@ -241,7 +273,7 @@ export async function compactPartition(
   let files = await listPartitionFiles(dataDir, table, date);
   const summary: PartitionSummary = {
     table, date, compacted: false, generation: files.manifest?.generation ?? 0,
-    filesIn: 0, rowsIn: 0, rowsOut: 0, bytesIn: 0, bytesOut: 0, deleted: 0,
+    filesIn: 0, rowsIn: 0, rowsOut: 0, bytesIn: 0, bytesOut: 0, deleted: 0, indexBytes: 0,
   };
   const plan = planPartition(files, table);
   if (stop === 'plan') return summary;
@@ -255,13 +287,21 @@ export async function compactPartition(
       rowsOut: outputs.reduce((a, o) => a + o.rows, 0),
       bytesOut: outputs.reduce((a, o) => a + o.bytes, 0),
     });
+    const index = table === 'posts' && outputs.length > 0 ? await writeSideFiles(conn, plan.dir, plan.generation, outputs.map((o) => o.file)) : undefined;
+    summary.indexBytes = index?.bytes ?? 0;
     if (stop === 'write') return summary;
-    await publishPartition(plan, outputs, now);
+    await publishPartition(plan, outputs, now, index);
     Object.assign(summary, { compacted: true, generation: plan.generation });
     if (stop === 'publish') return summary;
     files = await listPartitionFiles(dataDir, table, date);
   } else if (stop === 'write' || stop === 'publish') {
     return summary;
+  } else if (table === 'posts') {
+    const index = await indexPartition(conn, files, now);
+    if (index) {
+      Object.assign(summary, { compacted: true, generation: summary.generation + 1, indexBytes: index.bytes });
+      files = await listPartitionFiles(dataDir, table, date);
+    }
   }
   summary.deleted = await sweepPartition(files, now, graceMs);
   return summary;

@@ -1,10 +1,10 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { PostRow, TableRow } from '@bsky-explorer/schema';
 import { makeTempDir } from '@bsky-explorer/testing';
 import { listDataFiles } from '../layout/list-data-files';
-import { MANIFEST_FILE } from '../layout/manifest';
+import { MANIFEST_FILE, readManifest, writeManifest, type PartitionManifest } from '../layout/manifest';
 import { dateStartUs, partitionDir } from '../layout/partition';
 import { sampleAccount, samplePost, sampleTombstone } from '../parquet/sample-rows';
 import { writeFlushBatch } from '../parquet/write-flush-batch';
@@ -149,13 +149,15 @@ describe('compaction', () => {
     expect((await visible()).sort()).toEqual(withLate);
     const dir = partitionDir(tmp.path, 'posts', DAY);
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
+      'by-author-1.parquet', 'by-author-2.parquet', 'by-uri-1.parquet', 'by-uri-2.parquet',
       'compacted-1-0.parquet', 'compacted-2-0.parquet', expect.stringMatching(/^flush-/), expect.stringMatching(/^flush-/), expect.stringMatching(/^flush-/),
     ]);
 
     // Past the grace period, the next run removes what was replaced; what readers see does not change.
     const run3 = await compactClosedDays(tmp.path, { now: NOW + 1000 + GRACE, graceMs: GRACE });
-    expect(run3.deleted).toBeGreaterThanOrEqual(4);
-    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet'))).toEqual(['compacted-2-0.parquet']);
+    expect(run3.deleted).toBeGreaterThanOrEqual(6);
+    const current = ['by-author-2.parquet', 'by-uri-2.parquet', 'compacted-2-0.parquet'];
+    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual(current);
     expect((await visible()).sort()).toEqual(withLate);
 
     // A flush redone after compaction under the same deterministic name stays hidden, and is swept.
@@ -163,7 +165,7 @@ describe('compaction', () => {
     expect((await visible()).sort()).toEqual(withLate);
     const run4 = await compactClosedDays(tmp.path, { now: NOW + 2000 + GRACE, graceMs: GRACE });
     expect(run4.days.flatMap((d) => d.partitions).some((p) => p.compacted)).toBe(false);
-    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet'))).toEqual(['compacted-2-0.parquet']);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual(current);
   });
 
   it('leaves today alone in compactClosedDays', async () => {
@@ -190,6 +192,40 @@ describe('compaction', () => {
     expect((await visible()).length).toBe(6000 - 2 + 1); // minus deleted 20 and superseded 30, plus 30's new version
   });
 
+  it('writes side files of the live rows, sorted for lookups, published in the manifest; indexes older partitions too', async () => {
+    await seed();
+    await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0 });
+    const dir = partitionDir(tmp.path, 'posts', DAY);
+    const manifest = await readManifest(dir);
+    expect(manifest?.index).toMatchObject({ byAuthor: 'by-author-1.parquet', byUri: 'by-uri-1.parquet' });
+    expect(manifest?.index?.bytes).toBeGreaterThan(0);
+    const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS().map((r) => r.map(String).join(' '));
+    const posts = join(dir, 'compacted-1-0.parquet');
+    // Exactly the compacted (live) rows, in the side file's order.
+    expect(await rows(`SELECT did, indexed_at, uri FROM read_parquet('${join(dir, 'by-author-1.parquet')}')`)).toEqual(
+      await rows(`SELECT did, indexed_at, uri FROM read_parquet('${posts}') ORDER BY did, indexed_at DESC, uri DESC`),
+    );
+    expect(await rows(`SELECT uri, indexed_at FROM read_parquet('${join(dir, 'by-uri-1.parquet')}')`)).toEqual(
+      await rows(`SELECT uri, indexed_at FROM read_parquet('${posts}') ORDER BY uri`),
+    );
+    expect(await readManifest(partitionDir(tmp.path, 'tombstones', DAY))).not.toHaveProperty('index');
+
+    // A partition compacted before side files existed gains them on the next run, as a new generation of the same files.
+    const { index: _dropped, ...old } = manifest as PartitionManifest;
+    await writeManifest(dir, old);
+    await rm(join(dir, 'by-author-1.parquet'));
+    const before = await visible();
+    const run = await compactDay(tmp.path, DAY, { now: NOW + 1, graceMs: 0, tables: ['posts'] });
+    expect(run.partitions[0]).toMatchObject({ compacted: true, generation: 2 });
+    expect(run.partitions[0].indexBytes).toBeGreaterThan(0);
+    const indexed = await readManifest(dir);
+    expect(indexed).toMatchObject({ generation: 2, files: ['compacted-1-0.parquet'], index: { byAuthor: 'by-author-2.parquet', byUri: 'by-uri-2.parquet' } });
+    expect((await readdir(dir)).sort()).toEqual(['by-author-2.parquet', 'by-uri-2.parquet', 'compacted-1-0.parquet', MANIFEST_FILE]);
+    expect(await visible()).toEqual(before);
+    const again = await compactDay(tmp.path, DAY, { now: NOW + 2, graceMs: 0, tables: ['posts'] });
+    expect(again.partitions[0].compacted).toBe(false);
+  });
+
   const steps: CompactionStep[] = ['plan', 'clean', 'write', 'publish', 'sweep'];
   it.each(steps)('a crash after the %s step leaves a consistent set, and a rerun finishes the job', async (step) => {
     await seed();
@@ -200,6 +236,10 @@ describe('compaction', () => {
     await mkdir(join(dir, '.compacting-1'), { recursive: true });
     await writeFile(join(dir, '.compacting-1', 'data_0.parquet'), 'half a file');
     await writeFile(join(dir, 'compacted-1-0.parquet.tmp'), 'half a file');
+    // …and of a crash while writing side files: their staging folder and a side file never published.
+    await mkdir(join(dir, '.compacting-side-1'), { recursive: true });
+    await writeFile(join(dir, '.compacting-side-1', 'by-uri-1.parquet'), 'half a file');
+    await writeFile(join(dir, 'by-author-7.parquet'), 'never published');
 
     await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0, stopAfter: step });
     const mid = await visible();
@@ -210,7 +250,7 @@ describe('compaction', () => {
 
     await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0 });
     const entries = await readdir(dir);
-    expect(entries.sort()).toEqual(['compacted-1-0.parquet', MANIFEST_FILE]);
+    expect(entries.sort()).toEqual(['by-author-1.parquet', 'by-uri-1.parquet', 'compacted-1-0.parquet', MANIFEST_FILE]);
     expect(await liveUriCount(conn)).toBe(beforeCount);
     expect((await visible()).filter((r) => Number(r[2]) < T1)).toHaveLength(98);
   });

@@ -21,6 +21,8 @@ export interface PartitionFiles {
   flushes: string[];
   /** Every entry of the folder at listing time. */
   entries: string[];
+  /** The published side files indexing `compacted` (posts), when present on disk. */
+  index: { byAuthor: string; byUri: string } | undefined;
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {
@@ -53,6 +55,7 @@ export async function listPartitionFiles(dataDir: string, table: TableName, date
   const entries = (await readdirOrEmpty(dir)).sort();
   const present = new Set(entries);
   const replaced = new Set(manifest?.replaced.map((r) => r.file) ?? []);
+  const index = manifest?.index;
   return {
     date,
     dir,
@@ -60,6 +63,7 @@ export async function listPartitionFiles(dataDir: string, table: TableName, date
     compacted: (manifest?.files ?? []).filter((f) => present.has(f)),
     flushes: entries.filter((f) => isFlushFile(f) && !replaced.has(f)),
     entries,
+    index: index && present.has(index.byAuthor) && present.has(index.byUri) ? { byAuthor: index.byAuthor, byUri: index.byUri } : undefined,
   };
 }
 
@@ -69,9 +73,48 @@ export async function listPartitionFiles(dataDir: string, table: TableName, date
  * file and a flush file it replaced, never a temp file or an unpublished compaction output.
  */
 export async function listDataFiles(dataDir: string, table: TableName, range: TimeRangeUs = {}): Promise<string[]> {
+  return filesOf(await listPartitions(dataDir, table, range));
+}
+
+async function listPartitions(dataDir: string, table: TableName, range: TimeRangeUs): Promise<PartitionFiles[]> {
   const dates = (await listPartitionDates(dataDir, table)).filter(
     (d) => (range.toUs === undefined || dateStartUs(d) < range.toUs) && (range.fromUs === undefined || dateEndUs(d) > range.fromUs),
   );
-  const parts = await Promise.all(dates.map((d) => listPartitionFiles(dataDir, table, d)));
-  return parts.flatMap((p) => [...p.compacted, ...p.flushes].map((f) => join(p.dir, f)));
+  return Promise.all(dates.map((d) => listPartitionFiles(dataDir, table, d)));
+}
+
+const filesOf = (parts: PartitionFiles[]) => parts.flatMap((p) => [...p.compacted, ...p.flushes].map((f) => join(p.dir, f)));
+
+/** A compacted posts day whose side files index its compacted files (absolute paths). */
+export interface IndexedDay {
+  date: string;
+  files: string[];
+  byAuthor: string;
+  byUri: string;
+}
+
+/** The posts files of listDataFiles, split into days read through their side files and files read by scanning. */
+export interface PostFileSet {
+  /** Every file (what listDataFiles returns). */
+  all: string[];
+  indexed: IndexedDay[];
+  /** Flush files, and compacted files without side files. */
+  unindexed: string[];
+}
+
+/** listDataFiles for posts, with the side files of each compacted day (one consistent listing of each partition). */
+export async function listPostFiles(dataDir: string, range: TimeRangeUs = {}): Promise<PostFileSet> {
+  const parts = await listPartitions(dataDir, 'posts', range);
+  const indexed: IndexedDay[] = [];
+  const unindexed: string[] = [];
+  for (const p of parts) {
+    const abs = (f: string) => join(p.dir, f);
+    if (p.index && p.compacted.length > 0) {
+      indexed.push({ date: p.date, files: p.compacted.map(abs), byAuthor: abs(p.index.byAuthor), byUri: abs(p.index.byUri) });
+    } else {
+      unindexed.push(...p.compacted.map(abs));
+    }
+    unindexed.push(...p.flushes.map(abs));
+  }
+  return { all: filesOf(parts), indexed, unindexed };
 }

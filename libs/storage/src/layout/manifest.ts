@@ -12,6 +12,18 @@ export interface ReplacedFile {
 }
 
 /**
+ * The side files of a compacted posts partition (see compaction/side-files.ts): they index exactly the manifest's
+ * `files`, so a reader that uses them reads those files, and only those, by key.
+ */
+export interface PartitionIndex {
+  /** (did, indexed_at, uri) sorted by did, indexed_at DESC. */
+  byAuthor: string;
+  /** (uri, indexed_at) sorted by uri. */
+  byUri: string;
+  bytes: number;
+}
+
+/**
  * The per-partition record of what compaction published. Readers see `files` plus every flush file not named in
  * `replaced`; it is replaced atomically (tmp, fsync, rename), so readers see one generation or the next, never a
  * mix. Replaced names stay listed for good: a flush redone later under the same deterministic name stays hidden.
@@ -26,6 +38,8 @@ export interface PartitionManifest {
   rows: number;
   bytes: number;
   publishedAt: number;
+  /** Posts only, absent on partitions compacted before side files existed. */
+  index?: PartitionIndex;
 }
 
 export class ManifestError extends Error {

@@ -1,6 +1,7 @@
 import { listValue, timestampValue } from '@duckdb/node-api';
 import { POST_COLUMNS } from '@bsky-explorer/schema';
 import type { Params } from '../duckdb/pool';
+import type { IndexedDay } from '../layout/list-data-files';
 import type { PostCursor } from './cursor';
 import { parseSearchText } from './search-text';
 
@@ -18,6 +19,10 @@ export interface FileSets {
   posts: string[];
   tombstones: string[];
   accounts: string[];
+  /** Compacted days of `posts` with side files (read by key through them); absent: scan everything. */
+  indexed?: IndexedDay[];
+  /** The rest of `posts` (flush files, compacted days without side files). */
+  unindexed?: string[];
 }
 
 /** Post columns as the reader returns them: timestamps as µs BIGINT. */
@@ -95,6 +100,15 @@ const EMPTY_ACCOUNTS = `SELECT NULL::VARCHAR AS did, NULL::BOOLEAN AS active, NU
  * fromUs here: whatever hides a version comes after it.
  */
 export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[], fromUs?: number): string {
+  const candidates = `SELECT * FROM ${sql.files(files.posts)} p${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+  return visibleCte(sql, files, candidates, fromUs);
+}
+
+/**
+ * visiblePostsCte over a candidate SELECT of post rows given as SQL (e.g. rows fetched by key from some files):
+ * the hiding rules still read every file of `files`.
+ */
+export function visibleCte(sql: SqlParams, files: FileSets, candidates: string, fromUs?: number): string {
   const posts = sql.files(files.posts);
   const tombstones = files.tombstones.length
     ? `SELECT uri, kind, time_us FROM ${sql.files(files.tombstones)}`
@@ -102,7 +116,6 @@ export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[]
   const accounts = files.accounts.length
     ? `SELECT did, active, time_us FROM ${sql.files(files.accounts)}`
     : EMPTY_ACCOUNTS;
-  const candidates = `SELECT * FROM ${posts} p${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   return `WITH
   candidates AS NOT MATERIALIZED (${candidates}),
   hides AS (

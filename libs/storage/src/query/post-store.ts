@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { listValue } from '@duckdb/node-api';
-import { listDataFiles } from '../layout/list-data-files';
+import { listDataFiles, listPostFiles } from '../layout/list-data-files';
 import { isMissingFileError } from '../duckdb/errors';
 import { DuckDbPool, type DuckDbPoolOptions, type QueryKind, type Session } from '../duckdb/pool';
 import { decodeCursor, encodeCursor, type PostCursor } from './cursor';
 import { CSV_HEADER, CSV_SELECT, pathLiteral } from './csv-export-sql';
 import { POST_SELECT, SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from './post-sql';
 import { toPostRecord, type PostRecord } from './post-record';
+import { indexedAuthorKeys, keyTimesPredicate, lookupRows } from './indexed-reads';
 import { parseSearchText } from './search-text';
 import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds } from './time-windows';
 
@@ -36,6 +37,12 @@ export interface ExportArgs extends PostFilter {
 
 /** Hard cap on one page, whatever the caller asks (the API's configured maximum is lower). */
 const MAX_PAGE = 10_000;
+
+/** Two key lists in page order merged into one, without exact duplicates. */
+function mergeKeys(a: readonly PostCursor[], b: readonly PostCursor[]): PostCursor[] {
+  const all = [...a, ...b].sort((x, y) => y.indexedAtUs - x.indexedAtUs || (x.uri < y.uri ? 1 : x.uri > y.uri ? -1 : 0));
+  return all.filter((k, i) => i === 0 || k.indexedAtUs !== all[i - 1].indexedAtUs || k.uri !== all[i - 1].uri);
+}
 
 /** The opaque cursor of a row (for edges and endCursor). */
 export function postCursor(row: Pick<PostRecord, 'indexed_at' | 'uri'>): string {
@@ -91,39 +98,54 @@ export class PostStore {
     if (args.text !== undefined) parseSearchText(args.text); // syntax errors before any I/O
     return this.withFiles('search', args, { rows: [], hasNextPage: false }, async (session, files) => {
       const want = first + 1; // one more than asked tells whether a next page exists
-      const keys: PostCursor[] = [];
-      let position: PostCursor | undefined = after;
-      const bounds = scanBounds(files.posts, args.fromUs, args.toUs);
-      const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
-      let hi = after ? Math.min(bounds.hi, after.indexedAtUs + 1) : bounds.hi;
-      let width = firstWindowWidth(hi, Date.now() * 1000);
-      while (keys.length < want && (!windowed || hi > bounds.lo)) {
-        const lo = windowed ? Math.max(bounds.lo, hi - width) : undefined;
-        const windowFiles: FileSets = windowed
-          ? { ...files, posts: filesOverlapping(files.posts, lo as number, hi), tombstones: filesOverlapping(files.tombstones, lo as number, Number.POSITIVE_INFINITY) }
-          : files;
-        const need = want - keys.length;
-        const raw = windowFiles.posts.length
-          ? await this.pageKeys(session, windowFiles, windowed ? { ...args, fromUs: lo, toUs: hi } : args, position, need)
-          : [];
-        for (const k of raw) {
-          // The same version twice (a replayed flush not yet compacted) sits next to itself in this order.
-          const last = keys.at(-1);
-          if (last && last.uri === k.uri && last.indexedAtUs === k.indexedAtUs) continue;
-          keys.push(k);
-        }
-        if (raw.length === need) {
-          // The window may hold more: go on after the last row seen (the keyset also skips its duplicates).
-          position = raw[raw.length - 1];
-          continue;
-        }
-        if (!windowed) break;
-        hi = lo as number;
-        width = nextWindowWidth(width, raw.length, want - keys.length);
+      let keys: PostCursor[];
+      if (args.author !== undefined && files.indexed?.length) {
+        // Author searches read the compacted days through by-author, and scan only what has no side files.
+        const author = { ...args, author: args.author };
+        const fromIndex = await indexedAuthorKeys(session, files, author, after, want);
+        const rest = files.unindexed?.length ? await this.scanKeys(session, { ...files, posts: files.unindexed }, args, after, want) : [];
+        keys = mergeKeys(fromIndex, rest);
+      } else {
+        keys = await this.scanKeys(session, files, args, after, want);
       }
       const page = keys.slice(0, first);
-      return { rows: await this.rowsByKeys(session, files, page), hasNextPage: keys.length > first };
+      return { rows: await this.rowsByKeys(session, files, page, args.author), hasNextPage: keys.length > first };
     });
+  }
+
+  /** Keys of the first `want` visible matches after `after` in `files`, newest first, window by window. */
+  private async scanKeys(session: Session, files: FileSets, args: PostFilter, after: PostCursor | undefined, want: number): Promise<PostCursor[]> {
+    const keys: PostCursor[] = [];
+    let position: PostCursor | undefined = after;
+    const bounds = scanBounds(files.posts, args.fromUs, args.toUs);
+    const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
+    let hi = after ? Math.min(bounds.hi, after.indexedAtUs + 1) : bounds.hi;
+    let width = firstWindowWidth(hi, Date.now() * 1000);
+    while (keys.length < want && (!windowed || hi > bounds.lo)) {
+      const lo = windowed ? Math.max(bounds.lo, hi - width) : undefined;
+      const windowFiles: FileSets = windowed
+        ? { ...files, posts: filesOverlapping(files.posts, lo as number, hi), tombstones: filesOverlapping(files.tombstones, lo as number, Number.POSITIVE_INFINITY) }
+        : files;
+      const need = want - keys.length;
+      const raw = windowFiles.posts.length
+        ? await this.pageKeys(session, windowFiles, windowed ? { ...args, fromUs: lo, toUs: hi } : args, position, need)
+        : [];
+      for (const k of raw) {
+        // The same version twice (a replayed flush not yet compacted) sits next to itself in this order.
+        const last = keys.at(-1);
+        if (last && last.uri === k.uri && last.indexedAtUs === k.indexedAtUs) continue;
+        keys.push(k);
+      }
+      if (raw.length === need) {
+        // The window may hold more: go on after the last row seen (the keyset also skips its duplicates).
+        position = raw[raw.length - 1];
+        continue;
+      }
+      if (!windowed) break;
+      hi = lo as number;
+      width = nextWindowWidth(width, raw.length, want - keys.length);
+    }
+    return keys;
   }
 
   /** Keys of the next `limit` visible matches after `position`, in page order (duplicates included). */
@@ -145,13 +167,16 @@ export class PostStore {
   }
 
   /** The full rows of `keys` (visible versions, already decided), in the keys' order. */
-  private async rowsByKeys(session: Session, files: FileSets, keys: PostCursor[]): Promise<PostRecord[]> {
+  private async rowsByKeys(session: Session, files: FileSets, keys: PostCursor[], author?: string): Promise<PostRecord[]> {
     if (keys.length === 0) return [];
     const times = keys.map((k) => k.indexedAtUs);
     const fromUs = Math.min(...times);
     const toUs = Math.max(...times) + 1;
     const sql = new SqlParams();
-    const where = filterConditions(sql, { fromUs, toUs });
+    // The author (when searched by) is a cheap first filter: DuckDB reads the wide columns only where it passes.
+    const where = filterConditions(sql, { fromUs, toUs, author });
+    // Keys may spread over the whole range (an author's posts): skip the row groups that hold none of them.
+    where.push(keyTimesPredicate(sql, keys));
     where.push(`p.uri IN (SELECT unnest(${sql.bind(listValue(keys.map((k) => k.uri)))}::VARCHAR[]))`);
     const posts = filesOverlapping(files.posts, fromUs, toUs);
     const rows = await session.all(`SELECT ${POST_SELECT} FROM ${sql.files(posts)} p WHERE ${where.join(' AND ')}`, sql.values);
@@ -185,10 +210,8 @@ export class PostStore {
     const found = new Map<string, PostRecord>();
     if (wanted.length === 0) return found;
     return this.withFiles('lookup', {}, found, async (session, files) => {
-      const sql = new SqlParams();
-      const where = [`p.uri IN (SELECT unnest(${sql.bind(listValue(wanted))}::VARCHAR[]))`];
-      const cte = visiblePostsCte(sql, files, where);
-      for (const r of await session.all(`${cte} SELECT ${POST_SELECT} FROM visible p`, sql.values)) {
+      // Compacted days through by-uri, the rest by scan (see lookupRows).
+      for (const r of await lookupRows(session, files, wanted)) {
         const post = toPostRecord(r);
         found.set(post.uri, post);
       }
@@ -281,13 +304,13 @@ export class PostStore {
 
   private async listFiles(filter: PostFilter): Promise<FileSets> {
     const [posts, tombstones, accounts] = await Promise.all([
-      listDataFiles(this.dataDir, 'posts', { fromUs: filter.fromUs, toUs: filter.toUs }),
+      listPostFiles(this.dataDir, { fromUs: filter.fromUs, toUs: filter.toUs }),
       // A tombstone is written after its post: those before the range cannot hide anything in it.
       listDataFiles(this.dataDir, 'tombstones', { fromUs: filter.fromUs }),
       // Account status can be any age: the latest row per did decides.
       listDataFiles(this.dataDir, 'accounts'),
     ]);
-    return { posts, tombstones, accounts };
+    return { posts: posts.all, indexed: posts.indexed, unindexed: posts.unindexed, tombstones, accounts };
   }
 
   /**

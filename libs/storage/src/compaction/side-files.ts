@@ -1,0 +1,62 @@
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { fsyncDir, fsyncFile } from '../layout/durable-fs';
+import type { PartitionIndex } from '../layout/manifest';
+import { sqlLiteral } from './compaction-sql';
+
+// Per-day lookup files of a compacted posts partition, built from the compacted files themselves (so they hold
+// exactly the live rows compaction kept) and published in the same manifest as those files:
+//   by-author-<generation>.parquet  (did, indexed_at, uri) sorted by did, indexed_at DESC, uri DESC
+//   by-uri-<generation>.parquet     (uri, indexed_at)      sorted by uri
+// Small row groups: min/max statistics on the sort column narrow a did or a uri to the one group holding it.
+
+export const BY_AUTHOR_PREFIX = 'by-author-';
+export const BY_URI_PREFIX = 'by-uri-';
+/** Rows per row group of the side files: one did or uri lookup reads one group of this size. */
+export const SIDE_ROW_GROUP_SIZE = 16_384;
+
+// Starts with compaction's staging prefix, so cleanPartition removes what a crashed run left.
+const SIDE_STAGING_PREFIX = '.compacting-side-';
+
+export function isSideFile(name: string): boolean {
+  return name.startsWith(BY_AUTHOR_PREFIX) || name.startsWith(BY_URI_PREFIX);
+}
+
+const SIDE_SELECTS = {
+  byAuthor: (src: string) => `SELECT did, indexed_at, uri FROM ${src} ORDER BY did, indexed_at DESC, uri DESC`,
+  byUri: (src: string) => `SELECT uri, indexed_at FROM ${src} ORDER BY uri`,
+} as const;
+
+/**
+ * Writes the side files of `files` (compacted posts file names in `dir`) durably but not yet visible: the caller
+ * publishes them in the manifest together with the files they index.
+ */
+export async function writeSideFiles(
+  conn: DuckDBConnection,
+  dir: string,
+  generation: number,
+  files: readonly string[],
+): Promise<PartitionIndex> {
+  const staging = join(dir, `${SIDE_STAGING_PREFIX}${generation}`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  const names = { byAuthor: `${BY_AUTHOR_PREFIX}${generation}.parquet`, byUri: `${BY_URI_PREFIX}${generation}.parquet` };
+  let bytes = 0;
+  for (const kind of ['byAuthor', 'byUri'] as const) {
+    const tmp = join(staging, names[kind]);
+    // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
+    await conn.run(
+      `COPY (${SIDE_SELECTS[kind]('read_parquet($inputs)')}) TO ${sqlLiteral(tmp)}
+       (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${SIDE_ROW_GROUP_SIZE})`,
+      { inputs: listValue(files.map((f) => join(dir, f))) },
+      { inputs: LIST(VARCHAR) },
+    );
+    await fsyncFile(tmp);
+    bytes += (await stat(tmp)).size;
+  }
+  for (const kind of ['byAuthor', 'byUri'] as const) await rename(join(staging, names[kind]), join(dir, names[kind]));
+  await fsyncDir(dir);
+  await rm(staging, { recursive: true, force: true });
+  return { ...names, bytes };
+}
