@@ -9,17 +9,17 @@
 // restarts from the consumer's pending list. Entries younger than `safetyLagMs` are held back (except by
 // flushNow): with appendfsync everysec Redis may still lose them, and an entry that reached Parquet and then
 // vanished from Redis would be re-ingested under a new id and written twice.
-import type { FlushBatch, WrittenFile } from '@bsky-explorer/storage';
-import type { TableRow } from '@bsky-explorer/schema';
+import type { WrittenFile } from '@bsky-explorer/storage';
 import type { Redis } from 'ioredis';
 import { backoffDelay, sleep } from './backoff';
+import type { FlushPayload, WriteFlushBatch } from './flush-rows';
 import { FlushStateFile, type FlushIntent } from './flush-state';
 import type { IngestKeys } from './keys';
 import type { Logger } from './logger';
 import type { IngestMetrics } from './metrics';
 import { compareStreamIds, nextStreamId, parseStreamId } from './stream-id';
 
-export type WriteFlushBatch = (dataDir: string, batch: FlushBatch) => Promise<WrittenFile[]>;
+export type { WriteFlushBatch } from './flush-rows';
 
 export interface FlusherOptions {
   /** Commands (acks, trims, ranges). */
@@ -45,8 +45,9 @@ export interface FlusherOptions {
 /** One stream entry: a batch of events as appended by the buffer. */
 interface Entry {
   id: string;
-  /** JSON array of each event's rows array. */
-  rows: string;
+  payload: FlushPayload;
+  /** Ordinals of replayed messages in `payload.messages` ('' = none). */
+  skip: string;
   raw: number;
   /** Rows and events in it. */
   count: number;
@@ -279,12 +280,11 @@ export class Flusher {
 
   private async writeFiles(entries: Entry[], first: string, last: string): Promise<WrittenFile[]> {
     const { metrics } = this.opts;
-    // One JSON.parse over the joined payloads is cheaper than one per entry.
-    const nested = JSON.parse(`[${entries.map((e) => e.rows).join(',')}]`) as TableRow[][][];
-    const rows = nested.flat(2);
-    const files = await this.opts.write(this.opts.dataDir, { firstId: first, lastId: last, rows });
+    const files = await this.opts.write(this.opts.dataDir, { firstId: first, lastId: last, payloads: entries.map(withoutReplays) });
     let bytes = 0;
+    let rows = 0;
     for (const f of files) {
+      rows += f.rows;
       metrics.flushRows.inc({ table: f.table }, f.rows);
       metrics.parquetBytes.inc({ table: f.table }, f.bytes);
       bytes += f.bytes;
@@ -292,7 +292,7 @@ export class Flusher {
     const raw = entries.reduce((n, e) => n + e.raw, 0);
     metrics.rawBytesFlushed.inc(raw);
     if (raw > 0) metrics.compressionRatio.set(bytes / raw);
-    this.stats.rows += rows.length;
+    this.stats.rows += rows;
     return files;
   }
 
@@ -399,15 +399,24 @@ export class Flusher {
 }
 
 function parseEntry(id: string, fields: string[]): Entry {
-  const e: Entry = { id, rows: '[]', raw: 0, count: 0, events: 0 };
+  const e: Entry = { id, payload: { messages: '' }, skip: '', raw: 0, count: 0, events: 0 };
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const v = fields[i + 1];
-    if (fields[i] === 'r') e.rows = v;
+    if (fields[i] === 'm') e.payload = { messages: v };
+    else if (fields[i] === 's') e.skip = v;
+    else if (fields[i] === 'r') e.payload = { rows: v }; // an entry appended by an older version
     else if (fields[i] === 'n') e.raw = Number(v);
     else if (fields[i] === 'c') e.count = Number(v);
     else if (fields[i] === 'e') e.events = Number(v);
   }
   return e;
+}
+
+/** The entry's payload without the messages its append found to be replays (rare: rewinds, failovers). */
+function withoutReplays(e: Entry): FlushPayload {
+  if (e.skip === '' || !('messages' in e.payload)) return e.payload;
+  const skip = new Set(e.skip.split(',').map(Number));
+  return { messages: e.payload.messages.split('\n').filter((_, i) => !skip.has(i)).join('\n') };
 }
 
 /** Entries of a one-stream XREADGROUP reply: RESP2 gives [[stream, entries]], RESP3 (a map) [stream, entries]. */

@@ -1,5 +1,5 @@
-// Receives raw Jetstream messages, decodes and normalises them, and appends them to the Redis stream in
-// batches: one EVALSHA per batch (see append-script.ts) does dedup, XADD, dead letters and the cursor together.
+// Receives raw Jetstream messages, validates them (decode + normalise, so rejections are dead-lettered at once),
+// and appends the raw messages of the accepted ones to the Redis stream in batches: one EVALSHA per batch (see append-script.ts) does dedup, XADD, dead letters and the cursor together.
 // Batches are sent in order on one connection with a few in flight; each names the sequence number it expects,
 // so if one fails, every later one is refused by Redis too and the cursor can never skip a lost batch.
 import { decodeEvent, toRows, type JetstreamEvent } from '@bsky-explorer/schema';
@@ -35,15 +35,42 @@ const MAX_IN_FLIGHT = 4;
 interface Batch {
   keys: string[];
   args: string[];
+  /** Raw messages of the 'r' items, in order (joined by '\n' into the entry). */
+  messages: Buffer[];
+  bytes: number;
   events: number;
   last: JetstreamEvent | undefined;
   url: string;
   received: Map<string, number>;
 }
 
-const newBatch = (): Batch => ({ keys: [], args: [], events: 0, last: undefined, url: '', received: new Map() });
+const newBatch = (): Batch => ({ keys: [], args: [], messages: [], bytes: 0, events: 0, last: undefined, url: '', received: new Map() });
 
-type AppendFn = (numKeys: number, ...args: string[]) => Promise<[number, number, number]>;
+type AppendFn = (numKeys: number, ...args: (string | Buffer)[]) => Promise<[number, number, number]>;
+
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+
+/**
+ * The message on one line: a raw newline can only be whitespace between JSON tokens (inside a string it must
+ * be escaped, and the decoder already accepted the message), so it becomes a space without changing the value.
+ */
+function oneLine(data: Buffer): Buffer {
+  if (data.indexOf(NEWLINE) === -1) return data;
+  const copy = Buffer.from(data);
+  for (let i = copy.indexOf(NEWLINE); i !== -1; i = copy.indexOf(NEWLINE, i + 1)) copy[i] = SPACE;
+  return copy;
+}
+
+function joinLines(parts: Buffer[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes + Math.max(0, parts.length - 1));
+  let at = 0;
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) out[at++] = NEWLINE;
+    at += parts[i].copy(out, at);
+  }
+  return out;
+}
 
 export class RedisBuffer {
   /** Events in the stream (unflushed) as of the last append or flush. */
@@ -92,7 +119,10 @@ export class RedisBuffer {
         this.deadLetter(b, 'd', dedupKey(ev), result.reason, result.detail, data);
       } else if (result.rows.length > 0) {
         b.keys.push(this.opts.keys.dedupPrefix + dedupKey(ev));
-        b.args.push('r', JSON.stringify(result.rows), String(data.length), String(result.rows.length), '');
+        const line = oneLine(data);
+        b.messages.push(line);
+        b.bytes += line.length;
+        b.args.push('r', '', String(data.length), String(result.rows.length), '');
       }
     }
     b.events++;
@@ -180,6 +210,7 @@ export class RedisBuffer {
       b.url,
       cursorEv?.cursor !== undefined ? String(cursorEv.cursor) : '',
       String(this.opts.deadLetterMaxLen),
+      joinLines(b.messages, b.bytes),
       ...b.args,
     ];
     const p = this.append(5 + b.keys.length, keys.stream, keys.cursor, keys.deadLetter, keys.appendSeq, keys.buffered, ...b.keys, ...argv).then(

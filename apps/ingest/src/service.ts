@@ -3,12 +3,13 @@
 import { mkdir, statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { POST_COLLECTION } from '@bsky-explorer/schema';
-import { compactClosedDays, writeFlushBatch } from '@bsky-explorer/storage';
+import { compactClosedDays } from '@bsky-explorer/storage';
 import type { Redis } from 'ioredis';
 import { CompactionSchedule, type CompactFn } from './compaction-schedule';
 import type { IngestConfig } from './config';
 import { FLUSH_STATE_DIR } from './flush-state';
 import { Flusher, type WriteFlushBatch } from './flusher';
+import { FlushWorkerClient } from './flush-worker-client';
 import { startHttp, type CheckResult } from './http';
 import { JetstreamSource } from './jetstream-source';
 import { ingestKeys, type IngestKeys } from './keys';
@@ -19,7 +20,7 @@ import { createRedis } from './redis-client';
 
 export interface IngestDeps {
   logger?: Logger;
-  /** Defaults to libs/storage writeFlushBatch. */
+  /** Defaults to a worker thread running writeRawFlushBatch (decode + libs/storage writeFlushBatch). */
   write?: WriteFlushBatch;
   compact?: CompactFn;
 }
@@ -79,6 +80,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     },
     onFailure: () => source.reconnect('error'),
   });
+  const flushWorker = new FlushWorkerClient();
   const flusher = new Flusher({
     redis,
     reader,
@@ -87,7 +89,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     maxRows: config.flushMaxRows,
     intervalMs: config.flushIntervalMs,
     safetyLagMs: config.flushSafetyLagMs,
-    write: deps.write ?? writeFlushBatch,
+    write: deps.write ?? flushWorker.write,
     metrics,
     log: log.child({ name: 'flusher' }),
     onTrimmed: (length) => buffer.setLength(length),
@@ -193,6 +195,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
       await buffer.drain();
       buffer.close();
       await flusher.stop();
+      await flushWorker.close();
       await compaction.stop();
       clearInterval(gauges);
       await http?.close();

@@ -3,7 +3,7 @@
 // be written, and a flush interrupted after its files were written.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFlushBatch } from '@bsky-explorer/storage';
+import { writeRawFlushBatch } from '../src/flush-rows';
 import { createIngest, type Ingest } from '../src/service';
 import {
   accountMessage,
@@ -170,7 +170,7 @@ describe('buffer and flusher', () => {
     const ingest = createIngest(testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 't3:', flushMaxRows: 400, appendBatchSize: 100 }), {
       // The files reach the disk, then the flush dies before the state and the ack are recorded.
       write: async (dir, batch) => {
-        const files = await writeFlushBatch(dir, batch);
+        const files = await writeRawFlushBatch(dir, batch);
         if (crashes++ === 0) throw new Error('simulated crash after the files were written');
         return files;
       },

@@ -1,0 +1,71 @@
+// Main-thread side of the flush worker: one worker thread, started on first use, one job at a time (the flusher
+// never overlaps flushes). A worker that dies fails the job in progress (the flusher retries; nothing was acked)
+// and is replaced on the next job.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { WrittenFile } from '@bsky-explorer/storage';
+import type { RawFlushBatch } from './flush-rows';
+import type { FlushJob, FlushReply } from './flush-worker';
+
+interface Pending {
+  resolve: (files: WrittenFile[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The bundled flush-worker.js beside this file (container image), else the TypeScript source through tsx's
+ * CommonJS hook (tsx's ESM loader does not apply to a worker's entry file, so a tiny CommonJS bootstrap loads it).
+ */
+function spawnWorker(): Worker {
+  const js = join(__dirname, 'flush-worker.js');
+  if (existsSync(js)) return new Worker(js);
+  const ts = join(__dirname, 'flush-worker.ts');
+  const bootstrap = `require(${JSON.stringify(createRequire(__filename).resolve('tsx/cjs'))}); require(${JSON.stringify(ts)});`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+export class FlushWorkerClient {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<number, Pending>();
+
+  /** Same shape as WriteFlushBatch. */
+  readonly write = (dataDir: string, batch: RawFlushBatch): Promise<WrittenFile[]> => {
+    const worker = this.worker ?? this.spawn();
+    const id = this.nextId++;
+    worker.ref(); // only a job in progress keeps the process alive
+    return new Promise<WrittenFile[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.postMessage({ id, dataDir, batch } satisfies FlushJob);
+    });
+  };
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
+  }
+
+  private spawn(): Worker {
+    const worker = spawnWorker();
+    this.worker = worker;
+    worker.on('message', (reply: FlushReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.ok) p.resolve(reply.files);
+      else p.reject(Object.assign(new Error(reply.error.message), reply.error));
+    });
+    const fail = (err: unknown) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`flush worker exited with code ${code}`)));
+    return worker;
+  }
+}
