@@ -18,12 +18,21 @@ export interface WriteResult {
   bytes: number;
 }
 
+/**
+ * Columns whose values repeat enough for dictionary encoding to pay (parquet leaf paths; list items are
+ * `<name>.list.item`). On the unique ones (uri, cid, rkey, rev, text, times, links) a dictionary only costs: off,
+ * a 30k-post flush encodes ~30 % faster and comes out ~5 % smaller (measured, apps/ingest/README.md).
+ */
+const DICTIONARY_COLUMNS = ['did', 'embed_kind', 'operation', 'kind', 'status', 'langs.list.item', 'labels.list.item', 'tags.list.item'];
+
 function writerProperties() {
-  return new WriterPropertiesBuilder()
+  let b = new WriterPropertiesBuilder()
     .setCompression(Compression.ZSTD)
     .setMaxRowGroupSize(FLUSH_ROW_GROUP_SIZE)
     .setCreatedBy('bsky-explorer storage')
-    .build();
+    .setDictionaryEnabled(false);
+  for (const c of DICTIONARY_COLUMNS) b = b.setColumnDictionaryEnabled(c, true);
+  return b.build();
 }
 
 /** Encodes rows as zstd Parquet bytes (in memory). */
