@@ -31,6 +31,7 @@ async function main() {
   // A replay file written by the simulator's own --dump in a child process (so that neither generating it
   // nor the simulator's generation cost is inside this process or the measurement).
   const replay = join(tmp.path, 'firehose.jsonl');
+  let messages = 0;
   await new Promise<void>((done, fail) => {
     const dump = spawn(
       process.execPath,
@@ -54,8 +55,10 @@ async function main() {
     const out = createWriteStream(replay);
     const lines = createInterface({ input: dump.stdout });
     lines.on('line', (line) => {
-      if (!line.includes('"kind":"commit"') || line.includes('"collection":"app.bsky.feed.post"'))
+      if (!line.includes('"kind":"commit"') || line.includes('"collection":"app.bsky.feed.post"')) {
         out.write(line + '\n');
+        messages++;
+      }
     });
     lines.once('close', () => out.end(() => done()));
     dump.once('exit', (code) => code !== 0 && fail(new Error(`--dump exited with ${code}`)));
@@ -83,22 +86,30 @@ async function main() {
     };
     const ingest = createIngest(config);
     let peakRss = 0;
-    const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+    let peakMainHeap = 0;
+    let peakArrayBuffers = 0;
+    const rssTimer = setInterval(() => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakMainHeap = Math.max(peakMainHeap, m.heapTotal);
+      peakArrayBuffers = Math.max(peakArrayBuffers, m.arrayBuffers);
+    }, 100);
     await ingest.start();
     let firstAt = 0;
     let idleSince = 0;
     let lastRows = -1;
-    // Done when every received event is flushed and nothing new arrived for 2 s.
+    // Received: every message of the replay arrived (or, should some never come, nothing new for 5 s).
     for (;;) {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 20));
       if (!firstAt && ingest.buffer.stats.received > 0) firstAt = performance.now();
       const received = ingest.buffer.stats.received;
+      if (received >= messages) break;
       if (received !== lastRows) {
         lastRows = received;
         idleSince = performance.now();
-      } else if (performance.now() - idleSince > 2000) break;
+      } else if (firstAt && performance.now() - idleSince > 5000) break;
     }
-    const receivedAt = idleSince;
+    const receivedAt = performance.now();
     await ingest.flushNow();
     const doneAt = performance.now();
     clearInterval(rssTimer);
@@ -116,6 +127,7 @@ async function main() {
       JSON.stringify(
         {
           events,
+          messages,
           received: ingest.buffer.stats.received,
           postRows,
           rows,
@@ -125,6 +137,9 @@ async function main() {
           postsPerSecond: Math.round(postRows / seconds),
           meanFlushSeconds: +(durations / Math.max(1, flushes)).toFixed(3),
           peakRssMB: Math.round(peakRss / 2 ** 20),
+          // Main thread only (the flush worker's heap and parquet-wasm's memory are the rest of the RSS).
+          peakMainHeapMB: Math.round(peakMainHeap / 2 ** 20),
+          peakArrayBuffersMB: Math.round(peakArrayBuffers / 2 ** 20),
           parquetBytes,
           rawBytes,
           parquetVsRaw: +(parquetBytes / rawBytes).toFixed(3),

@@ -1,7 +1,7 @@
 // What a flush writes, as the flusher reads it from Redis: per stream entry either the raw Jetstream messages
 // (joined by '\n', replays already removed) or, for entries appended by older versions, their rows as JSON.
 // Decoding happens here, at flush time (in the flush worker), so the receive path never re-serialises rows.
-import { decodeEvent, toRows, type TableRow } from '@bsky-explorer/schema';
+import { toRows, validateEvent, type DecodeResult, type TableRow } from '@bsky-explorer/schema';
 import { writeFlushBatch, type WrittenFile } from '@bsky-explorer/storage';
 
 export type FlushPayload = { messages: string } | { rows: string };
@@ -34,13 +34,27 @@ export function rowsOfPayloads(payloads: readonly FlushPayload[]): TableRow[] {
     }
     if (p.messages === '') continue;
     for (const line of p.messages.split('\n')) {
-      const decoded = decodeEvent(line);
+      const decoded = parseAccepted(line);
       const result = decoded.ok ? toRows(decoded.event) : decoded;
       if (!result.ok) throw new FlushDecodeError(`a buffered event no longer decodes (${result.reason}: ${result.detail})`);
       for (const r of result.rows) rows.push(r);
     }
   }
   return rows;
+}
+
+/**
+ * JSON.parse + the decoder's validation, without its size, UTF-8 and depth guards: those protected the receive
+ * path from hostile input and this message passed them there (JSON.parse itself does not recurse).
+ */
+function parseAccepted(line: string): DecodeResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    return { ok: false, reason: 'invalid_json', detail: (err as Error).message.slice(0, 200) };
+  }
+  return validateEvent(value);
 }
 
 /** Decodes and writes in the calling thread (the flush worker runs this; tests may wrap it). */

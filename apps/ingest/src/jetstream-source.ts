@@ -129,7 +129,14 @@ export class JetstreamSource {
     return new Promise((resolve) => {
       let received = false;
       let settled = false;
-      const ws = new WebSocket(target, { perMessageDeflate: false, maxPayload: MAX_PAYLOAD, handshakeTimeout: this.opts.silenceTimeoutMs });
+      // skipUTF8Validation: the decoder checks UTF-8 itself and dead-letters a bad message with its reason; ws would
+      // instead close the socket (1007), and the resume would fetch the same message again, forever.
+      const ws = new WebSocket(target, {
+        perMessageDeflate: false,
+        skipUTF8Validation: true,
+        maxPayload: MAX_PAYLOAD,
+        handshakeTimeout: this.opts.silenceTimeoutMs,
+      });
       this.ws = ws;
       this.currentUrl = url;
       // One periodic check instead of re-arming a timer per message (tens of thousands per second).

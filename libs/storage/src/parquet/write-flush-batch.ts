@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { TableName, TableRow, TableRows } from '@bsky-explorer/schema';
-import { flushFileName, partitionDate, partitionDir } from '../layout/partition';
+import { dateEndUs, dateStartUs, flushFileName, partitionDate, partitionDir } from '../layout/partition';
 import { writeParquet } from './write-parquet';
 
 export interface FlushBatch {
@@ -27,10 +27,17 @@ const TABLE_ORDER: readonly TableName[] = ['posts', 'tombstones', 'accounts'];
 export async function writeFlushBatch(dataDir: string, batch: FlushBatch): Promise<WrittenFile[]> {
   const name = flushFileName(batch.firstId, batch.lastId);
   const groups = new Map<TableName, Map<string, TableRows[TableName][]>>();
+  // A flush nearly always falls in one day: reuse the last row's date while indexed_at stays inside it.
+  let day = { date: '', start: 0, end: 0 };
   for (const { table, row } of batch.rows) {
     let byDate = groups.get(table);
     if (!byDate) groups.set(table, (byDate = new Map()));
-    const date = partitionDate(row.indexed_at);
+    const t = row.indexed_at;
+    if (!(t >= day.start && t < day.end)) {
+      const date = partitionDate(t);
+      day = { date, start: dateStartUs(date), end: dateEndUs(date) };
+    }
+    const date = day.date;
     let rows = byDate.get(date);
     if (!rows) byDate.set(date, (rows = []));
     rows.push(row);
