@@ -3,6 +3,7 @@
 // be written, and a flush interrupted after its files were written.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeEvent, toRows } from '@bsky-explorer/schema';
 import { writeRawFlushBatch } from '../src/flush-rows';
 import { createIngest, type Ingest } from '../src/service';
 import {
@@ -103,6 +104,37 @@ describe('buffer and flusher', () => {
       expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(0);
       expect(await ingest.redis.get(ingest.keys.buffered)).toBe('0');
       expect(await ingest.redis.xpending(ingest.keys.stream, ingest.keys.group)).toEqual([0, null, null, null]);
+    } finally {
+      await ingest.stop();
+    }
+  });
+
+  it('flushes entries of the previous version (rows as JSON) and multi-line messages', async () => {
+    const ingest = make('t5:');
+    await ingest.start();
+    try {
+      const rowsOf = (i: number) => {
+        const d = decodeEvent(postMessage(i, `legacy ${i}`));
+        const r = d.ok ? toRows(d.event) : d;
+        if (!r.ok) throw new Error(r.reason);
+        return r.rows;
+      };
+      await ingest.redis.xadd(ingest.keys.stream, '*', 'r', JSON.stringify([rowsOf(1), rowsOf(2)]), 'n', '200', 'c', '2', 'e', '2');
+      await ingest.redis.incrby(ingest.keys.buffered, 2);
+      push(ingest, postMessage(3));
+      // Newlines between JSON tokens are legal; entries join messages with '\n', so they must not split one.
+      push(ingest, JSON.stringify(JSON.parse(postMessage(4, 'two\nlines')), null, 2));
+      await ingest.flushNow();
+      const posts = await readTable(tmp.path, 'posts', 'uri, text');
+      expect(posts.sort((a, b) => String(a.uri).localeCompare(String(b.uri)))).toEqual(
+        [
+          { uri: postUriOf(1), text: 'legacy 1' },
+          { uri: postUriOf(2), text: 'legacy 2' },
+          { uri: postUriOf(3), text: 'post number 3' },
+          { uri: postUriOf(4), text: 'two\nlines' },
+        ].sort((a, b) => a.uri.localeCompare(b.uri)),
+      );
+      expect(await ingest.redis.get(ingest.keys.buffered)).toBe('0');
     } finally {
       await ingest.stop();
     }
