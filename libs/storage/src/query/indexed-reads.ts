@@ -3,6 +3,7 @@ import { partitionDate } from '../layout/partition';
 import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
 import type { PostCursor } from './cursor';
+import { toPostRecord, type PostRecord } from './post-record';
 import { POST_SELECT, SqlParams, filterConditions, visibleCte, type FileSets, type PostFilter } from './post-sql';
 import { filesOverlapping } from './time-windows';
 
@@ -35,23 +36,27 @@ function filesOfKeys(days: readonly IndexedDay[], keys: readonly PostCursor[]): 
 }
 
 /**
- * The keys of the next `want` visible posts of `filter.author` on the indexed days, after `position`, in page
- * order. Candidates come from by-author (min/max statistics on did skip every other row group), a batch at a
- * time; each batch is checked against the posts files (text terms, visibility) by indexed_at, so only the row
- * groups holding a candidate are read.
+ * The next `want` visible posts of `filter.author` on the indexed days, after `position`, in page order, as full
+ * rows. Candidates come from by-author (min/max statistics on did skip every other row group), a batch at a time;
+ * each batch is read back from the posts files by indexed_at (only the row groups holding a candidate), checked
+ * against the text terms and the visibility rules, in one query.
+ *
+ * Update rows inside the compacted files are not scanned for hiding: compaction kept one version per uri there,
+ * and a newer version on another day comes with its supersede tombstone (which is read). Update rows of the
+ * unindexed files are still read, as the scan does.
  */
-export async function indexedAuthorKeys(
+export async function indexedAuthorRows(
   session: Session,
   files: FileSets,
   filter: PostFilter & { author: string },
   position: PostCursor | undefined,
   want: number,
-): Promise<PostCursor[]> {
+): Promise<PostRecord[]> {
   const days = files.indexed ?? [];
   if (days.length === 0) return [];
   const batch = filter.text === undefined ? want + AUTHOR_SLACK : Math.max(want, AUTHOR_TEXT_BATCH);
   const sides = days.map((d) => d.byAuthor);
-  const out: PostCursor[] = [];
+  const out: PostRecord[] = [];
   let from = position;
   for (;;) {
     const s = new SqlParams();
@@ -67,9 +72,10 @@ export async function indexedAuthorKeys(
     conds.push(keyTimesPredicate(sql, cand), `p.uri IN (SELECT unnest(${sql.bind(listValue(cand.map((k) => k.uri)))}::VARCHAR[]))`);
     const posts = filesOfKeys(days, cand);
     const scope: FileSets = { ...files, posts, tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY) };
-    const cte = visibleCte(sql, scope, `SELECT * FROM ${sql.files(posts)} p WHERE ${conds.join(' AND ')}`, lo);
-    const rows = await session.all(`${cte} SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM visible p ${ORDER} LIMIT ${want - out.length}`, sql.values);
-    for (const r of rows) out.push({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string });
+    const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
+    const cte = visibleCte(sql, scope, `SELECT * FROM ${sql.files(posts)} p WHERE ${conds.join(' AND ')}`, lo, updates);
+    const rows = await session.all(`${cte} SELECT ${POST_SELECT} FROM visible p ${ORDER} LIMIT ${want - out.length}`, sql.values);
+    out.push(...rows.map(toPostRecord));
     if (out.length >= want || cand.length < batch) return out;
     from = cand[cand.length - 1];
   }
@@ -114,6 +120,11 @@ export async function lookupRows(session: Session, files: FileSets, uris: readon
     selects.push(`SELECT * FROM ${sql.files(unindexed)} p WHERE p.uri IN (SELECT unnest(${sql.bind(listValue([...uris]))}::VARCHAR[]))`);
   }
   if (selects.length === 0) return [];
-  const cte = visibleCte(sql, { ...files, posts: read }, selects.join(' UNION ALL BY NAME '));
-  return session.all(`${cte} SELECT ${POST_SELECT} FROM visible p`, sql.values);
+  // Update rows of the compacted files need no scan: by-uri listed every version of each uri on the indexed days,
+  // so they are all candidates, and only the newest visible one is kept.
+  const cte = visibleCte(sql, { ...files, posts: read }, selects.join(' UNION ALL BY NAME '), undefined, unindexed);
+  return session.all(
+    `${cte} SELECT ${POST_SELECT} FROM visible p QUALIFY row_number() OVER (PARTITION BY p.uri ORDER BY p.time_us DESC) = 1`,
+    sql.values,
+  );
 }

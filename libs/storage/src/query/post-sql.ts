@@ -105,11 +105,10 @@ export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[]
 }
 
 /**
- * visiblePostsCte over a candidate SELECT of post rows given as SQL (e.g. rows fetched by key from some files):
- * the hiding rules still read every file of `files`.
+ * visiblePostsCte over a candidate SELECT of post rows given as SQL (e.g. rows fetched by key from some files).
+ * `updateFiles` are the posts files whose 'update' rows also hide older versions (default: all of files.posts).
  */
-export function visibleCte(sql: SqlParams, files: FileSets, candidates: string, fromUs?: number): string {
-  const posts = sql.files(files.posts);
+export function visibleCte(sql: SqlParams, files: FileSets, candidates: string, fromUs?: number, updateFiles: string[] = files.posts): string {
   const tombstones = files.tombstones.length
     ? `SELECT uri, kind, time_us FROM ${sql.files(files.tombstones)}`
     : EMPTY_TOMBSTONES;
@@ -119,10 +118,14 @@ export function visibleCte(sql: SqlParams, files: FileSets, candidates: string, 
   return `WITH
   candidates AS NOT MATERIALIZED (${candidates}),
   hides AS (
-    ${tombstones}
+    ${tombstones}${
+      updateFiles.length === 0
+        ? ''
+        : `
     UNION ALL
-    SELECT u.uri, 'supersede' AS kind, u.time_us FROM ${posts} u
-    WHERE u.operation = 'update'${fromUs === undefined ? '' : ` AND u.indexed_at >= ${sql.bind(us(fromUs, 'fromUs'))}`}
+    SELECT u.uri, 'supersede' AS kind, u.time_us FROM ${sql.files(updateFiles)} u
+    WHERE u.operation = 'update'${fromUs === undefined ? '' : ` AND u.indexed_at >= ${sql.bind(us(fromUs, 'fromUs'))}`}`
+    }
   ),
   inactive AS (
     SELECT did FROM (${accounts}) GROUP BY did HAVING NOT arg_max(active, time_us)

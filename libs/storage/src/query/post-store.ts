@@ -8,7 +8,7 @@ import { decodeCursor, encodeCursor, type PostCursor } from './cursor';
 import { CSV_HEADER, CSV_SELECT, pathLiteral } from './csv-export-sql';
 import { POST_SELECT, SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from './post-sql';
 import { toPostRecord, type PostRecord } from './post-record';
-import { indexedAuthorKeys, keyTimesPredicate, lookupRows } from './indexed-reads';
+import { indexedAuthorRows, keyTimesPredicate, lookupRows } from './indexed-reads';
 import { parseSearchText } from './search-text';
 import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds } from './time-windows';
 
@@ -99,17 +99,22 @@ export class PostStore {
     return this.withFiles('search', args, { rows: [], hasNextPage: false }, async (session, files) => {
       const want = first + 1; // one more than asked tells whether a next page exists
       let keys: PostCursor[];
+      // Full rows already read (through the side files), by "indexed_at uri".
+      const known = new Map<string, PostRecord>();
       if (args.author !== undefined && files.indexed?.length) {
         // Author searches read the compacted days through by-author, and scan only what has no side files.
         const author = { ...args, author: args.author };
-        const fromIndex = await indexedAuthorKeys(session, files, author, after, want);
+        const fromIndex = await indexedAuthorRows(session, files, author, after, want);
+        for (const r of fromIndex) known.set(`${r.indexed_at} ${r.uri}`, r);
         const rest = files.unindexed?.length ? await this.scanKeys(session, { ...files, posts: files.unindexed }, args, after, want) : [];
-        keys = mergeKeys(fromIndex, rest);
+        keys = mergeKeys(fromIndex.map((r) => ({ indexedAtUs: r.indexed_at, uri: r.uri })), rest);
       } else {
         keys = await this.scanKeys(session, files, args, after, want);
       }
       const page = keys.slice(0, first);
-      return { rows: await this.rowsByKeys(session, files, page, args.author), hasNextPage: keys.length > first };
+      const missing = page.filter((k) => !known.has(`${k.indexedAtUs} ${k.uri}`));
+      for (const r of await this.rowsByKeys(session, files, missing, args.author)) known.set(`${r.indexed_at} ${r.uri}`, r);
+      return { rows: page.map((k) => known.get(`${k.indexedAtUs} ${k.uri}`) as PostRecord), hasNextPage: keys.length > first };
     });
   }
 
