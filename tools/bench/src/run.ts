@@ -207,7 +207,10 @@ export function mergeRuns(previous: BenchResult, next: BenchResult): BenchResult
   for (const p of next.options.phases) {
     if (p === 'data') merged.data = next.data ?? previous.data;
     else if (p === 'ingest') merged.ingest = next.ingest;
-    else if (p === 'storage') merged.storage = next.storage ?? previous.storage;
+    else if (p === 'storage') {
+      const pg = next.storage?.postgresBytesPerPost ?? previous.storage?.postgresBytesPerPost;
+      merged.storage = next.storage ? { ...next.storage, postgresBytesPerPost: pg } : previous.storage;
+    }
     // A rerun without peers keeps the peers' figures of the earlier run (same data, same queries).
     else if (p === 'search') merged.search = next.search && { ...next.search, peers: { ...previous.search?.peers, ...next.search.peers } };
     else if (p === 'export') merged.export = next.export && { ...next.export, peers: { ...previous.export?.peers, ...next.export.peers } };
