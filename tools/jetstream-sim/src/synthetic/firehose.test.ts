@@ -226,3 +226,15 @@ describe('realism', () => {
     expect(counts.filter((c) => c === 1).length).toBeGreaterThan(counts.length / 3);
   });
 });
+
+describe('account events', () => {
+  it('leave most posts visible: status changes are spread over the network, not over the small author pool', () => {
+    const sample = [...generateEvents({ seed: 7, count: 100_000, authors: 500 })];
+    const latestActive = new Map<string, boolean>();
+    for (const e of sample) if (e.kind === 'account') latestActive.set(e.did, e.event.account!.active);
+    const posts = sample.filter((e) => e.type === 'post');
+    const hidden = posts.filter((e) => latestActive.get(e.did) === false).length;
+    expect(latestActive.size).toBeGreaterThan(100);
+    expect(hidden / posts.length).toBeLessThan(0.05);
+  });
+});

@@ -144,6 +144,7 @@ const ACCOUNT_STATES: ReadonlyArray<{ active: boolean; status?: string; weight: 
 const ACCOUNT_CDF = cumulative(ACCOUNT_STATES.map((s) => s.weight));
 
 const SEQ_BASE = 30_000_000_000;
+const ACCOUNT_DID_SPREAD = 50;
 
 class GeneratedEvent implements SimEvent {
   private cached: string | undefined;
@@ -281,7 +282,7 @@ export class SyntheticFirehose {
       return {
         index: i,
         timeUs,
-        did: this.uniformDid(i),
+        did: this.accountDid(i),
         kind: 'account',
         type: 'account',
         collection: null,
@@ -347,6 +348,16 @@ export class SyntheticFirehose {
 
   private uniformDid(i: number): string {
     return this.authorDid(floor(unitAt(this.seed, i, Salt.Author) * this.authors));
+  }
+
+  /**
+   * Account status changes concern the whole network, not mostly today's posters: the DID is drawn from a space
+   * ACCOUNT_DID_SPREAD times the author pool, so about 1 in ACCOUNT_DID_SPREAD hits an author (otherwise a small pool
+   * would see most of its authors deactivated within a day, hiding half of all posts).
+   */
+  private accountDid(i: number): string {
+    const rank = floor(unitAt(this.seed, i, Salt.Author) * this.authors * ACCOUNT_DID_SPREAD);
+    return rank < this.authors ? this.authorDid(rank) : plcDid(new Rng(hashIndex(this.seed, rank, Salt.Did)));
   }
 
   private authorDid(rank: number): string {
