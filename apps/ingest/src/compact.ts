@@ -11,7 +11,10 @@ async function main(): Promise<number> {
     process.stderr.write(`compact: ${err.message}\n`);
     return 2;
   }
-  const summary = await compactClosedDays(config.dataDir, { graceMs: config.compactionGraceMs });
+  const summary = await compactClosedDays(config.dataDir, {
+    graceMs: config.compactionGraceMs,
+    memoryLimit: config.compactionMemoryLimit,
+  });
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   return 0;
 }

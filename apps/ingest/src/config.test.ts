@@ -11,6 +11,7 @@ describe('parseConfig', () => {
       flushMaxRows: 50_000,
       ingestPort: 9464,
       logLevel: 'info',
+      compactionMemoryLimit: '4GB',
     });
     expect(DEFAULT_JETSTREAM_URLS).toHaveLength(4);
   });
@@ -39,14 +40,15 @@ describe('parseConfig', () => {
         LOG_LEVEL: 'loud',
         JETSTREAM_REWIND_SECONDS: '600',
         DEDUP_WINDOW_SECONDS: '60',
+        COMPACTION_MEMORY_LIMIT: 'plenty',
       });
     } catch (err) {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems).toHaveLength(6);
-    for (const name of ['REDIS_URL', 'JETSTREAM_URL', 'FLUSH_MAX_ROWS', 'INGEST_PORT', 'LOG_LEVEL', 'DEDUP_WINDOW_SECONDS']) {
+    expect(problems).toHaveLength(7);
+    for (const name of ['REDIS_URL', 'JETSTREAM_URL', 'FLUSH_MAX_ROWS', 'INGEST_PORT', 'LOG_LEVEL', 'DEDUP_WINDOW_SECONDS', 'COMPACTION_MEMORY_LIMIT']) {
       expect(problems.some((p) => p.startsWith(name))).toBe(true);
     }
     expect((error as Error).message).toContain('FLUSH_MAX_ROWS must be an integer');

@@ -40,6 +40,7 @@ export interface IngestConfig {
   compactionIntervalMs: number;
   /** Compaction keeps replaced files this long for queries that listed them just before the swap. */
   compactionGraceMs: number;
+  compactionMemoryLimit: string;
   /** /readyz fails when no Jetstream message arrived for this long. */
   readyMaxSilenceMs: number;
   /** Redis key prefix; one ingest per prefix (the append sequence fences a second writer). */
@@ -120,11 +121,14 @@ export function parseConfig(env: Env = process.env): IngestConfig {
     flushSafetyLagMs: int('FLUSH_SAFETY_LAG_MS', 2_500, 0, 60_000),
     compactionIntervalMs: int('COMPACTION_INTERVAL_MS', 3_600_000, 0),
     compactionGraceMs: int('COMPACTION_GRACE_MS', 600_000, 0),
+    compactionMemoryLimit: str('COMPACTION_MEMORY_LIMIT', '4GB'),
     readyMaxSilenceMs: int('READY_MAX_SILENCE_MS', 60_000, 1),
     redisKeyPrefix: str('REDIS_KEY_PREFIX', 'ingest:'),
     deadLetterMaxLen: int('DEAD_LETTER_MAX_LEN', 100_000, 1),
   };
 
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.compactionMemoryLimit))
+    problems.push(`COMPACTION_MEMORY_LIMIT must be a size such as 4GB or 512MB, got "${config.compactionMemoryLimit}"`);
   if (config.backoffMaxMs < config.backoffMinMs) problems.push('JETSTREAM_BACKOFF_MAX_MS must be >= JETSTREAM_BACKOFF_MIN_MS');
   if (config.dedupWindowSeconds <= config.rewindSeconds * 2) {
     problems.push('DEDUP_WINDOW_SECONDS must be more than twice JETSTREAM_REWIND_SECONDS (replays must still be recognised)');

@@ -98,7 +98,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     dataDir: config.dataDir,
     intervalMs: config.compactionIntervalMs,
     graceMs: config.compactionGraceMs,
-    compact: deps.compact ?? ((dir, opts) => compactClosedDays(dir, opts)),
+    compact: deps.compact ?? ((dir, opts) => compactClosedDays(dir, { ...opts, memoryLimit: config.compactionMemoryLimit })),
     metrics,
     log: log.child({ name: 'compaction' }),
   });
