@@ -14,7 +14,11 @@ const ROOT = resolve(__dirname, '../..');
 
 /** Entry points per app: the service, plus ingest's one-shot `compact` command (`node dist/compact.js`) and its flush worker thread (loaded by main.js from beside it). */
 export const ENTRY_POINTS: Record<AppName, Record<string, string>> = {
-  ingest: { main: 'apps/ingest/src/main.ts', compact: 'apps/ingest/src/compact.ts', 'flush-worker': 'apps/ingest/src/flush-worker.ts' },
+  ingest: {
+    main: 'apps/ingest/src/main.ts',
+    compact: 'apps/ingest/src/compact.ts',
+    'flush-worker': 'apps/ingest/src/flush-worker.ts',
+  },
   graph: { main: 'apps/graph/src/main.ts' },
 };
 

@@ -45,7 +45,16 @@ describe('loadConfig', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['GRAPH_PORT', 'PUBLIC_URL', 'EXPORT_SIGNING_SECRET', 'SEARCH_DEFAULT_PAGE_SIZE', 'QUERY_TIMEOUT_MS', 'LOG_LEVEL', 'DUCKDB_THREADS', 'EXPORT_MAX_ROWS']) {
+    for (const name of [
+      'GRAPH_PORT',
+      'PUBLIC_URL',
+      'EXPORT_SIGNING_SECRET',
+      'SEARCH_DEFAULT_PAGE_SIZE',
+      'QUERY_TIMEOUT_MS',
+      'LOG_LEVEL',
+      'DUCKDB_THREADS',
+      'EXPORT_MAX_ROWS',
+    ]) {
       expect(problems).toContain(name);
     }
     expect((error as ConfigError).problems).toHaveLength(8);

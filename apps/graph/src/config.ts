@@ -70,7 +70,9 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
     publicUrl = publicUrl.replace(/\/+$/, '');
   } catch {
-    problems.push(`PUBLIC_URL must be an absolute http(s) URL such as https://explorer.example.com (got ${JSON.stringify(publicUrl)})`);
+    problems.push(
+      `PUBLIC_URL must be an absolute http(s) URL such as https://explorer.example.com (got ${JSON.stringify(publicUrl)})`,
+    );
   }
 
   let exportSigningSecret = str('EXPORT_SIGNING_SECRET');
@@ -78,21 +80,28 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     if (nodeEnv === 'production') {
       problems.push('EXPORT_SIGNING_SECRET is required when NODE_ENV=production (e.g. `openssl rand -hex 32`)');
     } else {
-      warnings.push('EXPORT_SIGNING_SECRET is not set: using a random per-process secret; export links die with the process');
+      warnings.push(
+        'EXPORT_SIGNING_SECRET is not set: using a random per-process secret; export links die with the process',
+      );
     }
     exportSigningSecret = randomBytes(32).toString('hex');
   } else if (exportSigningSecret.length < MIN_SECRET_LENGTH) {
-    problems.push(`EXPORT_SIGNING_SECRET must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
+    problems.push(
+      `EXPORT_SIGNING_SECRET must be at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+    );
   }
 
   const searchDefaultPageSize = int('SEARCH_DEFAULT_PAGE_SIZE', 50, 1);
   const searchMaxPageSize = int('SEARCH_MAX_PAGE_SIZE', 1000, 1);
   if (searchDefaultPageSize > searchMaxPageSize) {
-    problems.push(`SEARCH_DEFAULT_PAGE_SIZE (${searchDefaultPageSize}) must not exceed SEARCH_MAX_PAGE_SIZE (${searchMaxPageSize})`);
+    problems.push(
+      `SEARCH_DEFAULT_PAGE_SIZE (${searchDefaultPageSize}) must not exceed SEARCH_MAX_PAGE_SIZE (${searchMaxPageSize})`,
+    );
   }
 
   const logLevel = str('LOG_LEVEL') ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
 
   const threadsRaw = str('DUCKDB_THREADS');
   const duckdbThreads = threadsRaw === undefined ? undefined : int('DUCKDB_THREADS', 1, 1, 1024);

@@ -11,7 +11,15 @@ describe('parseIsoToUs', () => {
   });
 
   it('rejects ambiguous or impossible values', () => {
-    for (const bad of ['', 'yesterday', '2024-05-01T00:00:00', '2024-02-30', '2024-13-01', '2024-05-01T24:00:00Z', '1714521600']) {
+    for (const bad of [
+      '',
+      'yesterday',
+      '2024-05-01T00:00:00',
+      '2024-02-30',
+      '2024-13-01',
+      '2024-05-01T24:00:00Z',
+      '1714521600',
+    ]) {
       expect(parseIsoToUs(bad)).toBeUndefined();
     }
   });

@@ -1,8 +1,7 @@
 // ISO-8601 ⇄ integer microseconds (UTC). Posts carry µs timestamps; JS Date only has ms, so the fraction is
 // handled by hand to keep cursors and date ranges exact.
 
-const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2}))?$/;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?([Zz]|[+-]\d{2}:?\d{2}))?$/;
 
 export const DATE_TIME_HINT = 'use ISO-8601 with a time zone, e.g. 2024-05-01T00:00:00Z (or a plain date, 2024-05-01)';
 

@@ -91,7 +91,11 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
       },
       useHealthRoutes(store, config.dataDir, Math.min(config.queryTimeoutMs, 5000)),
       useExportDownloads(exports, log.child({ component: 'downloads' })),
-      ...queryLimitPlugins({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxRootFields: config.maxRootFields }),
+      ...queryLimitPlugins({
+        maxDepth: config.maxQueryDepth,
+        maxCost: config.maxQueryCost,
+        maxRootFields: config.maxRootFields,
+      }),
       useInputErrorCodes(),
       useObservability(log, requestIds),
     ],

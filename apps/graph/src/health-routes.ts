@@ -20,13 +20,20 @@ export async function checkReadiness(store: PostStore, dataDir: string, timeoutM
     try {
       await Promise.race([
         probe(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+        new Promise(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)),
+        ),
       ]);
       checks[name] = 'ok';
     } catch (err) {
       // A code or a short reason only: readiness bodies must not reveal paths or SQL.
       const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
-      checks[name] = typeof code === 'string' ? code : typeof message === 'string' && message.startsWith('no answer') ? message : 'failed';
+      checks[name] =
+        typeof code === 'string'
+          ? code
+          : typeof message === 'string' && message.startsWith('no answer')
+            ? message
+            : 'failed';
     } finally {
       clearTimeout(timer);
     }
@@ -53,7 +60,10 @@ export function useHealthRoutes(store: PostStore, dataDir: string, readyTimeoutM
         }
         case '/metrics':
           endResponse(
-            new fetchAPI.Response(await registry.metrics(), { status: 200, headers: { 'content-type': registry.contentType } }),
+            new fetchAPI.Response(await registry.metrics(), {
+              status: 200,
+              headers: { 'content-type': registry.contentType },
+            }),
           );
           return;
       }

@@ -38,7 +38,13 @@ export function useObservability(log: Logger, requestIds: WeakMap<Request, strin
           const errors = errorsOf(result);
           operationDuration.observe({ operation, result: errors.length > 0 ? 'error' : 'ok' }, seconds);
           log.info(
-            { requestId, operation, operationName: args.operationName ?? undefined, ms: Math.round(seconds * 1000), errors: errors.length },
+            {
+              requestId,
+              operation,
+              operationName: args.operationName ?? undefined,
+              ms: Math.round(seconds * 1000),
+              errors: errors.length,
+            },
             'graphql operation',
           );
           log.debug({ requestId, variables: args.variableValues }, 'graphql variables');

@@ -18,19 +18,26 @@ const reject =
   (hint: string): GraphQLArmorRejectCallback =>
   (ctx, error) =>
     ctx?.reportError(
-      new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} ${hint}`, { extensions: { code: QUERY_TOO_COMPLEX } }),
+      new GraphQLError(`${error.message.replace(/^Syntax Error: /, '')} ${hint}`, {
+        extensions: { code: QUERY_TOO_COMPLEX },
+      }),
     );
 
 function maxRootFieldsRule(max: number): ValidationRule {
   return (context) => ({
     OperationDefinition(node) {
-      const count = node.selectionSet.selections.filter((s) => s.kind !== Kind.FIELD || s.name.value !== '__typename').length;
+      const count = node.selectionSet.selections.filter(
+        (s) => s.kind !== Kind.FIELD || s.name.value !== '__typename',
+      ).length;
       if (count > max) {
         context.reportError(
-          new GraphQLError(`an operation may select at most ${max} root fields (got ${count}); send separate requests`, {
-            nodes: node,
-            extensions: { code: QUERY_TOO_COMPLEX },
-          }),
+          new GraphQLError(
+            `an operation may select at most ${max} root fields (got ${count}); send separate requests`,
+            {
+              nodes: node,
+              extensions: { code: QUERY_TOO_COMPLEX },
+            },
+          ),
         );
       }
     },

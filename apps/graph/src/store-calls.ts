@@ -37,9 +37,13 @@ export function toClientError(err: unknown): unknown {
     );
   }
   if (err instanceof InvalidCursorError) {
-    return clientError(ErrorCode.INVALID_CURSOR, 'after is not a cursor returned by this API; start again without after', {
-      argument: 'after',
-    });
+    return clientError(
+      ErrorCode.INVALID_CURSOR,
+      'after is not a cursor returned by this API; start again without after',
+      {
+        argument: 'after',
+      },
+    );
   }
   if (err instanceof SearchSyntaxError) return badInput('text', `text cannot be searched: ${err.message}`);
   return err;

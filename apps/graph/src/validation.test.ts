@@ -16,7 +16,15 @@ describe('validation', () => {
     expect(isDid('did:plc:z72i7hdynmk6r22z27h6tvur')).toBe(true);
     expect(isDid('did:web:example.com')).toBe(true);
     expect(isDid('did:web:localhost%3A8080')).toBe(true);
-    for (const bad of ['alice.bsky.social', 'did:plc:', 'did:plc:ABC', "did:plc:abc' OR 1=1 --", 'did:key:zabc', 'did:web:', 'did:plc:abc\n']) {
+    for (const bad of [
+      'alice.bsky.social',
+      'did:plc:',
+      'did:plc:ABC',
+      "did:plc:abc' OR 1=1 --",
+      'did:key:zabc',
+      'did:web:',
+      'did:plc:abc\n',
+    ]) {
       expect(isDid(bad)).toBe(false);
     }
   });
@@ -37,7 +45,9 @@ describe('validation', () => {
   });
 
   it('explains bad ranges, authors, page sizes and limits', () => {
-    expect(codeOf(() => validateFilter({ dateRange: { from: 5, to: 5 } })).message).toMatch(/from must be earlier than/);
+    expect(codeOf(() => validateFilter({ dateRange: { from: 5, to: 5 } })).message).toMatch(
+      /from must be earlier than/,
+    );
     expect(codeOf(() => validateFilter({ author: 'alice.bsky.social' })).message).toMatch(/author must be a DID/);
     expect(codeOf(() => validateFirst(0, 50, 1000)).message).toMatch(/between 1 and 1000 \(got 0\)/);
     expect(codeOf(() => validateFirst(1001, 50, 1000)).code).toBe('BAD_USER_INPUT');

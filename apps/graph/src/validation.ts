@@ -46,7 +46,10 @@ export function validateFilter(args: FilterArgs): SearchFilter {
     if (from != null) filter.fromUs = from;
     if (to != null) filter.toUs = to;
     if (from != null && to != null && from >= to) {
-      throw badInput('dateRange', 'dateRange.from must be earlier than dateRange.to (from is inclusive, to is exclusive)');
+      throw badInput(
+        'dateRange',
+        'dateRange.from must be earlier than dateRange.to (from is inclusive, to is exclusive)',
+      );
     }
   }
   if (args.author != null) {

@@ -116,8 +116,21 @@ export async function startTestGraph(rows: TableRow[] = [], env: Record<string, 
 export const SEARCH = /* GraphQL */ `
   query Search($text: String, $dateRange: DateRangeInput, $author: String, $first: Int, $after: String) {
     searchPosts(text: $text, dateRange: $dateRange, author: $author, first: $first, after: $after) {
-      edges { cursor node { uri text authorDid indexedAt } }
-      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges {
+        cursor
+        node {
+          uri
+          text
+          authorDid
+          indexedAt
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
     }
   }
 `;

@@ -26,17 +26,47 @@ describe('bad arguments get a code and a message that says what to fix', () => {
     ['first < 0', { first: -5 }, 'BAD_USER_INPUT', /first must be between 1 and 100/],
     ['first over the max', { first: 101 }, 'BAD_USER_INPUT', /first must be between 1 and 100 \(got 101\)/],
     ['first not an Int', { first: 'ten' }, 'BAD_USER_INPUT', /Int/],
-    ['from = to', { dateRange: { from: '2024-05-01T00:00:00Z', to: '2024-05-01T00:00:00Z' } }, 'BAD_USER_INPUT', /from must be earlier than dateRange.to/],
-    ['from after to', { dateRange: { from: '2024-06-01', to: '2024-05-01' } }, 'BAD_USER_INPUT', /from must be earlier/],
+    [
+      'from = to',
+      { dateRange: { from: '2024-05-01T00:00:00Z', to: '2024-05-01T00:00:00Z' } },
+      'BAD_USER_INPUT',
+      /from must be earlier than dateRange.to/,
+    ],
+    [
+      'from after to',
+      { dateRange: { from: '2024-06-01', to: '2024-05-01' } },
+      'BAD_USER_INPUT',
+      /from must be earlier/,
+    ],
     ['invalid DateTime', { dateRange: { from: 'yesterday' } }, 'BAD_USER_INPUT', /ISO-8601 with a time zone/],
-    ['DateTime without zone', { dateRange: { to: '2024-05-01T10:00:00' } }, 'BAD_USER_INPUT', /ISO-8601 with a time zone/],
+    [
+      'DateTime without zone',
+      { dateRange: { to: '2024-05-01T10:00:00' } },
+      'BAD_USER_INPUT',
+      /ISO-8601 with a time zone/,
+    ],
     ['impossible date', { dateRange: { to: '2024-02-30' } }, 'BAD_USER_INPUT', /not valid/],
     ['a handle as author', { author: 'alice.bsky.social' }, 'BAD_USER_INPUT', /author must be a DID such as did:plc:/],
     ['malformed DID', { author: 'did:plc:' }, 'BAD_USER_INPUT', /author must be a DID/],
-    ['text over 512 characters', { text: 'é'.repeat(513) }, 'BAD_USER_INPUT', /513 characters long; shorten it to at most 512/],
-    ['too many search terms', { text: Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ') }, 'BAD_USER_INPUT', /at most 16 search terms/],
+    [
+      'text over 512 characters',
+      { text: 'é'.repeat(513) },
+      'BAD_USER_INPUT',
+      /513 characters long; shorten it to at most 512/,
+    ],
+    [
+      'too many search terms',
+      { text: Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ') },
+      'BAD_USER_INPUT',
+      /at most 16 search terms/,
+    ],
     ['garbage cursor', { after: 'not-a-cursor' }, 'INVALID_CURSOR', /after is not a cursor returned by this API/],
-    ['tampered cursor', { after: Buffer.from('p1\n99999999999999\n').toString('base64url') }, 'INVALID_CURSOR', /cursor/],
+    [
+      'tampered cursor',
+      { after: Buffer.from('p1\n99999999999999\n').toString('base64url') },
+      'INVALID_CURSOR',
+      /cursor/,
+    ],
   ];
   it.each(cases)('%s', async (_name, variables, code, message) => {
     const res = await t.gql(SEARCH, variables);
@@ -60,7 +90,10 @@ describe('bad arguments get a code and a message that says what to fix', () => {
 
   it('rejects bad export limits', async () => {
     const mutation = 'mutation($limit: Int) { exportPosts(limit: $limit) { url } }';
-    expect(onlyError(await t.gql(mutation, { limit: 0 }))).toEqual({ code: 'BAD_USER_INPUT', message: expect.stringMatching(/limit must be a positive integer/) });
+    expect(onlyError(await t.gql(mutation, { limit: 0 }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/limit must be a positive integer/),
+    });
     expect(onlyError(await t.gql(mutation, { limit: -1 })).code).toBe('BAD_USER_INPUT');
     expect(onlyError(await t.gql(mutation, { limit: 1.5 })).code).toBe('BAD_USER_INPUT');
     expect(onlyError(await t.gql(mutation, { limit: 10_000_000 })).code).toBe('EXPORT_TOO_LARGE');
@@ -85,34 +118,59 @@ describe('SQL injection attempts are plain data', () => {
     const craftedCursor = Buffer.from(`p1\n${T0}\nat://x' OR '1'='1`).toString('base64url');
     const paged = await t.gql<{ searchPosts: { edges: unknown[] } }>(SEARCH, { after: craftedCursor, first: 100 });
     expect(paged.errors).toBeUndefined(); // a well-formed position: just a keyset bound
-    expect(onlyError(await t.gql(SEARCH, { dateRange: { from: "2024-05-01'; DROP TABLE x; --" } })).code).toBe('BAD_USER_INPUT');
+    expect(onlyError(await t.gql(SEARCH, { dateRange: { from: "2024-05-01'; DROP TABLE x; --" } })).code).toBe(
+      'BAD_USER_INPUT',
+    );
     const lookup = await t.gql('query($uri: String!) { post(uri: $uri) { uri } }', { uri: "' OR 1=1 --" });
     expect(lookup).toEqual({ status: 200, data: { post: null } });
-    const lookup2 = await t.gql('query($uri: String!) { post(uri: $uri) { uri } }', { uri: `${rows[0].uri}' OR '1'='1` });
+    const lookup2 = await t.gql('query($uri: String!) { post(uri: $uri) { uri } }', {
+      uri: `${rows[0].uri}' OR '1'='1`,
+    });
     expect(lookup2.data).toEqual({ post: null });
-    const exp = await t.gql('mutation($a: String) { exportPosts(author: $a) { url } }', { a: "did:plc:x'); COPY posts TO '/tmp/x" });
+    const exp = await t.gql('mutation($a: String) { exportPosts(author: $a) { url } }', {
+      a: "did:plc:x'); COPY posts TO '/tmp/x",
+    });
     expect(onlyError(exp).code).toBe('BAD_USER_INPUT');
   });
 });
 
 describe('replyParent and quoted', () => {
   it('resolve through ONE lookup query per request for a whole page', async () => {
-    const parents = Array.from({ length: 6 }, (_, i) => post({ rkey: `parent${i}`, text: `parent ${i}`, indexed_at: T0 - 1000 - i }));
-    const children = parents.map((p, i) =>
-      post({ rkey: `child${i}`, text: `child ${i}`, reply_parent_uri: p.uri, reply_root_uri: p.uri, quoted_uri: parents[(i + 1) % 6].uri, embed_kind: 'record' }),
+    const parents = Array.from({ length: 6 }, (_, i) =>
+      post({ rkey: `parent${i}`, text: `parent ${i}`, indexed_at: T0 - 1000 - i }),
     );
-    const orphan = post({ rkey: 'orphan', text: 'child orphan', reply_parent_uri: 'at://did:plc:nobody/app.bsky.feed.post/x' });
+    const children = parents.map((p, i) =>
+      post({
+        rkey: `child${i}`,
+        text: `child ${i}`,
+        reply_parent_uri: p.uri,
+        reply_root_uri: p.uri,
+        quoted_uri: parents[(i + 1) % 6].uri,
+        embed_kind: 'record',
+      }),
+    );
+    const orphan = post({
+      rkey: 'orphan',
+      text: 'child orphan',
+      reply_parent_uri: 'at://did:plc:nobody/app.bsky.feed.post/x',
+    });
     const t2 = await startTestGraph(asPosts([...parents, ...children, orphan]));
     try {
       t2.queries.length = 0;
-      const res = await t2.gql<{ searchPosts: { edges: { node: { text: string; replyParent: { text: string } | null; quoted: { text: string } | null } }[] } }>(
-        '{ searchPosts(text: "child", first: 100) { edges { node { text replyParent { text } quoted { text } } } } }',
-      );
+      const res = await t2.gql<{
+        searchPosts: {
+          edges: { node: { text: string; replyParent: { text: string } | null; quoted: { text: string } | null } }[];
+        };
+      }>('{ searchPosts(text: "child", first: 100) { edges { node { text replyParent { text } quoted { text } } } } }');
       expect(res.errors).toBeUndefined();
       const byText = new Map(res.data!.searchPosts.edges.map((e) => [e.node.text, e.node]));
       expect(byText.size).toBe(7);
       for (let i = 0; i < 6; i++) {
-        expect(byText.get(`child ${i}`)).toEqual({ text: `child ${i}`, replyParent: { text: `parent ${i}` }, quoted: { text: `parent ${(i + 1) % 6}` } });
+        expect(byText.get(`child ${i}`)).toEqual({
+          text: `child ${i}`,
+          replyParent: { text: `parent ${i}` },
+          quoted: { text: `parent ${(i + 1) % 6}` },
+        });
       }
       expect(byText.get('child orphan')).toEqual({ text: 'child orphan', replyParent: null, quoted: null });
       expect(t2.queries.map((q) => q.kind)).toEqual(['search', 'lookup']);
@@ -128,21 +186,33 @@ describe('limits and masking', () => {
     let nested = 'uri';
     for (let i = 0; i < 12; i++) nested = `uri replyParent { ${nested} }`;
     const deep = await t.gql(`{ searchPosts { edges { node { ${nested} } } } }`);
-    expect(deep.errors?.[0]).toMatchObject({ message: expect.stringMatching(/depth.*Nest replyParent\/quoted less deeply/i), extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    expect(deep.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/depth.*Nest replyParent\/quoted less deeply/i),
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
+    });
     expect(deep.data).toBeUndefined();
     const fields = 'uri cid authorDid text createdAt indexedAt langs tags links mentions';
     const page = `searchPosts(first: 1000) { edges { node { ${fields} replyParent { ${fields} quoted { ${fields} } } quoted { ${fields} } } } }`;
     const costly = await t.gql(`{ a: ${page} b: ${page} c: ${page} d: ${page} }`);
-    expect(costly.errors?.[0]).toMatchObject({ message: expect.stringMatching(/cost.*Select fewer fields/i), extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    expect(costly.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/cost.*Select fewer fields/i),
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
+    });
     const aliases = Array.from({ length: 50 }, (_, i) => `a${i}: searchPosts { edges { cursor } }`).join('\n');
     const many = await t.gql(`{ ${aliases} }`);
-    expect(many.errors?.[0]).toMatchObject({ message: expect.stringMatching(/at most 5 root fields \(got 50\)/), extensions: { code: 'QUERY_TOO_COMPLEX' } });
+    expect(many.errors?.[0]).toMatchObject({
+      message: expect.stringMatching(/at most 5 root fields \(got 50\)/),
+      extensions: { code: 'QUERY_TOO_COMPLEX' },
+    });
     expect(t.queries.length).toBe(before);
   });
 
   it('accepts a realistic full query within the limits', async () => {
-    const fields = 'uri cid authorDid text createdAt indexedAt langs replyParentUri replyRootUri quotedUri embedKind externalUri mentions tags links labels';
-    const query = (first: number) => `{ searchPosts(first: ${first}) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    const fields =
+      'uri cid authorDid text createdAt indexedAt langs replyParentUri replyRootUri quotedUri embedKind externalUri mentions tags links labels';
+    const query = (
+      first: number,
+    ) => `{ searchPosts(first: ${first}) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       edges { cursor node { ${fields} replyParent { ${fields} quoted { uri text } } quoted { ${fields} } } } } }`;
     expect((await t.gql(query(100))).errors).toBeUndefined();
     // A 1000-post page passes the cost limit too: it reaches the resolver (which enforces this graph's max of 100).
@@ -167,10 +237,14 @@ describe('limits and masking', () => {
   });
 
   it('stops a query past QUERY_TIMEOUT_MS with QUERY_TIMEOUT', async () => {
-    const many = Array.from({ length: 60_000 }, (_, i) => post({ rkey: `m${i}`, text: `lorem ipsum dolor sit amet ${i} consectetur adipiscing` }));
+    const many = Array.from({ length: 60_000 }, (_, i) =>
+      post({ rkey: `m${i}`, text: `lorem ipsum dolor sit amet ${i} consectetur adipiscing` }),
+    );
     const t2 = await startTestGraph(asPosts(many), { QUERY_TIMEOUT_MS: '1' });
     try {
-      const err = onlyError(await t2.gql(SEARCH, { text: 'ipsum -zzz "sit amet" consectetur adipiscing -yyy', first: 100 }));
+      const err = onlyError(
+        await t2.gql(SEARCH, { text: 'ipsum -zzz "sit amet" consectetur adipiscing -yyy', first: 100 }),
+      );
       expect(err).toEqual({ code: 'QUERY_TIMEOUT', message: expect.stringMatching(/longer than 1 ms.*narrow it/) });
       expect(t2.queries.at(-1)?.result).toBe('timeout');
     } finally {

@@ -21,7 +21,10 @@ const other = Array.from({ length: 5 }, (_, i) => post({ rkey: `o${i}`, text: `o
 let t: TestGraph;
 let base: string;
 beforeAll(async () => {
-  t = await startTestGraph(asPosts([...tricky, ...other]), { EXPORT_MAX_ROWS: '8', PUBLIC_URL: 'http://placeholder.invalid' });
+  t = await startTestGraph(asPosts([...tricky, ...other]), {
+    EXPORT_MAX_ROWS: '8',
+    PUBLIC_URL: 'http://placeholder.invalid',
+  });
   await t.graph.start();
   base = t.graph.url;
 });
@@ -30,7 +33,9 @@ afterAll(() => t.close());
 const EXPORT = `mutation($text: String, $author: String, $limit: Int, $dateRange: DateRangeInput) {
   exportPosts(text: $text, author: $author, limit: $limit, dateRange: $dateRange) { url expiresAt rowCount } }`;
 
-async function exportUrl(variables: Record<string, unknown>): Promise<{ url: string; expiresAt: string; rowCount: number; local: string }> {
+async function exportUrl(
+  variables: Record<string, unknown>,
+): Promise<{ url: string; expiresAt: string; rowCount: number; local: string }> {
   const res = await t.gql<{ exportPosts: { url: string; expiresAt: string; rowCount: number } }>(EXPORT, variables);
   expect(res.errors).toBeUndefined();
   const r = res.data!.exportPosts;
@@ -128,7 +133,10 @@ describe('exportPosts and the download route', () => {
   it('answers 404 to an unknown export, 410 once expired (and deletes the file)', async () => {
     const unknown = 'f'.repeat(32);
     const exp = Math.floor(Date.now() / 1000) + 600;
-    expect((await fetch(`${base}/exports/${unknown}.csv?expires=${exp}&signature=${signExport(SECRET, unknown, exp)}`)).status).toBe(404);
+    expect(
+      (await fetch(`${base}/exports/${unknown}.csv?expires=${exp}&signature=${signExport(SECRET, unknown, exp)}`))
+        .status,
+    ).toBe(404);
     expect((await fetch(`${base}/exports/..%2F..%2Fetc%2Fpasswd.csv?expires=${exp}&signature=x`)).status).toBe(404);
 
     const r = await exportUrl({ author: 'did:plc:other', limit: 1 });

@@ -24,7 +24,13 @@ describe('main', () => {
     const dir = await makeTempDir('bsky-graph-main-');
     const port = await freePort();
     const child = spawn(TSX, [MAIN], {
-      env: { PATH: process.env.PATH, DATA_DIR: dir.path, GRAPH_PORT: String(port), GRAPH_HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      env: {
+        PATH: process.env.PATH,
+        DATA_DIR: dir.path,
+        GRAPH_PORT: String(port),
+        GRAPH_HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -34,14 +40,20 @@ describe('main', () => {
       const deadline = Date.now() + 30_000;
       let status = 0;
       while (Date.now() < deadline) {
-        status = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+        status = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.status,
+          () => 0,
+        );
         if (status === 200) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(status).toBe(200);
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
-      const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+      const lines = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { msg: string });
       expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['graph listening', 'graph stopped']));
       // The generated secret is announced, never printed.
       expect(out).toMatch(/EXPORT_SIGNING_SECRET is not set/);

@@ -28,14 +28,31 @@ describe('schema.graphql', () => {
       expect(sdl).toContain(line);
     }
     const field = (type: string, name: string) => new RegExp(`type ${type} \\{[^}]*\\n\\s+${name}[:(]`, 's');
-    for (const name of ['uri', 'cid', 'authorDid', 'text', 'createdAt', 'indexedAt', 'langs', 'replyParentUri', 'replyRootUri', 'quotedUri', 'embedKind', 'mentions', 'tags', 'links']) {
+    for (const name of [
+      'uri',
+      'cid',
+      'authorDid',
+      'text',
+      'createdAt',
+      'indexedAt',
+      'langs',
+      'replyParentUri',
+      'replyRootUri',
+      'quotedUri',
+      'embedKind',
+      'mentions',
+      'tags',
+      'links',
+    ]) {
       expect(sdl).toMatch(field('Post', name));
     }
     expect(sdl).toMatch(/input DateRangeInput \{[^}]*from: DateTime[^}]*to: DateTime/s);
     const args = (field: string, returns: string) => sdl.slice(sdl.indexOf(`${field}(`), sdl.indexOf(`): ${returns}`));
     const search = args('searchPosts', 'PostConnection!');
-    for (const a of ['after: String', 'author: String', 'dateRange: DateRangeInput', 'first: Int', 'text: String']) expect(search).toContain(a);
+    for (const a of ['after: String', 'author: String', 'dateRange: DateRangeInput', 'first: Int', 'text: String'])
+      expect(search).toContain(a);
     const exportArgs = args('exportPosts', 'ExportResult!');
-    for (const a of ['author: String', 'dateRange: DateRangeInput', 'limit: Int', 'text: String']) expect(exportArgs).toContain(a);
+    for (const a of ['author: String', 'dateRange: DateRangeInput', 'limit: Int', 'text: String'])
+      expect(exportArgs).toContain(a);
   });
 });

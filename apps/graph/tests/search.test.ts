@@ -1,6 +1,17 @@
 import type { PostRow, TableRow } from '@bsky-explorer/schema';
 import { formatUsToIso } from '../src/date-time';
-import { asPosts, DAY_US, newestFirst, post, SEARCH, searchUris, startTestGraph, T0, type SearchData, type TestGraph } from './_util';
+import {
+  asPosts,
+  DAY_US,
+  newestFirst,
+  post,
+  SEARCH,
+  searchUris,
+  startTestGraph,
+  T0,
+  type SearchData,
+  type TestGraph,
+} from './_util';
 
 const HOUR_US = 3_600_000_000;
 
@@ -29,19 +40,64 @@ const rows: PostRow[] = [
   post({ rkey: 's1', text: "it's ' OR 1=1 -- literally", indexed_at: T0 + 2 * DAY_US + 10 * HOUR_US }),
   post({ rkey: 's2', text: 'Robert"); DROP TABLE posts;--', indexed_at: T0 + 2 * DAY_US + 11 * HOUR_US }),
   // Ties: the same indexed_at, ordered by uri.
-  ...['t1', 't2', 't3', 't4'].map((rkey) => post({ rkey, text: `tie ${rkey}`, indexed_at: T0 + 2 * DAY_US + 12 * HOUR_US })),
+  ...['t1', 't2', 't3', 't4'].map((rkey) =>
+    post({ rkey, text: `tie ${rkey}`, indexed_at: T0 + 2 * DAY_US + 12 * HOUR_US }),
+  ),
 ];
 // Hidden: a deleted post, the old version of an updated post, and a deactivated author's post.
 const deleted = post({ rkey: 'x1', text: 'hello deleted', indexed_at: T0 + 5 * HOUR_US });
 const oldVersion = post({ rkey: 'v1', text: 'hello version one', indexed_at: T0 + 6 * HOUR_US });
-const newVersion = { ...oldVersion, text: 'hello version two', cid: 'bafyv1b', indexed_at: T0 + 7 * HOUR_US, time_us: T0 + 7 * HOUR_US, operation: 'update' as const };
-const gone = post({ rkey: 'z1', did: 'did:plc:gone', text: 'hello from a deactivated account', indexed_at: T0 + 8 * HOUR_US });
+const newVersion = {
+  ...oldVersion,
+  text: 'hello version two',
+  cid: 'bafyv1b',
+  indexed_at: T0 + 7 * HOUR_US,
+  time_us: T0 + 7 * HOUR_US,
+  operation: 'update' as const,
+};
+const gone = post({
+  rkey: 'z1',
+  did: 'did:plc:gone',
+  text: 'hello from a deactivated account',
+  indexed_at: T0 + 8 * HOUR_US,
+});
 const visible = [...rows, newVersion];
 const tableRows: TableRow[] = [
   ...asPosts([...rows, deleted, oldVersion, newVersion, gone]),
-  { table: 'tombstones', row: { uri: deleted.uri, did: deleted.did, rkey: 'x1', rev: 'r', kind: 'delete', indexed_at: T0 + 9 * HOUR_US, time_us: T0 + 9 * HOUR_US } },
-  { table: 'tombstones', row: { uri: oldVersion.uri, did: oldVersion.did, rkey: 'v1', rev: 'r', kind: 'supersede', indexed_at: newVersion.indexed_at, time_us: newVersion.time_us } },
-  { table: 'accounts', row: { did: 'did:plc:gone', active: false, status: 'deactivated', indexed_at: T0 + 10 * HOUR_US, time_us: T0 + 10 * HOUR_US } },
+  {
+    table: 'tombstones',
+    row: {
+      uri: deleted.uri,
+      did: deleted.did,
+      rkey: 'x1',
+      rev: 'r',
+      kind: 'delete',
+      indexed_at: T0 + 9 * HOUR_US,
+      time_us: T0 + 9 * HOUR_US,
+    },
+  },
+  {
+    table: 'tombstones',
+    row: {
+      uri: oldVersion.uri,
+      did: oldVersion.did,
+      rkey: 'v1',
+      rev: 'r',
+      kind: 'supersede',
+      indexed_at: newVersion.indexed_at,
+      time_us: newVersion.time_us,
+    },
+  },
+  {
+    table: 'accounts',
+    row: {
+      did: 'did:plc:gone',
+      active: false,
+      status: 'deactivated',
+      indexed_at: T0 + 10 * HOUR_US,
+      time_us: T0 + 10 * HOUR_US,
+    },
+  },
 ];
 const uriOf = (rkey: string, did = 'did:plc:alice') => `at://${did}/app.bsky.feed.post/${rkey}`;
 const iso = formatUsToIso;
@@ -81,7 +137,11 @@ describe('searchPosts over real Parquet', () => {
   it('pages through a filtered search with the same filters', async () => {
     const all = await searchUris(t, { text: 'hello' });
     const first = await t.gql<SearchData>(SEARCH, { text: 'hello', first: 3 });
-    const rest = await t.gql<SearchData>(SEARCH, { text: 'hello', first: 1000, after: first.data!.searchPosts.pageInfo.endCursor });
+    const rest = await t.gql<SearchData>(SEARCH, {
+      text: 'hello',
+      first: 1000,
+      after: first.data!.searchPosts.pageInfo.endCursor,
+    });
     expect([...first.data!.searchPosts.edges, ...rest.data!.searchPosts.edges].map((e) => e.node.uri)).toEqual(all);
   });
 
@@ -120,13 +180,17 @@ describe('searchPosts over real Parquet', () => {
 
   it('filters on indexedAt: from inclusive, to exclusive, open ends, any offset', async () => {
     const day2 = await searchUris(t, { dateRange: { from: iso(T0 + DAY_US), to: iso(T0 + 2 * DAY_US) } });
-    expect(day2).toEqual(newestFirst(visible.filter((r) => r.indexed_at >= T0 + DAY_US && r.indexed_at < T0 + 2 * DAY_US)));
+    expect(day2).toEqual(
+      newestFirst(visible.filter((r) => r.indexed_at >= T0 + DAY_US && r.indexed_at < T0 + 2 * DAY_US)),
+    );
     expect(day2).toHaveLength(5);
     // Boundaries: a post exactly at `from` is in, one exactly at `to` is out.
     const at = T0 + 2 * HOUR_US;
     expect(await searchUris(t, { dateRange: { from: iso(at), to: iso(at + 1) } })).toEqual([uriOf('a2', bob)]);
     expect(await searchUris(t, { dateRange: { from: iso(at - 1), to: iso(at) } })).toEqual([]);
-    expect(await searchUris(t, { dateRange: { from: '2024-05-03' } })).toHaveLength(visible.filter((r) => r.indexed_at >= T0 + 2 * DAY_US).length);
+    expect(await searchUris(t, { dateRange: { from: '2024-05-03' } })).toHaveLength(
+      visible.filter((r) => r.indexed_at >= T0 + 2 * DAY_US).length,
+    );
     expect(await searchUris(t, { dateRange: { to: '2024-05-01T03:00:00+01:00' } })).toEqual([uriOf('a1')]);
     expect(await searchUris(t, { dateRange: { from: '2023-01-01', to: '2023-01-02' } })).toEqual([]);
   });
@@ -205,8 +269,12 @@ describe('searchPosts over real Parquet', () => {
         quoted: null,
       });
       // The µs timestamp round-trips into dateRange exactly.
-      expect(await searchUris(t2, { dateRange: { from: '2024-05-01T00:00:00.123456Z', to: '2024-05-01T00:00:00.123457Z' } })).toEqual([full.uri]);
-      expect((await t2.gql<{ post: null }>('{ post(uri: "at://did:plc:none/app.bsky.feed.post/x") { uri } }')).data).toEqual({ post: null });
+      expect(
+        await searchUris(t2, { dateRange: { from: '2024-05-01T00:00:00.123456Z', to: '2024-05-01T00:00:00.123457Z' } }),
+      ).toEqual([full.uri]);
+      expect(
+        (await t2.gql<{ post: null }>('{ post(uri: "at://did:plc:none/app.bsky.feed.post/x") { uri } }')).data,
+      ).toEqual({ post: null });
     } finally {
       await t2.close();
     }

@@ -48,7 +48,15 @@ describe('parseConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
     expect(problems).toHaveLength(7);
-    for (const name of ['REDIS_URL', 'JETSTREAM_URL', 'FLUSH_MAX_ROWS', 'INGEST_PORT', 'LOG_LEVEL', 'DEDUP_WINDOW_SECONDS', 'COMPACTION_MEMORY_LIMIT']) {
+    for (const name of [
+      'REDIS_URL',
+      'JETSTREAM_URL',
+      'FLUSH_MAX_ROWS',
+      'INGEST_PORT',
+      'LOG_LEVEL',
+      'DEDUP_WINDOW_SECONDS',
+      'COMPACTION_MEMORY_LIMIT',
+    ]) {
       expect(problems.some((p) => p.startsWith(name))).toBe(true);
     }
     expect((error as Error).message).toContain('FLUSH_MAX_ROWS must be an integer');

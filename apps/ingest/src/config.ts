@@ -100,7 +100,8 @@ export function parseConfig(env: Env = process.env): IngestConfig {
   }
 
   const logLevel = str('LOG_LEVEL', 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
 
   const config: IngestConfig = {
     redisUrl,
@@ -129,9 +130,12 @@ export function parseConfig(env: Env = process.env): IngestConfig {
 
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.compactionMemoryLimit))
     problems.push(`COMPACTION_MEMORY_LIMIT must be a size such as 4GB or 512MB, got "${config.compactionMemoryLimit}"`);
-  if (config.backoffMaxMs < config.backoffMinMs) problems.push('JETSTREAM_BACKOFF_MAX_MS must be >= JETSTREAM_BACKOFF_MIN_MS');
+  if (config.backoffMaxMs < config.backoffMinMs)
+    problems.push('JETSTREAM_BACKOFF_MAX_MS must be >= JETSTREAM_BACKOFF_MIN_MS');
   if (config.dedupWindowSeconds <= config.rewindSeconds * 2) {
-    problems.push('DEDUP_WINDOW_SECONDS must be more than twice JETSTREAM_REWIND_SECONDS (replays must still be recognised)');
+    problems.push(
+      'DEDUP_WINDOW_SECONDS must be more than twice JETSTREAM_REWIND_SECONDS (replays must still be recognised)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

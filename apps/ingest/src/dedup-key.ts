@@ -12,7 +12,12 @@ export function dedupKey(event: JetstreamEvent): string {
       return `c:${event.did}:${event.commit.collection}:${event.commit.rkey}:${event.commit.rev}`;
     case 'account': {
       const a = event.account;
-      const id = a.seq !== undefined ? `s${a.seq}` : a.time !== undefined ? `t${a.time}:${a.active}:${a.status ?? ''}` : `u${event.time_us}`;
+      const id =
+        a.seq !== undefined
+          ? `s${a.seq}`
+          : a.time !== undefined
+            ? `t${a.time}:${a.active}:${a.status ?? ''}`
+            : `u${event.time_us}`;
       return `a:${event.did}:${id}`;
     }
     case 'identity':

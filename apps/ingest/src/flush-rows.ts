@@ -36,7 +36,8 @@ export function rowsOfPayloads(payloads: readonly FlushPayload[]): TableRow[] {
     for (const line of p.messages.split('\n')) {
       const decoded = parseAccepted(line);
       const result = decoded.ok ? toRows(decoded.event) : decoded;
-      if (!result.ok) throw new FlushDecodeError(`a buffered event no longer decodes (${result.reason}: ${result.detail})`);
+      if (!result.ok)
+        throw new FlushDecodeError(`a buffered event no longer decodes (${result.reason}: ${result.detail})`);
       for (const r of result.rows) rows.push(r);
     }
   }
@@ -59,5 +60,9 @@ function parseAccepted(line: string): DecodeResult {
 
 /** Decodes and writes in the calling thread (the flush worker runs this; tests may wrap it). */
 export function writeRawFlushBatch(dataDir: string, batch: RawFlushBatch): Promise<WrittenFile[]> {
-  return writeFlushBatch(dataDir, { firstId: batch.firstId, lastId: batch.lastId, rows: rowsOfPayloads(batch.payloads) });
+  return writeFlushBatch(dataDir, {
+    firstId: batch.firstId,
+    lastId: batch.lastId,
+    rows: rowsOfPayloads(batch.payloads),
+  });
 }

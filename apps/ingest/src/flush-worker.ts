@@ -21,7 +21,11 @@ if (port) {
       (files) => port.postMessage({ id: job.id, ok: true, files } satisfies FlushReply),
       (err: unknown) => {
         const e = err instanceof Error ? (err as NodeJS.ErrnoException) : new Error(String(err));
-        port.postMessage({ id: job.id, ok: false, error: { name: e.name, message: e.message, code: (e as NodeJS.ErrnoException).code, stack: e.stack } } satisfies FlushReply);
+        port.postMessage({
+          id: job.id,
+          ok: false,
+          error: { name: e.name, message: e.message, code: (e as NodeJS.ErrnoException).code, stack: e.stack },
+        } satisfies FlushReply);
       },
     );
   });

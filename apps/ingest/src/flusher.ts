@@ -196,9 +196,11 @@ export class Flusher {
 
   private async drainAndFlushAll(): Promise<void> {
     while ((await this.read(undefined)) > 0) {
-      if (this.rowCount >= this.opts.maxRows) await this.flushEntries(this.entries.slice(0, this.cutBefore(Infinity, this.opts.maxRows)));
+      if (this.rowCount >= this.opts.maxRows)
+        await this.flushEntries(this.entries.slice(0, this.cutBefore(Infinity, this.opts.maxRows)));
     }
-    while (this.entries.length > 0) await this.flushEntries(this.entries.slice(0, this.cutBefore(Infinity, this.opts.maxRows)));
+    while (this.entries.length > 0)
+      await this.flushEntries(this.entries.slice(0, this.cutBefore(Infinity, this.opts.maxRows)));
   }
 
   /** Number of leading entries older than `horizonMs`, stopping once `maxRows` rows are reached. */
@@ -280,7 +282,11 @@ export class Flusher {
 
   private async writeFiles(entries: Entry[], first: string, last: string): Promise<WrittenFile[]> {
     const { metrics } = this.opts;
-    const files = await this.opts.write(this.opts.dataDir, { firstId: first, lastId: last, payloads: entries.map(withoutReplays) });
+    const files = await this.opts.write(this.opts.dataDir, {
+      firstId: first,
+      lastId: last,
+      payloads: entries.map(withoutReplays),
+    });
     let bytes = 0;
     let rows = 0;
     for (const f of files) {
@@ -310,7 +316,10 @@ export class Flusher {
   private async ackThrough(last: string, events?: number): Promise<void> {
     const { redis, keys } = this.opts;
     for (;;) {
-      const pending = (await redis.call('XPENDING', keys.stream, keys.group, '-', last, ACK_CHUNK)) as [string, ...unknown[]][];
+      const pending = (await redis.call('XPENDING', keys.stream, keys.group, '-', last, ACK_CHUNK)) as [
+        string,
+        ...unknown[],
+      ][];
       if (pending.length === 0) break;
       await redis.xack(keys.stream, keys.group, ...pending.map((p) => p[0]));
       if (pending.length < ACK_CHUNK) break;
@@ -361,7 +370,10 @@ export class Flusher {
     if (intent && compareStreamIds(intent.last, this.flushedThrough) > 0) {
       const entries = await this.range(intent.first, intent.last);
       if (entries.length !== intent.count) {
-        log.error({ intent, found: entries.length }, 'flush intent range is incomplete in Redis; rewriting what is there');
+        log.error(
+          { intent, found: entries.length },
+          'flush intent range is incomplete in Redis; rewriting what is there',
+        );
       }
       log.warn({ intent }, 'redoing an interrupted flush');
       if (entries.length > 0) {
@@ -383,7 +395,10 @@ export class Flusher {
     const out: Entry[] = [];
     let from = first;
     for (;;) {
-      const items = (await this.opts.redis.xrange(this.opts.keys.stream, from, last, 'COUNT', this.readCount)) as [string, string[]][];
+      const items = (await this.opts.redis.xrange(this.opts.keys.stream, from, last, 'COUNT', this.readCount)) as [
+        string,
+        string[],
+      ][];
       for (const [id, fields] of items) out.push(parseEntry(id, fields));
       if (items.length < this.readCount) return out;
       from = nextStreamId(items[items.length - 1][0]);
@@ -404,7 +419,8 @@ function parseEntry(id: string, fields: string[]): Entry {
     const v = fields[i + 1];
     if (fields[i] === 'm') e.payload = { messages: v };
     else if (fields[i] === 's') e.skip = v;
-    else if (fields[i] === 'r') e.payload = { rows: v }; // an entry appended by an older version
+    else if (fields[i] === 'r')
+      e.payload = { rows: v }; // an entry appended by an older version
     else if (fields[i] === 'n') e.raw = Number(v);
     else if (fields[i] === 'c') e.count = Number(v);
     else if (fields[i] === 'e') e.events = Number(v);
@@ -416,7 +432,12 @@ function parseEntry(id: string, fields: string[]): Entry {
 function withoutReplays(e: Entry): FlushPayload {
   if (e.skip === '' || !('messages' in e.payload)) return e.payload;
   const skip = new Set(e.skip.split(',').map(Number));
-  return { messages: e.payload.messages.split('\n').filter((_, i) => !skip.has(i)).join('\n') };
+  return {
+    messages: e.payload.messages
+      .split('\n')
+      .filter((_, i) => !skip.has(i))
+      .join('\n'),
+  };
 }
 
 /** Entries of a one-stream XREADGROUP reply: RESP2 gives [[stream, entries]], RESP3 (a map) [stream, entries]. */

@@ -16,14 +16,17 @@ export interface HttpOptions {
   beforeScrape?: () => Promise<void>;
 }
 
-export async function startHttp(opts: HttpOptions): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+export async function startHttp(
+  opts: HttpOptions,
+): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (status: number, type: string, body: string) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    const fail = (err: unknown) => send(500, 'application/json', JSON.stringify({ error: String((err as Error)?.message ?? err) }));
+    const fail = (err: unknown) =>
+      send(500, 'application/json', JSON.stringify({ error: String((err as Error)?.message ?? err) }));
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
     if (path === '/healthz') return send(200, 'application/json', JSON.stringify({ status: 'ok' }));
     if (path === '/readyz') {

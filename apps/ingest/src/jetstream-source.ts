@@ -109,12 +109,18 @@ export class JetstreamSource {
       if (!healthy) index++;
       attempt = outcome.received ? 0 : attempt + 1;
       const delay = backoffDelay(attempt, this.opts.backoffMinMs, this.opts.backoffMaxMs);
-      log.warn({ reason: outcome.reason, url, nextUrl: urls[index % urls.length], delayMs: delay }, 'Jetstream reconnecting');
+      log.warn(
+        { reason: outcome.reason, url, nextUrl: urls[index % urls.length], delayMs: delay },
+        'Jetstream reconnecting',
+      );
       await sleep(delay, this.abort.signal);
     }
   }
 
-  private connectOnce(url: string, resume: ResumePoint | undefined): Promise<{ reason: ReconnectReason; received: boolean }> {
+  private connectOnce(
+    url: string,
+    resume: ResumePoint | undefined,
+  ): Promise<{ reason: ReconnectReason; received: boolean }> {
     const target = new URL(url);
     for (const c of this.opts.wantedCollections ?? []) target.searchParams.append('wantedCollections', c);
     if (resume) {
@@ -162,7 +168,10 @@ export class JetstreamSource {
         this.connected = true;
         this.lastOpenAt = Date.now();
         if (this.pauses.size > 0) ws.pause();
-        log.info({ url: target.origin + target.pathname, cursor: target.searchParams.get('cursor') }, 'Jetstream connected');
+        log.info(
+          { url: target.origin + target.pathname, cursor: target.searchParams.get('cursor') },
+          'Jetstream connected',
+        );
       });
       ws.on('message', (data: Buffer) => {
         received = true;

@@ -27,7 +27,11 @@ export function createMetrics(registry = new Registry()) {
       help: 'Replayed events recognised and dropped before the buffer',
       registers,
     }),
-    jetstreamConnected: new Gauge({ name: 'ingest_jetstream_connected', help: '1 while a socket is open and not silent', registers }),
+    jetstreamConnected: new Gauge({
+      name: 'ingest_jetstream_connected',
+      help: '1 while a socket is open and not silent',
+      registers,
+    }),
     reconnects: new Counter({
       name: 'ingest_jetstream_reconnects_total',
       help: 'Jetstream reconnects by reason (close/error/silent/refused)',
@@ -40,7 +44,11 @@ export function createMetrics(registry = new Registry()) {
       registers,
     }),
     lag: new Gauge({ name: 'ingest_lag_seconds', help: 'now - time_us of the last event', registers }),
-    bufferLength: new Gauge({ name: 'ingest_buffer_length', help: 'Entries in the Redis stream not yet flushed', registers }),
+    bufferLength: new Gauge({
+      name: 'ingest_buffer_length',
+      help: 'Entries in the Redis stream not yet flushed',
+      registers,
+    }),
     backpressureActive: new Gauge({
       name: 'ingest_backpressure_active',
       help: '1 while reading is paused because the buffer is full',
@@ -58,7 +66,12 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['table'] as const,
       registers,
     }),
-    flushes: new Counter({ name: 'ingest_flushes_total', help: 'Flushes by result', labelNames: ['result'] as const, registers }),
+    flushes: new Counter({
+      name: 'ingest_flushes_total',
+      help: 'Flushes by result',
+      labelNames: ['result'] as const,
+      registers,
+    }),
     lastFlushSuccess: new Gauge({
       name: 'ingest_last_flush_success_timestamp_seconds',
       help: 'Wall clock of the last successful flush',
@@ -92,9 +105,21 @@ export function createMetrics(registry = new Registry()) {
       buckets: [0.5, 1, 5, 15, 60, 300, 900],
       registers,
     }),
-    redisUsedMemory: new Gauge({ name: 'ingest_redis_used_memory_bytes', help: 'Redis used_memory (INFO memory)', registers }),
-    redisMaxMemory: new Gauge({ name: 'ingest_redis_maxmemory_bytes', help: 'Redis maxmemory (0 = unlimited)', registers }),
-    dataDirFree: new Gauge({ name: 'ingest_data_dir_free_bytes', help: 'Free bytes on the DATA_DIR file system', registers }),
+    redisUsedMemory: new Gauge({
+      name: 'ingest_redis_used_memory_bytes',
+      help: 'Redis used_memory (INFO memory)',
+      registers,
+    }),
+    redisMaxMemory: new Gauge({
+      name: 'ingest_redis_maxmemory_bytes',
+      help: 'Redis maxmemory (0 = unlimited)',
+      registers,
+    }),
+    dataDirFree: new Gauge({
+      name: 'ingest_data_dir_free_bytes',
+      help: 'Free bytes on the DATA_DIR file system',
+      registers,
+    }),
     dataDirSize: new Gauge({ name: 'ingest_data_dir_size_bytes', help: 'Size of the DATA_DIR file system', registers }),
   };
 }

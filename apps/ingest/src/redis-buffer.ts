@@ -44,7 +44,16 @@ interface Batch {
   received: Map<string, number>;
 }
 
-const newBatch = (): Batch => ({ keys: [], args: [], messages: [], bytes: 0, events: 0, last: undefined, url: '', received: new Map() });
+const newBatch = (): Batch => ({
+  keys: [],
+  args: [],
+  messages: [],
+  bytes: 0,
+  events: 0,
+  last: undefined,
+  url: '',
+  received: new Map(),
+});
 
 type AppendFn = (numKeys: number, ...args: (string | Buffer)[]) => Promise<[number, number, number]>;
 
@@ -94,7 +103,10 @@ export class RedisBuffer {
 
   /** Loads the append sequence; call before the first push and after any failure. */
   async sync(): Promise<void> {
-    const [seq, len] = await Promise.all([this.opts.redis.get(this.opts.keys.appendSeq), this.opts.redis.get(this.opts.keys.buffered)]);
+    const [seq, len] = await Promise.all([
+      this.opts.redis.get(this.opts.keys.appendSeq),
+      this.opts.redis.get(this.opts.keys.buffered),
+    ]);
     this.seq = Number(seq ?? 0);
     this.setLength(Number(len ?? 0));
     this.failed = false;
@@ -213,7 +225,16 @@ export class RedisBuffer {
       joinLines(b.messages, b.bytes),
       ...b.args,
     ];
-    const p = this.append(5 + b.keys.length, keys.stream, keys.cursor, keys.deadLetter, keys.appendSeq, keys.buffered, ...b.keys, ...argv).then(
+    const p = this.append(
+      5 + b.keys.length,
+      keys.stream,
+      keys.cursor,
+      keys.deadLetter,
+      keys.appendSeq,
+      keys.buffered,
+      ...b.keys,
+      ...argv,
+    ).then(
       ([appended, dupes, length]) => {
         this.stats.appended += appended;
         this.stats.duplicates += dupes;

@@ -98,7 +98,8 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     dataDir: config.dataDir,
     intervalMs: config.compactionIntervalMs,
     graceMs: config.compactionGraceMs,
-    compact: deps.compact ?? ((dir, opts) => compactClosedDays(dir, { ...opts, memoryLimit: config.compactionMemoryLimit })),
+    compact:
+      deps.compact ?? ((dir, opts) => compactClosedDays(dir, { ...opts, memoryLimit: config.compactionMemoryLimit })),
     metrics,
     log: log.child({ name: 'compaction' }),
   });
@@ -155,7 +156,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     const jetstream: CheckResult =
       source.connected || sinceMs <= config.readyMaxSilenceMs
         ? { ok: true }
-        : { ok: false, detail: source.lastOpenAt === 0 ? 'never connected' : `no connection for ${Math.round(sinceMs / 1000)} s` };
+        : {
+            ok: false,
+            detail: source.lastOpenAt === 0 ? 'never connected' : `no connection for ${Math.round(sinceMs / 1000)} s`,
+          };
     return { redis: redisCheck, jetstream, dataDir };
   };
 

@@ -4,14 +4,21 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { TableName } from '@bsky-explorer/schema';
-import { DEFAULT_START_TIME_US, generateEvents, startJetstreamSim, type JetstreamSim } from '@bsky-explorer/jetstream-sim';
+import {
+  DEFAULT_START_TIME_US,
+  generateEvents,
+  startJetstreamSim,
+  type JetstreamSim,
+} from '@bsky-explorer/jetstream-sim';
 import { freePort, makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
 import { parseConfig, type IngestConfig } from '../src/config';
 
 export { freePort, makeTempDir, startRedis, type RedisServer };
 
 /** Config for tests: no env, short timings, ephemeral port, silent logs; `overrides` win. */
-export function testConfig(overrides: Partial<IngestConfig> & Pick<IngestConfig, 'redisUrl' | 'dataDir'>): IngestConfig {
+export function testConfig(
+  overrides: Partial<IngestConfig> & Pick<IngestConfig, 'redisUrl' | 'dataDir'>,
+): IngestConfig {
   return {
     ...parseConfig({}),
     jetstreamUrls: ['ws://127.0.0.1:1/subscribe'],
@@ -49,7 +56,8 @@ export async function parquetFiles(dataDir: string, table: TableName): Promise<s
     return out;
   }
   for (const p of parts.sort()) {
-    for (const f of (await readdir(join(dataDir, table, p))).sort()) if (f.endsWith('.parquet')) out.push(join(dataDir, table, p, f));
+    for (const f of (await readdir(join(dataDir, table, p))).sort())
+      if (f.endsWith('.parquet')) out.push(join(dataDir, table, p, f));
   }
   return out;
 }
@@ -63,10 +71,15 @@ export async function readTable(dataDir: string, table: TableName, columns = '*'
   db ??= DuckDBInstance.create(':memory:', { threads: '2' });
   const conn = await (await db).connect();
   try {
-    const reader = await conn.runAndReadAll(`SELECT ${columns} FROM read_parquet($files)`, { files: listValue(files) }, { files: LIST(VARCHAR) });
+    const reader = await conn.runAndReadAll(
+      `SELECT ${columns} FROM read_parquet($files)`,
+      { files: listValue(files) },
+      { files: LIST(VARCHAR) },
+    );
     return reader.getRowObjectsJS().map((r) => {
       const o: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(r)) o[k] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
+      for (const [k, v] of Object.entries(r))
+        o[k] = typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : v;
       return o;
     });
   } finally {
@@ -96,7 +109,12 @@ export function postMessage(i: number, text = `post number ${i}`, op: 'create' |
       operation: op,
       collection: 'app.bsky.feed.post',
       rkey: tid(i),
-      record: { $type: 'app.bsky.feed.post', createdAt: new Date(BASE_US / 1000 + i).toISOString(), langs: ['en'], text },
+      record: {
+        $type: 'app.bsky.feed.post',
+        createdAt: new Date(BASE_US / 1000 + i).toISOString(),
+        langs: ['en'],
+        text,
+      },
       cid: CID,
     },
   });
@@ -116,7 +134,13 @@ export function accountMessage(j: number, active: boolean, status?: string): str
     did: DID,
     time_us: BASE_US + j * 1000,
     kind: 'account',
-    account: { active, did: DID, seq: 1000 + j, time: new Date(BASE_US / 1000 + j).toISOString(), ...(status ? { status } : {}) },
+    account: {
+      active,
+      did: DID,
+      seq: 1000 + j,
+      time: new Date(BASE_US / 1000 + j).toISOString(),
+      ...(status ? { status } : {}),
+    },
   });
 }
 
@@ -157,7 +181,10 @@ export function expectedRows(options: { seed: number; count: number }): Expected
     if (e.type === 'post' || e.type === 'post-update') {
       const ev = e.event;
       const c = ev.commit as NonNullable<typeof ev.commit>;
-      out.posts.set(`at://${ev.did}/app.bsky.feed.post/${c.rkey}|${c.cid}`, String((c.record as { text: string }).text));
+      out.posts.set(
+        `at://${ev.did}/app.bsky.feed.post/${c.rkey}|${c.cid}`,
+        String((c.record as { text: string }).text),
+      );
     } else if (e.type === 'post-delete') {
       const c = e.event.commit as NonNullable<typeof e.event.commit>;
       out.deletes.add(`at://${e.did}/app.bsky.feed.post/${c.rkey}`);

@@ -94,13 +94,17 @@ describe('buffer and flusher', () => {
       expect(await metric(ingest, 'ingest_events_received_total', { kind: 'account' })).toBe(2);
       expect(await metric(ingest, 'ingest_flush_rows_total', { table: 'posts' })).toBe(1001);
 
-      const dead = (await ingest.redis.xrange(ingest.keys.deadLetter, '-', '+')).map(([, f]) => Object.fromEntries(chunk(f)));
+      const dead = (await ingest.redis.xrange(ingest.keys.deadLetter, '-', '+')).map(([, f]) =>
+        Object.fromEntries(chunk(f)),
+      );
       expect(dead.map((d) => d.reason).sort()).toEqual(['invalid_json', 'missing_time_us', 'text_too_long']);
       expect(dead.find((d) => d.reason === 'invalid_json')?.raw).toBe('this is not json');
       expect(dead.find((d) => d.reason === 'text_too_long')?.raw.length).toBe(4096);
 
       // The cursor was written with the entries; the stream is trimmed and nothing is pending after the flush.
-      expect(await ingest.redis.hget(ingest.keys.cursor, 'time_us')).toBe(String(JSON.parse(accountMessage(3000, false)).time_us));
+      expect(await ingest.redis.hget(ingest.keys.cursor, 'time_us')).toBe(
+        String(JSON.parse(accountMessage(3000, false)).time_us),
+      );
       expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(0);
       expect(await ingest.redis.get(ingest.keys.buffered)).toBe('0');
       expect(await ingest.redis.xpending(ingest.keys.stream, ingest.keys.group)).toEqual([0, null, null, null]);
@@ -119,7 +123,18 @@ describe('buffer and flusher', () => {
         if (!r.ok) throw new Error(r.reason);
         return r.rows;
       };
-      await ingest.redis.xadd(ingest.keys.stream, '*', 'r', JSON.stringify([rowsOf(1), rowsOf(2)]), 'n', '200', 'c', '2', 'e', '2');
+      await ingest.redis.xadd(
+        ingest.keys.stream,
+        '*',
+        'r',
+        JSON.stringify([rowsOf(1), rowsOf(2)]),
+        'n',
+        '200',
+        'c',
+        '2',
+        'e',
+        '2',
+      );
       await ingest.redis.incrby(ingest.keys.buffered, 2);
       push(ingest, postMessage(3));
       // Newlines between JSON tokens are legal; entries join messages with '\n', so they must not split one.
@@ -199,14 +214,23 @@ describe('buffer and flusher', () => {
 
   it('redoes a flush interrupted after its files were written, under the same names', async () => {
     let crashes = 0;
-    const ingest = createIngest(testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 't3:', flushMaxRows: 400, appendBatchSize: 100 }), {
-      // The files reach the disk, then the flush dies before the state and the ack are recorded.
-      write: async (dir, batch) => {
-        const files = await writeRawFlushBatch(dir, batch);
-        if (crashes++ === 0) throw new Error('simulated crash after the files were written');
-        return files;
+    const ingest = createIngest(
+      testConfig({
+        redisUrl: redis.url,
+        dataDir: tmp.path,
+        redisKeyPrefix: 't3:',
+        flushMaxRows: 400,
+        appendBatchSize: 100,
+      }),
+      {
+        // The files reach the disk, then the flush dies before the state and the ack are recorded.
+        write: async (dir, batch) => {
+          const files = await writeRawFlushBatch(dir, batch);
+          if (crashes++ === 0) throw new Error('simulated crash after the files were written');
+          return files;
+        },
       },
-    });
+    );
     await ingest.start();
     try {
       for (let i = 0; i < 1000; i++) push(ingest, postMessage(i));

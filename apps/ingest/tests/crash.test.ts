@@ -56,9 +56,15 @@ describe('crash safety', () => {
       JETSTREAM_REWIND_SECONDS: '2',
     };
     const run = () =>
-      spawn(process.execPath, ['--import', 'tsx', 'apps/ingest/src/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+      spawn(process.execPath, ['--import', 'tsx', 'apps/ingest/src/main.ts'], {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
     const exited = (child: ChildProcess) =>
-      new Promise<void>((done) => (child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done())));
+      new Promise<void>((done) =>
+        child.exitCode !== null || child.signalCode !== null ? done() : child.once('exit', () => done()),
+      );
 
     const first = run();
     const statePath = join(tmp.path, FLUSH_STATE_DIR, 'flush-state.json');
@@ -82,11 +88,20 @@ describe('crash safety', () => {
 
     const second = run();
     try {
-      const healthy = () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      const healthy = () =>
+        fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       await waitFor('the restarted process to serve /healthz', healthy, 30_000, 50);
       const client = new Redis(redis.url);
       const keys = ingestKeys('ingest:');
-      await waitFor('the last event persisted', async () => Number(await client.hget(keys.cursor, 'time_us')) >= expected.lastTimeUs, 90_000, 100);
+      await waitFor(
+        'the last event persisted',
+        async () => Number(await client.hget(keys.cursor, 'time_us')) >= expected.lastTimeUs,
+        90_000,
+        100,
+      );
       client.disconnect();
       second.kill('SIGTERM'); // graceful: final flush
       await exited(second);

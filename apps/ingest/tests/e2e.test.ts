@@ -22,7 +22,7 @@ const seedCursor = async (ingest: Ingest) => {
 };
 
 const reconnects = async (ingest: Ingest, reason: string) =>
-  ((await ingest.metrics.reconnects.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0);
+  (await ingest.metrics.reconnects.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 
 describe('end to end with the simulator', () => {
   let redis: RedisServer;
@@ -53,7 +53,13 @@ describe('end to end with the simulator', () => {
     const sim = await startJetstreamSim({ source: { kind: 'events', events: expected.messages } });
     sims.push(sim);
     ingest = createIngest(
-      testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 'e1:', jetstreamUrls: [sim.subscribeUrl], flushMaxRows: 30_000 }),
+      testConfig({
+        redisUrl: redis.url,
+        dataDir: tmp.path,
+        redisKeyPrefix: 'e1:',
+        jetstreamUrls: [sim.subscribeUrl],
+        flushMaxRows: 30_000,
+      }),
     );
     await ingest.start();
     const running = ingest;
@@ -68,7 +74,9 @@ describe('end to end with the simulator', () => {
     const expected = expectedRows(source);
     const sim = await startJetstreamSim({ source: { kind: 'synthetic', ...source }, dropEveryN: 3000 });
     sims.push(sim);
-    ingest = createIngest(testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 'e2:', jetstreamUrls: [sim.subscribeUrl] }));
+    ingest = createIngest(
+      testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 'e2:', jetstreamUrls: [sim.subscribeUrl] }),
+    );
     await ingest.start();
     const running = ingest;
     await waitFor('the last event', () => running.buffer.lastTimeUs >= expected.lastTimeUs, 60_000);
@@ -87,7 +95,13 @@ describe('end to end with the simulator', () => {
     const sim = await startJetstreamSim({ source: { kind: 'synthetic', ...source, rate: 40_000 } });
     sims.push(sim);
     ingest = createIngest(
-      testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 'e3:', jetstreamUrls: [sim.subscribeUrl], silenceTimeoutMs: 400 }),
+      testConfig({
+        redisUrl: redis.url,
+        dataDir: tmp.path,
+        redisKeyPrefix: 'e3:',
+        jetstreamUrls: [sim.subscribeUrl],
+        silenceTimeoutMs: 400,
+      }),
     );
     await seedCursor(ingest);
     await ingest.start();
@@ -109,7 +123,12 @@ describe('end to end with the simulator', () => {
     const b = await startJetstreamSim({ source: { kind: 'synthetic', ...source, rate: 30_000 } });
     sims.push(a, b);
     ingest = createIngest(
-      testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 'e4:', jetstreamUrls: [a.subscribeUrl, b.subscribeUrl] }),
+      testConfig({
+        redisUrl: redis.url,
+        dataDir: tmp.path,
+        redisKeyPrefix: 'e4:',
+        jetstreamUrls: [a.subscribeUrl, b.subscribeUrl],
+      }),
     );
     await seedCursor(ingest);
     await ingest.start();

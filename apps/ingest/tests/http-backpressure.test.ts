@@ -3,7 +3,16 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createIngest } from '../src/service';
-import { expectedRows, expectExactly, makeTempDir, startJetstreamSim, startRedis, testConfig, waitFor, type RedisServer } from './_util';
+import {
+  expectedRows,
+  expectExactly,
+  makeTempDir,
+  startJetstreamSim,
+  startRedis,
+  testConfig,
+  waitFor,
+  type RedisServer,
+} from './_util';
 
 describe('http and backpressure', () => {
   let redis: RedisServer;
@@ -20,7 +29,9 @@ describe('http and backpressure', () => {
   it('serves /healthz, /readyz with every check, and every metric of docs/metrics.md', async () => {
     const expected = expectedRows({ seed: 5, count: 3000 });
     const sim = await startJetstreamSim({ source: { kind: 'events', events: expected.messages } });
-    const ingest = createIngest(testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 'h1:', jetstreamUrls: [sim.subscribeUrl] }));
+    const ingest = createIngest(
+      testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 'h1:', jetstreamUrls: [sim.subscribeUrl] }),
+    );
     try {
       await ingest.start();
       const base = `http://127.0.0.1:${ingest.port}`;

@@ -30,16 +30,33 @@ export async function startRedis(options: { appendfsync?: 'always' | 'everysec' 
     child = spawn(
       'redis-server',
       [
-        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-        '--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'everysec',
-        '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--loglevel', 'warning',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        options.appendfsync ?? 'everysec',
+        '--maxmemory-policy',
+        'noeviction',
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
       ],
       { stdio: 'ignore' },
     );
     const spawned = child;
     await new Promise<void>((resolve, reject) => {
       spawned.once('error', (err) =>
-        reject(new Error('redis-server could not be started; install it (apt-get install redis-server)', { cause: err })),
+        reject(
+          new Error('redis-server could not be started; install it (apt-get install redis-server)', { cause: err }),
+        ),
       );
       const deadline = Date.now() + 10_000;
       const probe = () => {
@@ -53,7 +70,8 @@ export async function startRedis(options: { appendfsync?: 'always' | 'everysec' 
         });
         sock.once('error', () => retry());
       };
-      const retry = () => (Date.now() > deadline ? reject(new Error('redis-server did not start')) : setTimeout(probe, 50));
+      const retry = () =>
+        Date.now() > deadline ? reject(new Error('redis-server did not start')) : setTimeout(probe, 50);
       probe();
     });
   };

@@ -45,7 +45,8 @@ export class UsageError extends Error {
 
 const int = (flag: string, v: string | undefined, min: number): number => {
   const n = Number((v ?? '').replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} needs an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} needs an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   return n;
 };
 
@@ -81,17 +82,39 @@ export function parseArgs(argv: string[]): BenchOptions {
     const value = (): string | undefined => inline ?? argv[++i];
     try {
       switch (flag) {
-        case '--days': o.days = int(flag, value(), 1); break;
-        case '--posts-per-day': o.postsPerDay = int(flag, value(), 1000); break;
-        case '--out': o.out = value(); break;
-        case '--report-dir': o.reportDir = value() ?? ''; break;
-        case '--ingest-posts': o.ingestPosts = int(flag, value(), 1000); break;
-        case '--runs': o.runs = int(flag, value(), 1); break;
-        case '--peer-runs': o.peerRuns = int(flag, value(), 1); break;
-        case '--export-rows': o.exportRows = int(flag, value(), 1); break;
-        case '--seed': o.seed = int(flag, value(), 0); break;
-        case '--compact-memory': o.compactMemory = value() ?? ''; break;
-        case '--reuse': o.reuse = inline === undefined ? true : bool(flag, inline); break;
+        case '--days':
+          o.days = int(flag, value(), 1);
+          break;
+        case '--posts-per-day':
+          o.postsPerDay = int(flag, value(), 1000);
+          break;
+        case '--out':
+          o.out = value();
+          break;
+        case '--report-dir':
+          o.reportDir = value() ?? '';
+          break;
+        case '--ingest-posts':
+          o.ingestPosts = int(flag, value(), 1000);
+          break;
+        case '--runs':
+          o.runs = int(flag, value(), 1);
+          break;
+        case '--peer-runs':
+          o.peerRuns = int(flag, value(), 1);
+          break;
+        case '--export-rows':
+          o.exportRows = int(flag, value(), 1);
+          break;
+        case '--seed':
+          o.seed = int(flag, value(), 0);
+          break;
+        case '--compact-memory':
+          o.compactMemory = value() ?? '';
+          break;
+        case '--reuse':
+          o.reuse = inline === undefined ? true : bool(flag, inline);
+          break;
         case '--peers': {
           // `--peers` alone means on; `--peers off` / `--peers=off` turn them off.
           const next = inline ?? argv[i + 1];
@@ -99,11 +122,19 @@ export function parseArgs(argv: string[]): BenchOptions {
           o.peers = bool(flag, next !== undefined && !next.startsWith('--') ? next : undefined);
           break;
         }
-        case '--no-peers': o.peers = false; break;
+        case '--no-peers':
+          o.peers = false;
+          break;
         case '--phases': {
-          const list = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+          const list = (value() ?? '')
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
           const bad = list.filter((p) => !(ALL_PHASES as readonly string[]).includes(p));
-          if (bad.length || !list.length) throw new UsageError(`--phases takes a subset of ${ALL_PHASES.join(',')}, got ${JSON.stringify(list.join(','))}`);
+          if (bad.length || !list.length)
+            throw new UsageError(
+              `--phases takes a subset of ${ALL_PHASES.join(',')}, got ${JSON.stringify(list.join(','))}`,
+            );
           o.phases = ALL_PHASES.filter((p) => list.includes(p));
           break;
         }

@@ -9,7 +9,10 @@ export interface Duck {
   close(): void;
 }
 
-export async function openDuck(workDir: string, options: { threads?: number; memoryLimit?: string } = {}): Promise<Duck> {
+export async function openDuck(
+  workDir: string,
+  options: { threads?: number; memoryLimit?: string } = {},
+): Promise<Duck> {
   const base = join(workDir, '.duckdb');
   await mkdir(join(base, 'ext'), { recursive: true });
   await mkdir(join(base, 'tmp'), { recursive: true });

@@ -14,15 +14,21 @@ const arg = (name: string): string | undefined => {
 
 async function main(): Promise<void> {
   const paths = benchPaths(arg('out') ?? './bench-data');
-  const mix = JSON.parse(await readFile(join(paths.out, 'query-mix.json'), 'utf8').catch(() => '[]')) as { name: string; args: { text?: string; author?: string } }[];
+  const mix = JSON.parse(await readFile(join(paths.out, 'query-mix.json'), 'utf8').catch(() => '[]')) as {
+    name: string;
+    args: { text?: string; author?: string };
+  }[];
   const text = (arg('text') ?? mix.find((m) => m.name === 'common')?.args.text ?? 'the').toLowerCase();
   const author = arg('author') ?? mix.find((m) => m.name === 'author')?.args.author;
-  const list = async (t: 'posts' | 'tombstones' | 'accounts') => `[${(await listDataFiles(paths.dataDir, t)).map(sqlString).join(', ')}]`;
+  const list = async (t: 'posts' | 'tombstones' | 'accounts') =>
+    `[${(await listDataFiles(paths.dataDir, t)).map(sqlString).join(', ')}]`;
   const posts = await list('posts');
   const tombs = await list('tombstones');
   const accts = await list('accounts');
   const duck = await openDuck(paths.out, { threads: Number(arg('threads') ?? 2) });
-  const visible = (where: string) => `WITH candidates AS NOT MATERIALIZED (SELECT * FROM read_parquet(${posts}) p WHERE ${where}),
+  const visible = (
+    where: string,
+  ) => `WITH candidates AS NOT MATERIALIZED (SELECT * FROM read_parquet(${posts}) p WHERE ${where}),
     hides AS (SELECT uri, kind, time_us FROM read_parquet(${tombs}) UNION ALL SELECT uri, 'supersede', time_us FROM read_parquet(${posts}) WHERE operation = 'update'),
     inactive AS (SELECT did FROM read_parquet(${accts}) GROUP BY did HAVING NOT arg_max(active, time_us)),
     visible AS (SELECT p.* FROM candidates p WHERE NOT EXISTS (SELECT 1 FROM hides h WHERE h.uri = p.uri AND (h.kind = 'delete' OR h.time_us > p.time_us))
@@ -32,11 +38,21 @@ async function main(): Promise<void> {
     ['scan-count-only', `SELECT count(*) FROM read_parquet(${posts}) p`],
     ['scan-text-contains', `SELECT count(*) FROM read_parquet(${posts}) p WHERE contains(p.text, ${sqlString(text)})`],
     ['scan-text-lower-contains', `SELECT count(*) FROM read_parquet(${posts}) p WHERE ${w}`],
-    ['topn-text', `SELECT p.indexed_at, p.uri FROM read_parquet(${posts}) p WHERE ${w} ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`],
-    ['topn-text-visible', `${visible(w)} SELECT p.indexed_at, p.uri FROM visible p ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`],
+    [
+      'topn-text',
+      `SELECT p.indexed_at, p.uri FROM read_parquet(${posts}) p WHERE ${w} ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`,
+    ],
+    [
+      'topn-text-visible',
+      `${visible(w)} SELECT p.indexed_at, p.uri FROM visible p ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`,
+    ],
     ['count-text-visible', `${visible(w)} SELECT count(DISTINCT p.uri) FROM visible p`],
   ];
-  if (author) cases.push(['topn-author', `SELECT p.indexed_at, p.uri FROM read_parquet(${posts}) p WHERE p.did = ${sqlString(author)} ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`]);
+  if (author)
+    cases.push([
+      'topn-author',
+      `SELECT p.indexed_at, p.uri FROM read_parquet(${posts}) p WHERE p.did = ${sqlString(author)} ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`,
+    ]);
   const lines: string[] = [`text=${text} author=${author ?? '-'}`];
   try {
     for (const [name, sql] of cases) {

@@ -1,7 +1,9 @@
 // The searches and the export as a web client sends them: POST /graphql over HTTP.
 import type { QuerySpec } from './query-mix';
 
-const SEARCH = (withCount: boolean) => `query Bench($text: String, $dateRange: DateRangeInput, $author: String, $first: Int, $after: String) {
+const SEARCH = (
+  withCount: boolean,
+) => `query Bench($text: String, $dateRange: DateRangeInput, $author: String, $first: Int, $after: String) {
   searchPosts(text: $text, dateRange: $dateRange, author: $author, first: $first, after: $after) {
     ${withCount ? 'totalCount' : ''}
     edges { cursor node { uri } }
@@ -37,10 +39,19 @@ async function post<T>(endpoint: string, query: string, variables: Record<string
 
 export async function searchPage(endpoint: string, spec: QuerySpec, after?: string): Promise<SearchPage> {
   const data = await post<{
-    searchPosts: { totalCount?: number; edges: { cursor: string; node: { uri: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+    searchPosts: {
+      totalCount?: number;
+      edges: { cursor: string; node: { uri: string } }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
   }>(endpoint, SEARCH(spec.totalCount), { ...spec.args, after });
   const s = data.searchPosts;
-  return { uris: s.edges.map((e) => e.node.uri), endCursor: s.pageInfo.endCursor, hasNextPage: s.pageInfo.hasNextPage, totalCount: s.totalCount };
+  return {
+    uris: s.edges.map((e) => e.node.uri),
+    endCursor: s.pageInfo.endCursor,
+    hasNextPage: s.pageInfo.hasNextPage,
+    totalCount: s.totalCount,
+  };
 }
 
 export async function exportPosts(

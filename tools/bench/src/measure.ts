@@ -21,7 +21,12 @@ export function warmRunsFor(coldMs: number, runs: number): number {
   return runs;
 }
 
-export async function measureSystem<S>(system: SearchSystem<S>, specs: QuerySpec[], runs: number, log: Log): Promise<SearchSystemResult> {
+export async function measureSystem<S>(
+  system: SearchSystem<S>,
+  specs: QuerySpec[],
+  runs: number,
+  log: Log,
+): Promise<SearchSystemResult> {
   const queries: QueryResult[] = [];
   const all: number[] = [];
   for (const spec of specs) {
@@ -38,11 +43,26 @@ export async function measureSystem<S>(system: SearchSystem<S>, specs: QuerySpec
       }
       all.push(...samples);
       const warm = summarize(samples);
-      queries.push({ name: spec.name, description: spec.description, coldMs: Math.round(coldMs * 10) / 10, warm, hits });
-      log(`[bench] search/${system.label}: ${spec.name.padEnd(10)} cold ${coldMs.toFixed(0)} ms, p50 ${warm.p50Ms} ms, p95 ${warm.p95Ms} ms (${samples.length} warm, ${hits} hits)`);
+      queries.push({
+        name: spec.name,
+        description: spec.description,
+        coldMs: Math.round(coldMs * 10) / 10,
+        warm,
+        hits,
+      });
+      log(
+        `[bench] search/${system.label}: ${spec.name.padEnd(10)} cold ${coldMs.toFixed(0)} ms, p50 ${warm.p50Ms} ms, p95 ${warm.p95Ms} ms (${samples.length} warm, ${hits} hits)`,
+      );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      queries.push({ name: spec.name, description: spec.description, coldMs: NaN, warm: EMPTY, hits: 0, error: message });
+      queries.push({
+        name: spec.name,
+        description: spec.description,
+        coldMs: NaN,
+        warm: EMPTY,
+        hits: 0,
+        error: message,
+      });
       log(`[bench] search/${system.label}: ${spec.name} FAILED: ${message}`);
     }
   }

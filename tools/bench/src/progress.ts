@@ -30,7 +30,10 @@ export function step(log: Log, phase: string, what: string): Step {
     elapsed: () => performance.now() - t0,
     done(count, unit, extra) {
       const ms = performance.now() - t0;
-      const rate = count !== undefined && unit ? `${fmtInt(count)} ${unit} in ${formatDuration(ms)} (${formatRate(count, ms, unit)})` : formatDuration(ms);
+      const rate =
+        count !== undefined && unit
+          ? `${fmtInt(count)} ${unit} in ${formatDuration(ms)} (${formatRate(count, ms, unit)})`
+          : formatDuration(ms);
       log(`[bench] ${phase}: ${what} — ${rate}${extra ? `; ${extra}` : ''}`);
       return ms;
     },

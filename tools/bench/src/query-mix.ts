@@ -2,7 +2,16 @@
 // deterministic sample so that "rare" and "common" mean what they say whatever the generator's vocabulary.
 
 export type QueryName =
-  | 'rare' | 'common' | 'twoWords' | 'phrase' | 'author' | 'authorText' | 'oneDay' | 'fullRange' | 'page20' | 'totalCount';
+  | 'rare'
+  | 'common'
+  | 'twoWords'
+  | 'phrase'
+  | 'author'
+  | 'authorText'
+  | 'oneDay'
+  | 'fullRange'
+  | 'page20'
+  | 'totalCount';
 
 export interface SearchArgs {
   text?: string;
@@ -34,15 +43,28 @@ export interface MixInput {
   pageSize?: number;
 }
 
-const nextDay = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+const nextDay = (date: string): string =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 const iso = (date: string) => `${date}T00:00:00.000Z`;
 
 export function buildMix(m: MixInput): QuerySpec[] {
   const first = m.pageSize ?? 50;
   const full = { from: iso(m.firstDate), to: iso(nextDay(m.lastDate)) };
   const lastDay = { from: iso(m.lastDate), to: iso(nextDay(m.lastDate)) };
-  const q = (name: QueryName, description: string, args: Omit<SearchArgs, 'first'>, terms: string[], page = 1, totalCount = false): QuerySpec => ({
-    name, description, args: { ...args, first }, terms, page, totalCount,
+  const q = (
+    name: QueryName,
+    description: string,
+    args: Omit<SearchArgs, 'first'>,
+    terms: string[],
+    page = 1,
+    totalCount = false,
+  ): QuerySpec => ({
+    name,
+    description,
+    args: { ...args, first },
+    terms,
+    page,
+    totalCount,
   });
   return [
     q('rare', 'a rare word', { text: m.rareWord }, [m.rareWord]),
@@ -88,7 +110,8 @@ export function pickTerms(samples: { text: string; did: string }[]): Omit<MixInp
   const byCount = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const latinish = (w: string) => w.length >= 5 && !/^\d+$/.test(w);
   const ranked = byCount(words).filter(([w]) => latinish(w));
-  if (ranked.length < 30) throw new Error(`too few distinct words in the sample (${ranked.length}) to build the query mix`);
+  if (ranked.length < 30)
+    throw new Error(`too few distinct words in the sample (${ranked.length}) to build the query mix`);
   const commonWord = ranked[0][0];
   // Rare: seen once in the sample, not a number, long enough to be a word rather than a fragment.
   // Latin letters only: in scripts written without spaces a "word" is a whole run of text, not a word.

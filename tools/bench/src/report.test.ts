@@ -2,8 +2,25 @@ import { METRIC_ROWS, ratio, renderReport } from './report';
 import type { BenchResult, QueryResult } from './result';
 import { summarize } from './stats';
 
-const q = (name: string, ms: number): QueryResult => ({ name, description: name, coldMs: ms * 2, warm: summarize([ms, ms * 1.5, ms * 2]), hits: 50 });
-const names = ['rare', 'common', 'twoWords', 'phrase', 'author', 'authorText', 'oneDay', 'fullRange', 'page20', 'totalCount'];
+const q = (name: string, ms: number): QueryResult => ({
+  name,
+  description: name,
+  coldMs: ms * 2,
+  warm: summarize([ms, ms * 1.5, ms * 2]),
+  hits: 50,
+});
+const names = [
+  'rare',
+  'common',
+  'twoWords',
+  'phrase',
+  'author',
+  'authorText',
+  'oneDay',
+  'fullRange',
+  'page20',
+  'totalCount',
+];
 
 export function sampleResult(days = 1, startedAt = '2026-01-01T00:00:00.000Z'): BenchResult {
   const sys = (ms: number) => ({ queries: names.map((n) => q(n, ms)), overall: summarize([ms, ms * 2]) });
@@ -12,10 +29,40 @@ export function sampleResult(days = 1, startedAt = '2026-01-01T00:00:00.000Z'): 
     finishedAt: startedAt,
     machine: { nproc: 2, cpuModel: 'cpu', memoryBytes: 8 * 2 ** 30, disk: '/dev/x 100G', node: 'v20', os: 'Linux' },
     options: { days, postsPerDay: 1000, phases: ['data'], peers: true, runs: 3, peerRuns: 2, seed: 1 },
-    ingest: { posts: 1000, seconds: 1, postsPerSecond: 60_000, flushes: 2, flushMeanMs: 400, flushMaxRows: 30000, peakRssMb: 300, parquetBytes: 1, rawJsonBytes: 10, duckdbCopy: { rows: 1000, seconds: 1, rowsPerSecond: 1000, bytes: 1 } },
-    storage: { posts: 1000, parquetBytes: 100_000, bytesPerPost: 100, rawJsonBytesPerPost: 800, pctSmaller: 87.5, postgresBytesPerPost: 1200 },
-    search: { ours: sys(100), peers: { duckdbNdjson: { ...sys(1000), setup: { loadSeconds: 0 } }, postgres: { ...sys(10), setup: { loadSeconds: 1 } } }, mix: [] },
-    export: { rows: 1000, seconds: 2, bytes: 1, peers: { duckdbNdjson: { rows: 1000, seconds: 4 }, postgres: { rows: 1000, seconds: 1 } } },
+    ingest: {
+      posts: 1000,
+      seconds: 1,
+      postsPerSecond: 60_000,
+      flushes: 2,
+      flushMeanMs: 400,
+      flushMaxRows: 30000,
+      peakRssMb: 300,
+      parquetBytes: 1,
+      rawJsonBytes: 10,
+      duckdbCopy: { rows: 1000, seconds: 1, rowsPerSecond: 1000, bytes: 1 },
+    },
+    storage: {
+      posts: 1000,
+      parquetBytes: 100_000,
+      bytesPerPost: 100,
+      rawJsonBytesPerPost: 800,
+      pctSmaller: 87.5,
+      postgresBytesPerPost: 1200,
+    },
+    search: {
+      ours: sys(100),
+      peers: {
+        duckdbNdjson: { ...sys(1000), setup: { loadSeconds: 0 } },
+        postgres: { ...sys(10), setup: { loadSeconds: 1 } },
+      },
+      mix: [],
+    },
+    export: {
+      rows: 1000,
+      seconds: 2,
+      bytes: 1,
+      peers: { duckdbNdjson: { rows: 1000, seconds: 4 }, postgres: { rows: 1000, seconds: 1 } },
+    },
     notes: ['a note'],
   };
 }

@@ -81,7 +81,10 @@ export interface PeerSetup {
 
 export interface SearchResult {
   ours: SearchSystemResult;
-  peers: { duckdbNdjson?: SearchSystemResult & { setup: PeerSetup }; postgres?: SearchSystemResult & { setup: PeerSetup } };
+  peers: {
+    duckdbNdjson?: SearchSystemResult & { setup: PeerSetup };
+    postgres?: SearchSystemResult & { setup: PeerSetup };
+  };
   /** The concrete query mix, chosen from the data. */
   mix: Record<string, unknown>[];
 }
@@ -99,7 +102,15 @@ export interface BenchResult {
   machine: MachineInfo;
   /** The code measured: HEAD, and whether the checkout had uncommitted changes (parallel work in progress). */
   git?: { commit: string; dirty: boolean };
-  options: { days: number; postsPerDay: number; phases: string[]; peers: boolean; runs: number; peerRuns: number; seed: number };
+  options: {
+    days: number;
+    postsPerDay: number;
+    phases: string[];
+    peers: boolean;
+    runs: number;
+    peerRuns: number;
+    seed: number;
+  };
   data?: DataResult;
   ingest?: IngestResult;
   storage?: StorageResult;

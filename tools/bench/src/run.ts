@@ -38,7 +38,10 @@ async function exportPostsCsv(paths: BenchPaths, csv: string): Promise<void> {
   }
 }
 
-export async function runBench(o: BenchOptions, log: Log): Promise<{ result: BenchResult; jsonPath: string; reportPath?: string }> {
+export async function runBench(
+  o: BenchOptions,
+  log: Log,
+): Promise<{ result: BenchResult; jsonPath: string; reportPath?: string }> {
   const paths = benchPaths(o.out);
   await mkdir(paths.logs, { recursive: true });
   const result: BenchResult = {
@@ -46,11 +49,23 @@ export async function runBench(o: BenchOptions, log: Log): Promise<{ result: Ben
     finishedAt: '',
     machine: machineInfo(paths.out),
     git: gitState(),
-    options: { days: o.days, postsPerDay: o.postsPerDay, phases: o.phases, peers: o.peers, runs: o.runs, peerRuns: o.peerRuns, seed: o.seed },
+    options: {
+      days: o.days,
+      postsPerDay: o.postsPerDay,
+      phases: o.phases,
+      peers: o.peers,
+      runs: o.runs,
+      peerRuns: o.peerRuns,
+      seed: o.seed,
+    },
     notes: [],
   };
   const has = (p: string) => (o.phases as string[]).includes(p);
-  const total = step(log, 'run', `${o.days} day(s) × ${o.postsPerDay.toLocaleString('en-US')} posts, phases ${o.phases.join(',')}, peers ${o.peers ? 'on' : 'off'}`);
+  const total = step(
+    log,
+    'run',
+    `${o.days} day(s) × ${o.postsPerDay.toLocaleString('en-US')} posts, phases ${o.phases.join(',')}, peers ${o.peers ? 'on' : 'off'}`,
+  );
 
   let rawJsonBytesPerPost: number | undefined;
   if (has('data')) {
@@ -88,7 +103,9 @@ export async function runBench(o: BenchOptions, log: Log): Promise<{ result: Ben
         rawJsonBytesPerPost,
         pctSmaller: 100 * (1 - bytesPerPost / rawJsonBytesPerPost),
       };
-      log(`[bench] storage: ${bytesPerPost.toFixed(1)} B/post vs ${rawJsonBytesPerPost.toFixed(1)} B raw JSON → ${result.storage.pctSmaller.toFixed(1)} % smaller`);
+      log(
+        `[bench] storage: ${bytesPerPost.toFixed(1)} B/post vs ${rawJsonBytesPerPost.toFixed(1)} B raw JSON → ${result.storage.pctSmaller.toFixed(1)} % smaller`,
+      );
     }
   }
 
@@ -104,7 +121,17 @@ export async function runBench(o: BenchOptions, log: Log): Promise<{ result: Ben
       mix = await chooseMix(o, paths);
       await saveMix(paths, mix);
       const ours = await runOurSearch(graph.endpoint, mix, o, log);
-      result.search = { ours, peers: {}, mix: mix.map((m) => ({ name: m.name, description: m.description, args: m.args, page: m.page, totalCount: m.totalCount })) };
+      result.search = {
+        ours,
+        peers: {},
+        mix: mix.map((m) => ({
+          name: m.name,
+          description: m.description,
+          args: m.args,
+          page: m.page,
+          totalCount: m.totalCount,
+        })),
+      };
     }
     if (has('export') && graph) {
       try {
@@ -128,7 +155,9 @@ export async function runBench(o: BenchOptions, log: Log): Promise<{ result: Ben
 }
 
 async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult, log: Log): Promise<void> {
-  const mix = result.search ? (JSON.parse(await readFile(join(paths.out, 'query-mix.json'), 'utf8')) as Parameters<typeof measureSystem>[1]) : undefined;
+  const mix = result.search
+    ? (JSON.parse(await readFile(join(paths.out, 'query-mix.json'), 'utf8')) as Parameters<typeof measureSystem>[1])
+    : undefined;
   if (o.days > 1) result.notes.push('peers were given day 1 only (the raw NDJSON of day 1 / its posts), ours all days');
   // Peer 1: DuckDB over the raw NDJSON.
   try {
@@ -138,7 +167,10 @@ async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult,
         const s = step(log, 'peers', `DuckDB over raw NDJSON: ${mix.length} queries`);
         const r = await measureSystem(peer, mix, o.peerRuns, log);
         s.done(r.overall.n, 'warm queries');
-        result.search.peers.duckdbNdjson = { ...r, setup: { loadSeconds: 0, note: 'no load: every query scans the NDJSON with read_json; text ILIKE' } };
+        result.search.peers.duckdbNdjson = {
+          ...r,
+          setup: { loadSeconds: 0, note: 'no load: every query scans the NDJSON with read_json; text ILIKE' },
+        };
       }
       if (result.export) {
         const s = step(log, 'peers', `DuckDB over raw NDJSON: export ${o.exportRows} rows to CSV`);
@@ -155,7 +187,9 @@ async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult,
   }
   // Peer 2: PostgreSQL 15 + pg_trgm.
   if (!(await postgresAvailable())) {
-    result.notes.push('PostgreSQL peer skipped: /usr/lib/postgresql/15/bin/initdb not found (apt-get install postgresql)');
+    result.notes.push(
+      'PostgreSQL peer skipped: /usr/lib/postgresql/15/bin/initdb not found (apt-get install postgresql)',
+    );
     return;
   }
   let pg;
@@ -172,13 +206,23 @@ async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult,
       const s2 = step(log, 'peers', `PostgreSQL: ${mix.length} queries`);
       const r = await measureSystem(pg, mix, o.peerRuns, log);
       s2.done(r.overall.n, 'warm queries');
-      result.search.peers.postgres = { ...r, setup: { loadSeconds: load.loadSeconds, indexSeconds: load.indexSeconds, bytes: load.bytes, note: 'fsync off for the load; lower(text) LIKE on a GIN gin_trgm_ops index' } };
+      result.search.peers.postgres = {
+        ...r,
+        setup: {
+          loadSeconds: load.loadSeconds,
+          indexSeconds: load.indexSeconds,
+          bytes: load.bytes,
+          note: 'fsync off for the load; lower(text) LIKE on a GIN gin_trgm_ops index',
+        },
+      };
       // Where PostgreSQL's time goes in its slowest query, kept beside the results.
       const slowest = [...r.queries].filter((q) => !q.error).sort((a, b) => b.warm.p95Ms - a.warm.p95Ms)[0];
       if (slowest) {
         const plan = await pg.explain(mix.find((m) => m.name === slowest.name) as (typeof mix)[number]);
         await writeFile(join(paths.out, `pg-explain-${slowest.name}.txt`), plan);
-        log(`[bench] peers: PostgreSQL slowest query ${slowest.name}; EXPLAIN ANALYZE in ${join(paths.out, `pg-explain-${slowest.name}.txt`)}`);
+        log(
+          `[bench] peers: PostgreSQL slowest query ${slowest.name}; EXPLAIN ANALYZE in ${join(paths.out, `pg-explain-${slowest.name}.txt`)}`,
+        );
       }
     }
     if (result.export) {
@@ -212,14 +256,19 @@ export function mergeRuns(previous: BenchResult, next: BenchResult): BenchResult
       merged.storage = next.storage ? { ...next.storage, postgresBytesPerPost: pg } : previous.storage;
     }
     // A rerun without peers keeps the peers' figures of the earlier run (same data, same queries).
-    else if (p === 'search') merged.search = next.search && { ...next.search, peers: { ...previous.search?.peers, ...next.search.peers } };
-    else if (p === 'export') merged.export = next.export && { ...next.export, peers: { ...previous.export?.peers, ...next.export.peers } };
+    else if (p === 'search')
+      merged.search = next.search && { ...next.search, peers: { ...previous.search?.peers, ...next.search.peers } };
+    else if (p === 'export')
+      merged.export = next.export && { ...next.export, peers: { ...previous.export?.peers, ...next.export.peers } };
   }
   merged.notes = [...new Set([...previous.notes, ...next.notes])];
   return merged;
 }
 
-async function writeOutputs(o: BenchOptions, result: BenchResult): Promise<{ result: BenchResult; jsonPath: string; reportPath?: string }> {
+async function writeOutputs(
+  o: BenchOptions,
+  result: BenchResult,
+): Promise<{ result: BenchResult; jsonPath: string; reportPath?: string }> {
   if (!o.reportDir) {
     const jsonPath = join(benchPaths(o.out).out, 'result.json');
     await writeFile(jsonPath, JSON.stringify(result, null, 1) + '\n');
@@ -229,7 +278,10 @@ async function writeOutputs(o: BenchOptions, result: BenchResult): Promise<{ res
   const benchDir = join(dir, 'benchmarks');
   await mkdir(benchDir, { recursive: true });
   const jsonPath = join(benchDir, `${result.startedAt.slice(0, 10)}-${o.days}d.json`);
-  const previous = await readFile(jsonPath, 'utf8').then((t) => JSON.parse(t) as BenchResult, () => undefined);
+  const previous = await readFile(jsonPath, 'utf8').then(
+    (t) => JSON.parse(t) as BenchResult,
+    () => undefined,
+  );
   await writeFile(jsonPath, JSON.stringify(previous ? mergeRuns(previous, result) : result, null, 1) + '\n');
   const results: BenchResult[] = [];
   for (const f of (await readdir(benchDir)).filter((n) => n.endsWith('.json')).sort()) {

@@ -21,8 +21,22 @@ describe('npm run bench at a tiny size', () => {
   it('runs every phase and peer and renders every metric', async () => {
     const lines: string[] = [];
     const o = parseArgs([
-      '--posts-per-day', '20000', '--ingest-posts', '5000', '--export-rows', '5000', '--runs', '2', '--peer-runs', '1',
-      '--out', join(dir, 'out'), '--report-dir', join(dir, 'report'), '--peers', 'on',
+      '--posts-per-day',
+      '20000',
+      '--ingest-posts',
+      '5000',
+      '--export-rows',
+      '5000',
+      '--runs',
+      '2',
+      '--peer-runs',
+      '1',
+      '--out',
+      join(dir, 'out'),
+      '--report-dir',
+      join(dir, 'report'),
+      '--peers',
+      'on',
     ]);
     const { result, reportPath } = await runBench(o, (l) => lines.push(l));
     expect(result.notes).toEqual([]);

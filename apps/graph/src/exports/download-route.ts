@@ -13,7 +13,10 @@ export function useExportDownloads(exports: ExportService, log: Logger): Plugin 
     async onRequest({ request, url, fetchAPI, endResponse }) {
       if (!url.pathname.startsWith('/exports/')) return;
       const text = (status: number, body: string, headers: Record<string, string> = {}) =>
-        new fetchAPI.Response(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
+        new fetchAPI.Response(`${body}\n`, {
+          status,
+          headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },
+        });
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         endResponse(text(405, 'method not allowed', { allow: 'GET, HEAD' }));
         return;
@@ -26,7 +29,8 @@ export function useExportDownloads(exports: ExportService, log: Logger): Plugin 
         endResponse(text(check.status, check.reason));
         return;
       }
-      const body = request.method === 'HEAD' ? null : (Readable.toWeb(createReadStream(check.path)) as ReadableStream<Uint8Array>);
+      const body =
+        request.method === 'HEAD' ? null : (Readable.toWeb(createReadStream(check.path)) as ReadableStream<Uint8Array>);
       endResponse(
         new fetchAPI.Response(body, {
           status: 200,

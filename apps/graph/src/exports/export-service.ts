@@ -21,8 +21,7 @@ export interface CreatedExport {
 }
 
 export type DownloadCheck =
-  | { status: 200; path: string; size: number; id: string }
-  | { status: 403 | 404 | 410; reason: string };
+  { status: 200; path: string; size: number; id: string } | { status: 403 | 404 | 410; reason: string };
 
 /**
  * CSV exports: DuckDB writes `<EXPORT_DIR>/<id>.csv`, the client gets a link signed with
@@ -65,7 +64,9 @@ export class ExportService {
       await mkdir(exportDir, { recursive: true });
       let rowCount: number;
       try {
-        ({ rowCount } = await storeCall(() => this.store.exportCsv({ ...filter, limit: limit ?? exportMaxRows }, partial)));
+        ({ rowCount } = await storeCall(() =>
+          this.store.exportCsv({ ...filter, limit: limit ?? exportMaxRows }, partial),
+        ));
       } catch (err) {
         await rm(partial, { force: true });
         throw err;
@@ -91,7 +92,12 @@ export class ExportService {
   }
 
   /** Decides a download: 403 bad/missing signature, 410 expired (file removed), 404 unknown, else the file. */
-  async check(id: string, expiresParam: string | null, signature: string | null, nowMs = Date.now()): Promise<DownloadCheck> {
+  async check(
+    id: string,
+    expiresParam: string | null,
+    signature: string | null,
+    nowMs = Date.now(),
+  ): Promise<DownloadCheck> {
     if (!EXPORT_ID_RE.test(id)) return { status: 404, reason: 'unknown export' };
     if (!expiresParam || !signature || !/^\d{1,12}$/.test(expiresParam)) {
       return { status: 403, reason: 'missing or malformed signature' };
@@ -129,7 +135,9 @@ export class ExportService {
       const path = join(this.config.exportDir, name);
       try {
         const info = await stat(path);
-        const expiresMs = name.endsWith('.csv') ? info.mtimeMs : info.mtimeMs + this.config.exportTtlSeconds * 1000 + 3_600_000;
+        const expiresMs = name.endsWith('.csv')
+          ? info.mtimeMs
+          : info.mtimeMs + this.config.exportTtlSeconds * 1000 + 3_600_000;
         if (!info.isFile() || expiresMs > nowMs) continue;
         await rm(path, { force: true });
         removed++;

@@ -20,7 +20,8 @@ export const PostConnection = builder.connectionObject(
     description: 'One page of posts, newest indexedAt first (ties by uri)',
     fields: (t) => ({
       totalCount: t.int({
-        description: 'Number of posts matching the filters (all pages); costs a COUNT query, so select it only when needed',
+        description:
+          'Number of posts matching the filters (all pages); costs a COUNT query, so select it only when needed',
         resolve: (parent, _args, ctx: GraphContext) =>
           storeCall(() => ctx.store.count((parent as unknown as SearchConnection).filter)),
       }),

@@ -5,7 +5,8 @@ import { withClientErrors } from '../store-calls';
 export const Post = builder.objectRef<PostRecord>('Post');
 
 Post.implement({
-  description: 'The latest visible version of a Bluesky post (deleted posts and posts of inactive accounts never appear)',
+  description:
+    'The latest visible version of a Bluesky post (deleted posts and posts of inactive accounts never appear)',
   fields: (t) => ({
     uri: t.exposeString('uri', { description: 'at://<did>/app.bsky.feed.post/<rkey>' }),
     cid: t.exposeString('cid', { description: 'Content id of this version' }),
@@ -14,7 +15,7 @@ Post.implement({
     createdAt: t.field({
       type: 'DateTime',
       nullable: true,
-      description: "Client-claimed creation time (may be wrong or in the future); null when missing or unparsable",
+      description: 'Client-claimed creation time (may be wrong or in the future); null when missing or unparsable',
       resolve: (p) => p.created_at,
     }),
     indexedAt: t.field({
@@ -39,13 +40,15 @@ Post.implement({
       type: Post,
       nullable: true,
       description: 'The post replied to, when it is stored and visible',
-      resolve: (p, _args, ctx) => (p.reply_parent_uri ? withClientErrors(() => ctx.postLoader.load(p.reply_parent_uri as string)) : null),
+      resolve: (p, _args, ctx) =>
+        p.reply_parent_uri ? withClientErrors(() => ctx.postLoader.load(p.reply_parent_uri as string)) : null,
     }),
     quoted: t.field({
       type: Post,
       nullable: true,
       description: 'The quoted post, when it is stored and visible',
-      resolve: (p, _args, ctx) => (p.quoted_uri ? withClientErrors(() => ctx.postLoader.load(p.quoted_uri as string)) : null),
+      resolve: (p, _args, ctx) =>
+        p.quoted_uri ? withClientErrors(() => ctx.postLoader.load(p.quoted_uri as string)) : null,
     }),
   }),
 });

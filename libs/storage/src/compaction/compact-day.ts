@@ -77,7 +77,10 @@ export async function compactDay(dataDir: string, date: string, options: Compact
 }
 
 /** Compacts every day before today (UTC, from `now`) that has something to merge or to sweep. */
-export async function compactClosedDays(dataDir: string, options: CompactDayOptions = {}): Promise<CompactionRunSummary> {
+export async function compactClosedDays(
+  dataDir: string,
+  options: CompactDayOptions = {},
+): Promise<CompactionRunSummary> {
   const started = performance.now();
   const today = partitionDate((options.now ?? Date.now()) * 1000);
   const tables = options.tables ?? TABLE_ORDER;

@@ -4,7 +4,13 @@ import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-ap
 import type { TableName } from '@bsky-explorer/schema';
 import { fsyncDir, fsyncFile } from '../layout/durable-fs';
 import { listDataFiles, listPartitionFiles, type PartitionFiles } from '../layout/list-data-files';
-import { MANIFEST_FILE, writeManifest, type PartitionIndex, type PartitionManifest, type ReplacedFile } from '../layout/manifest';
+import {
+  MANIFEST_FILE,
+  writeManifest,
+  type PartitionIndex,
+  type PartitionManifest,
+  type ReplacedFile,
+} from '../layout/manifest';
 import { TMP_EXT, isFlushFile } from '../layout/partition';
 import { compactionSelect, sqlLiteral } from './compaction-sql';
 import { isSideFile, writeSideFiles } from './side-files';
@@ -174,7 +180,10 @@ export async function writeCompacted(
     .map((name) => ({ name, n: Number(/^data_(\d+)\.parquet$/.exec(name)?.[1] ?? NaN) }))
     .filter((p) => Number.isInteger(p.n))
     .sort((a, b) => a.n - b.n);
-  const rows = await parquetRowCounts(conn, parts.map((p) => join(staging, p.name)));
+  const rows = await parquetRowCounts(
+    conn,
+    parts.map((p) => join(staging, p.name)),
+  );
   const out: CompactedFile[] = [];
   for (const [i, part] of parts.entries()) {
     if (rows[i] === 0) continue;
@@ -223,9 +232,14 @@ export async function publishPartition(
  * A posts partition compacted before side files existed: builds them for its current files and publishes them as
  * the next generation (same files), so existing data gains the indexed read path on the next compaction run.
  */
-async function indexPartition(conn: DuckDBConnection, files: PartitionFiles, now: number): Promise<PartitionIndex | undefined> {
+async function indexPartition(
+  conn: DuckDBConnection,
+  files: PartitionFiles,
+  now: number,
+): Promise<PartitionIndex | undefined> {
   const previous = files.manifest;
-  if (!previous || previous.table !== 'posts' || previous.index || files.compacted.length !== previous.files.length) return undefined;
+  if (!previous || previous.table !== 'posts' || previous.index || files.compacted.length !== previous.files.length)
+    return undefined;
   if (previous.files.length === 0) return undefined;
   const generation = previous.generation + 1;
   const index = await writeSideFiles(conn, files.dir, generation, previous.files);
@@ -274,8 +288,17 @@ export async function compactPartition(
   const stop = options.stopAfter;
   let files = await listPartitionFiles(dataDir, table, date);
   const summary: PartitionSummary = {
-    table, date, compacted: false, generation: files.manifest?.generation ?? 0,
-    filesIn: 0, rowsIn: 0, rowsOut: 0, bytesIn: 0, bytesOut: 0, deleted: 0, indexBytes: 0,
+    table,
+    date,
+    compacted: false,
+    generation: files.manifest?.generation ?? 0,
+    filesIn: 0,
+    rowsIn: 0,
+    rowsOut: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    deleted: 0,
+    indexBytes: 0,
   };
   const plan = planPartition(files, table);
   if (stop === 'plan') return summary;
@@ -285,11 +308,21 @@ export async function compactPartition(
     const { rowsIn, bytesIn } = await inputStats(conn, plan);
     const outputs = await writeCompacted(conn, dataDir, plan, options);
     Object.assign(summary, {
-      filesIn: plan.inputs.length, rowsIn, bytesIn,
+      filesIn: plan.inputs.length,
+      rowsIn,
+      bytesIn,
       rowsOut: outputs.reduce((a, o) => a + o.rows, 0),
       bytesOut: outputs.reduce((a, o) => a + o.bytes, 0),
     });
-    const index = table === 'posts' && outputs.length > 0 ? await writeSideFiles(conn, plan.dir, plan.generation, outputs.map((o) => o.file)) : undefined;
+    const index =
+      table === 'posts' && outputs.length > 0
+        ? await writeSideFiles(
+            conn,
+            plan.dir,
+            plan.generation,
+            outputs.map((o) => o.file),
+          )
+        : undefined;
     summary.indexBytes = index?.bytes ?? 0;
     if (stop === 'write') return summary;
     await publishPartition(plan, outputs, now, index);

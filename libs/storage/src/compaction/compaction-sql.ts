@@ -22,9 +22,13 @@ export function compactionSelect(table: TableName, { withTombstones }: Compactio
     case 'posts':
       return `
         SELECT p.* FROM read_parquet($inputs) AS p
-        ${withTombstones ? `WHERE NOT EXISTS (
+        ${
+          withTombstones
+            ? `WHERE NOT EXISTS (
           SELECT 1 FROM read_parquet($tombstones) AS t
-          WHERE t.uri = p.uri AND (t.kind = 'delete' OR (t.kind = 'supersede' AND t.time_us > p.time_us)))` : ''}
+          WHERE t.uri = p.uri AND (t.kind = 'delete' OR (t.kind = 'supersede' AND t.time_us > p.time_us)))`
+            : ''
+        }
         QUALIFY row_number() OVER (PARTITION BY p.uri ORDER BY p.time_us DESC, p.cid) = 1
         ORDER BY p.indexed_at DESC, p.uri`;
     case 'tombstones':

@@ -42,7 +42,12 @@ describe('compaction', () => {
   async function visible(c: DuckDBConnection = conn, table: 'posts' | 'tombstones' | 'accounts' = 'posts') {
     const files = await listDataFiles(tmp.path, table);
     if (files.length === 0) return [];
-    const cols = table === 'accounts' ? 'did, active, time_us::DOUBLE' : table === 'posts' ? 'uri, cid, time_us::DOUBLE' : 'uri, kind, time_us::DOUBLE';
+    const cols =
+      table === 'accounts'
+        ? 'did, active, time_us::DOUBLE'
+        : table === 'posts'
+          ? 'uri, cid, time_us::DOUBLE'
+          : 'uri, kind, time_us::DOUBLE';
     const reader = await c.runAndReadAll(`SELECT ${cols} FROM read_parquet($files) ORDER BY ALL`, ...bind(files));
     return reader.getRowsJS();
   }
@@ -77,7 +82,13 @@ describe('compaction', () => {
       if (b === 0) rows.push({ table: 'accounts', row: sampleAccount(base[0].did, false, T0 + 5) });
       await writeFlushBatch(tmp.path, { firstId: `${1000 + b}-0`, lastId: `${1000 + b}-9`, rows });
     }
-    const update10: PostRow = { ...base[10], cid: 'bafyupdated10', operation: 'update', time_us: T0 + 50_000_000, indexed_at: T0 + 50_000_000 };
+    const update10: PostRow = {
+      ...base[10],
+      cid: 'bafyupdated10',
+      operation: 'update',
+      time_us: T0 + 50_000_000,
+      indexed_at: T0 + 50_000_000,
+    };
     await writeFlushBatch(tmp.path, {
       firstId: '2000-0',
       lastId: '2000-9',
@@ -88,7 +99,13 @@ describe('compaction', () => {
         { table: 'tombstones', row: sampleTombstone(update10, 'supersede', update10.time_us) },
       ],
     });
-    const update30: PostRow = { ...base[30], cid: 'bafyupdated30', operation: 'update', time_us: T1 + 7, indexed_at: T1 + 7 };
+    const update30: PostRow = {
+      ...base[30],
+      cid: 'bafyupdated30',
+      operation: 'update',
+      time_us: T1 + 7,
+      indexed_at: T1 + 7,
+    };
     await writeFlushBatch(tmp.path, {
       firstId: '3000-0',
       lastId: '3000-9',
@@ -117,8 +134,15 @@ describe('compaction', () => {
     const reader = await conn.runAndReadAll(`SELECT uri, cid FROM read_parquet($files)`, ...bind(files));
     expect(reader.getRowsJS()).toEqual(expected.map((p) => [p.uri, p.cid])); // file order = read order
 
-    const types = await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($files))`, ...bind(files));
-    expect(Object.fromEntries(types.getRows())).toMatchObject({ indexed_at: 'TIMESTAMP', created_at: 'TIMESTAMP', langs: 'VARCHAR[]' });
+    const types = await conn.runAndReadAll(
+      `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($files))`,
+      ...bind(files),
+    );
+    expect(Object.fromEntries(types.getRows())).toMatchObject({
+      indexed_at: 'TIMESTAMP',
+      created_at: 'TIMESTAMP',
+      langs: 'VARCHAR[]',
+    });
 
     // The flush files stay on disk for the grace period but are no longer visible.
     const manifest = JSON.parse(await readFile(join(partitionDir(tmp.path, 'posts', DAY), MANIFEST_FILE), 'utf8'));
@@ -145,12 +169,23 @@ describe('compaction', () => {
 
     const run2 = await compactClosedDays(tmp.path, { now: NOW + 1000, graceMs: GRACE });
     expect(run2.days.map((d) => d.date)).toEqual([DAY, NEXT]); // the next day is closed too by now
-    expect(run2.days[0].partitions.find((p) => p.table === 'posts')).toMatchObject({ generation: 2, filesIn: 2, deleted: 0 });
+    expect(run2.days[0].partitions.find((p) => p.table === 'posts')).toMatchObject({
+      generation: 2,
+      filesIn: 2,
+      deleted: 0,
+    });
     expect((await visible()).sort()).toEqual(withLate);
     const dir = partitionDir(tmp.path, 'posts', DAY);
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
-      'by-author-1.parquet', 'by-author-2.parquet', 'by-uri-1.parquet', 'by-uri-2.parquet',
-      'compacted-1-0.parquet', 'compacted-2-0.parquet', expect.stringMatching(/^flush-/), expect.stringMatching(/^flush-/), expect.stringMatching(/^flush-/),
+      'by-author-1.parquet',
+      'by-author-2.parquet',
+      'by-uri-1.parquet',
+      'by-uri-2.parquet',
+      'compacted-1-0.parquet',
+      'compacted-2-0.parquet',
+      expect.stringMatching(/^flush-/),
+      expect.stringMatching(/^flush-/),
+      expect.stringMatching(/^flush-/),
     ]);
 
     // Past the grace period, the next run removes what was replaced; what readers see does not change.
@@ -183,7 +218,10 @@ describe('compaction', () => {
     let prevMin = Infinity;
     for (const [n, f] of files.entries()) {
       expect(f.endsWith(`compacted-1-${n}.parquet`)).toBe(true);
-      const r = await conn.runAndReadAll(`SELECT epoch_us(min(indexed_at))::DOUBLE, epoch_us(max(indexed_at))::DOUBLE FROM read_parquet($f)`, { f });
+      const r = await conn.runAndReadAll(
+        `SELECT epoch_us(min(indexed_at))::DOUBLE, epoch_us(max(indexed_at))::DOUBLE FROM read_parquet($f)`,
+        { f },
+      );
       const [min, max] = r.getRowsJS()[0] as number[];
       expect(max).toBeLessThanOrEqual(prevMin);
       prevMin = min;
@@ -219,8 +257,17 @@ describe('compaction', () => {
     expect(run.partitions[0]).toMatchObject({ compacted: true, generation: 2 });
     expect(run.partitions[0].indexBytes).toBeGreaterThan(0);
     const indexed = await readManifest(dir);
-    expect(indexed).toMatchObject({ generation: 2, files: ['compacted-1-0.parquet'], index: { byAuthor: 'by-author-2.parquet', byUri: 'by-uri-2.parquet' } });
-    expect((await readdir(dir)).sort()).toEqual(['by-author-2.parquet', 'by-uri-2.parquet', 'compacted-1-0.parquet', MANIFEST_FILE]);
+    expect(indexed).toMatchObject({
+      generation: 2,
+      files: ['compacted-1-0.parquet'],
+      index: { byAuthor: 'by-author-2.parquet', byUri: 'by-uri-2.parquet' },
+    });
+    expect((await readdir(dir)).sort()).toEqual([
+      'by-author-2.parquet',
+      'by-uri-2.parquet',
+      'compacted-1-0.parquet',
+      MANIFEST_FILE,
+    ]);
     expect(await visible()).toEqual(before);
     const again = await compactDay(tmp.path, DAY, { now: NOW + 2, graceMs: 0, tables: ['posts'] });
     expect(again.partitions[0].compacted).toBe(false);
@@ -244,7 +291,8 @@ describe('compaction', () => {
     await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0, stopAfter: step });
     const mid = await visible();
     const published = step === 'publish' || step === 'sweep';
-    if (published) expect(mid.length).toBe(98 + 1); // the day's 98 + post 30's new version on the next day
+    if (published)
+      expect(mid.length).toBe(98 + 1); // the day's 98 + post 30's new version on the next day
     else expect(mid).toEqual(before);
     expect(await liveUriCount(conn)).toBe(beforeCount);
 
@@ -278,7 +326,11 @@ describe('compaction', () => {
       const fileSets = new Set<string>();
       const loop = async (c: DuckDBConnection) => {
         do {
-          fileSets.add((await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 })).some((f) => f.includes('compacted-')) ? 'new' : 'old');
+          fileSets.add(
+            (await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 })).some((f) => f.includes('compacted-'))
+              ? 'new'
+              : 'old',
+          );
           seen.push(await liveUriCount(c));
         } while (!done);
       };

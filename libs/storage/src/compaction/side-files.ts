@@ -41,7 +41,10 @@ export async function writeSideFiles(
   const staging = join(dir, `${SIDE_STAGING_PREFIX}${generation}`);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  const names = { byAuthor: `${BY_AUTHOR_PREFIX}${generation}.parquet`, byUri: `${BY_URI_PREFIX}${generation}.parquet` };
+  const names = {
+    byAuthor: `${BY_AUTHOR_PREFIX}${generation}.parquet`,
+    byUri: `${BY_URI_PREFIX}${generation}.parquet`,
+  };
   let bytes = 0;
   for (const kind of ['byAuthor', 'byUri'] as const) {
     const tmp = join(staging, names[kind]);

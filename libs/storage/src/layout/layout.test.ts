@@ -73,12 +73,21 @@ describe('listDataFiles', () => {
     expect(await listDataFiles(tmp.path, 'posts')).toEqual([f1, f2]);
 
     await writeManifest(partitionDir(tmp.path, 'posts', date), {
-      version: 1, table: 'posts', date, generation: 1, files: ['compacted-1-0.parquet'],
-      replaced: [{ file: 'flush-1.parquet', at: 0 }], rows: 1, bytes: 1, publishedAt: 0,
+      version: 1,
+      table: 'posts',
+      date,
+      generation: 1,
+      files: ['compacted-1-0.parquet'],
+      replaced: [{ file: 'flush-1.parquet', at: 0 }],
+      rows: 1,
+      bytes: 1,
+      publishedAt: 0,
     });
     const late = await touch(date, 'flush-3.parquet');
     expect(await listDataFiles(tmp.path, 'posts')).toEqual([
-      join(partitionDir(tmp.path, 'posts', date), 'compacted-1-0.parquet'), f2, late,
+      join(partitionDir(tmp.path, 'posts', date), 'compacted-1-0.parquet'),
+      f2,
+      late,
     ]);
   });
 });

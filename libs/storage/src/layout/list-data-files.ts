@@ -63,7 +63,10 @@ export async function listPartitionFiles(dataDir: string, table: TableName, date
     compacted: (manifest?.files ?? []).filter((f) => present.has(f)),
     flushes: entries.filter((f) => isFlushFile(f) && !replaced.has(f)),
     entries,
-    index: index && present.has(index.byAuthor) && present.has(index.byUri) ? { byAuthor: index.byAuthor, byUri: index.byUri } : undefined,
+    index:
+      index && present.has(index.byAuthor) && present.has(index.byUri)
+        ? { byAuthor: index.byAuthor, byUri: index.byUri }
+        : undefined,
   };
 }
 
@@ -78,12 +81,15 @@ export async function listDataFiles(dataDir: string, table: TableName, range: Ti
 
 async function listPartitions(dataDir: string, table: TableName, range: TimeRangeUs): Promise<PartitionFiles[]> {
   const dates = (await listPartitionDates(dataDir, table)).filter(
-    (d) => (range.toUs === undefined || dateStartUs(d) < range.toUs) && (range.fromUs === undefined || dateEndUs(d) > range.fromUs),
+    (d) =>
+      (range.toUs === undefined || dateStartUs(d) < range.toUs) &&
+      (range.fromUs === undefined || dateEndUs(d) > range.fromUs),
   );
   return Promise.all(dates.map((d) => listPartitionFiles(dataDir, table, d)));
 }
 
-const filesOf = (parts: PartitionFiles[]) => parts.flatMap((p) => [...p.compacted, ...p.flushes].map((f) => join(p.dir, f)));
+const filesOf = (parts: PartitionFiles[]) =>
+  parts.flatMap((p) => [...p.compacted, ...p.flushes].map((f) => join(p.dir, f)));
 
 /** A compacted posts day whose side files index its compacted files (absolute paths). */
 export interface IndexedDay {
@@ -110,7 +116,12 @@ export async function listPostFiles(dataDir: string, range: TimeRangeUs = {}): P
   for (const p of parts) {
     const abs = (f: string) => join(p.dir, f);
     if (p.index && p.compacted.length > 0) {
-      indexed.push({ date: p.date, files: p.compacted.map(abs), byAuthor: abs(p.index.byAuthor), byUri: abs(p.index.byUri) });
+      indexed.push({
+        date: p.date,
+        files: p.compacted.map(abs),
+        byAuthor: abs(p.index.byAuthor),
+        byUri: abs(p.index.byUri),
+      });
     } else {
       unindexed.push(...p.compacted.map(abs));
     }

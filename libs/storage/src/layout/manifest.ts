@@ -62,8 +62,12 @@ export async function readManifest(dir: string): Promise<PartitionManifest | und
   }
   const m = parsed as PartitionManifest;
   if (
-    typeof m !== 'object' || m === null || m.version !== 1 || !Number.isInteger(m.generation) ||
-    !Array.isArray(m.files) || !Array.isArray(m.replaced)
+    typeof m !== 'object' ||
+    m === null ||
+    m.version !== 1 ||
+    !Number.isInteger(m.generation) ||
+    !Array.isArray(m.files) ||
+    !Array.isArray(m.replaced)
   ) {
     throw new ManifestError(`malformed manifest in ${dir}`);
   }

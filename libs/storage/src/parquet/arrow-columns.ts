@@ -1,9 +1,18 @@
 import {
-  Bool, Int64, List, RecordBatch, Struct, Table, TimestampMicrosecond, Utf8, makeData, type Data, type Field,
+  Bool,
+  Int64,
+  List,
+  RecordBatch,
+  Struct,
+  Table,
+  TimestampMicrosecond,
+  Utf8,
+  makeData,
+  type Data,
+  type Field,
 } from 'apache-arrow';
 import { TABLES, type ColumnDef, type TableName, type TableRows } from '@bsky-explorer/schema';
 import { arrowSchema, arrowType } from './arrow-schema';
-
 
 // Arrow columns are built straight into typed-array buffers (offsets + one UTF-8 buffer per string column,
 // BigInt64Array for 64-bit values, bit-packed validity): vectorFromArray over row objects costs more than the
@@ -131,8 +140,12 @@ const plucks = new Map<string, Pluck>();
 function pluck(name: string): Pluck {
   let fn = plucks.get(name);
   if (!fn) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`column name ${JSON.stringify(name)} is not an identifier`);
-    fn = new Function('rows', `const n = rows.length, out = new Array(n); for (let i = 0; i < n; i++) out[i] = rows[i].${name}; return out;`) as Pluck;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new Error(`column name ${JSON.stringify(name)} is not an identifier`);
+    fn = new Function(
+      'rows',
+      `const n = rows.length, out = new Array(n); for (let i = 0; i < n; i++) out[i] = rows[i].${name}; return out;`,
+    ) as Pluck;
     plucks.set(name, fn);
   }
   return fn;
@@ -146,7 +159,11 @@ function columnData(column: ColumnDef, rows: readonly Row[]): Data {
     case 'varchar[]':
       return listOfUtf8Data(arrowType(column) as List<Utf8>, values, column.name);
     case 'bigint':
-      return makeData({ type: new Int64(), length: values.length, ...int64Values(values, column.name, column.nullable) });
+      return makeData({
+        type: new Int64(),
+        length: values.length,
+        ...int64Values(values, column.name, column.nullable),
+      });
     case 'timestamp_us':
       return makeData({
         type: new TimestampMicrosecond(),

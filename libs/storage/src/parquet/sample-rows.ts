@@ -2,7 +2,9 @@ import type { AccountRow, PostRow, TombstoneRow } from '@bsky-explorer/schema';
 
 // Deterministic rows for tests and quick measurements (not part of the public API).
 
-const WORDS = 'the quick brown fox jumps over lazy dog bluesky post hello world café 東京 🌍 news today really'.split(' ');
+const WORDS = 'the quick brown fox jumps over lazy dog bluesky post hello world café 東京 🌍 news today really'.split(
+  ' ',
+);
 
 export function samplePost(i: number, indexedAtUs: number, overrides: Partial<PostRow> = {}): PostRow {
   const did = `did:plc:sample${(i % 997).toString().padStart(4, '0')}`;
@@ -35,7 +37,15 @@ export function samplePost(i: number, indexedAtUs: number, overrides: Partial<Po
 }
 
 export function sampleTombstone(post: PostRow, kind: TombstoneRow['kind'], timeUs: number): TombstoneRow {
-  return { uri: post.uri, did: post.did, rkey: post.rkey, rev: `${post.rev}x`, kind, indexed_at: timeUs, time_us: timeUs };
+  return {
+    uri: post.uri,
+    did: post.did,
+    rkey: post.rkey,
+    rev: `${post.rev}x`,
+    kind,
+    indexed_at: timeUs,
+    time_us: timeUs,
+  };
 }
 
 export function sampleAccount(did: string, active: boolean, timeUs: number): AccountRow {

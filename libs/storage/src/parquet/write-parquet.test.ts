@@ -1,6 +1,14 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance, LIST, TIMESTAMP, VARCHAR, listValue, timestampValue, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  LIST,
+  TIMESTAMP,
+  VARCHAR,
+  listValue,
+  timestampValue,
+  type DuckDBConnection,
+} from '@duckdb/node-api';
 import type { PostRow, TableRow } from '@bsky-explorer/schema';
 import { makeTempDir } from '@bsky-explorer/testing';
 import { listDataFiles } from '../layout/list-data-files';
@@ -82,20 +90,35 @@ describe('parquet writer', () => {
     const back = await readBack([file]);
     expect(back).toEqual([...rows].sort((a, b) => (a.uri < b.uri ? -1 : 1)));
 
-    const types = await conn.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($f))`, {
-      f: file,
-    });
+    const types = await conn.runAndReadAll(
+      `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($f))`,
+      {
+        f: file,
+      },
+    );
     expect(Object.fromEntries(types.getRows())).toMatchObject({
-      indexed_at: 'TIMESTAMP', created_at: 'TIMESTAMP', time_us: 'BIGINT', langs: 'VARCHAR[]', text: 'VARCHAR',
+      indexed_at: 'TIMESTAMP',
+      created_at: 'TIMESTAMP',
+      time_us: 'BIGINT',
+      langs: 'VARCHAR[]',
+      text: 'VARCHAR',
     });
     // indexed_at compares with a bound TIMESTAMP parameter.
-    const count = await conn.runAndReadAll(`SELECT count(*)::INT FROM read_parquet($f) WHERE indexed_at >= $from`, { f: file, from: timestampValue(BigInt(t + 1)) }, { f: VARCHAR, from: TIMESTAMP });
+    const count = await conn.runAndReadAll(
+      `SELECT count(*)::INT FROM read_parquet($f) WHERE indexed_at >= $from`,
+      { f: file, from: timestampValue(BigInt(t + 1)) },
+      { f: VARCHAR, from: TIMESTAMP },
+    );
     expect(count.getRows()[0][0]).toBe(2);
   });
 
   it('keeps value boundaries when lone surrogates sit at the edges of neighbouring values', async () => {
     const t = us('2024-05-25T00:00:00Z');
-    const rows = [samplePost(1, t, { text: 'end\uD83D' }), samplePost(2, t, { text: '\uDE00start' }), samplePost(3, t, { text: '😀' })];
+    const rows = [
+      samplePost(1, t, { text: 'end\uD83D' }),
+      samplePost(2, t, { text: '\uDE00start' }),
+      samplePost(3, t, { text: '😀' }),
+    ];
     const file = join(tmp.path, 'surrogates.parquet');
     await writeParquet('posts', rows, file);
     const back = await readBack([file]);
@@ -112,7 +135,10 @@ describe('parquet writer', () => {
     const tr = await conn.runAndReadAll(`SELECT uri, kind, time_us::DOUBLE FROM read_parquet($f)`, { f: tomb });
     expect(tr.getRowsJS()).toEqual([[post.uri, 'delete', t + 5]]);
     const ar = await conn.runAndReadAll(`SELECT did, active, status FROM read_parquet($f) ORDER BY did`, { f: acc });
-    expect(ar.getRowsJS()).toEqual([[post.did, false, 'deactivated'], ['did:plc:z', true, null]]);
+    expect(ar.getRowsJS()).toEqual([
+      [post.did, false, 'deactivated'],
+      ['did:plc:z', true, null],
+    ]);
   });
 
   it('rejects a row that breaks the column contract', async () => {
@@ -140,8 +166,18 @@ describe('parquet writer', () => {
     expect(written.map(({ table, date, path, rows: n }) => ({ table, date, path, rows: n }))).toEqual([
       { table: 'posts', date: '2024-05-24', path: join(partitionDir(tmp.path, 'posts', '2024-05-24'), name), rows: 1 },
       { table: 'posts', date: '2024-05-25', path: join(partitionDir(tmp.path, 'posts', '2024-05-25'), name), rows: 2 },
-      { table: 'tombstones', date: '2024-05-25', path: join(partitionDir(tmp.path, 'tombstones', '2024-05-25'), name), rows: 1 },
-      { table: 'accounts', date: '2024-05-24', path: join(partitionDir(tmp.path, 'accounts', '2024-05-24'), name), rows: 1 },
+      {
+        table: 'tombstones',
+        date: '2024-05-25',
+        path: join(partitionDir(tmp.path, 'tombstones', '2024-05-25'), name),
+        rows: 1,
+      },
+      {
+        table: 'accounts',
+        date: '2024-05-24',
+        path: join(partitionDir(tmp.path, 'accounts', '2024-05-24'), name),
+        rows: 1,
+      },
     ]);
     expect(written.every((w) => w.bytes > 0)).toBe(true);
 

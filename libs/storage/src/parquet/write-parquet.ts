@@ -1,7 +1,12 @@
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
-import { Compression, Table as WasmTable, WriterPropertiesBuilder, writeParquet as wasmWriteParquet } from 'parquet-wasm';
+import {
+  Compression,
+  Table as WasmTable,
+  WriterPropertiesBuilder,
+  writeParquet as wasmWriteParquet,
+} from 'parquet-wasm';
 import type { TableName, TableRows } from '@bsky-explorer/schema';
 import { fsyncDir, publishTmp } from '../layout/durable-fs';
 import { TMP_EXT } from '../layout/partition';
@@ -23,7 +28,16 @@ export interface WriteResult {
  * `<name>.list.item`). On the unique ones (uri, cid, rkey, rev, text, times, links) a dictionary only costs: off,
  * a 30k-post flush encodes ~30 % faster and comes out ~5 % smaller (measured, apps/ingest/README.md).
  */
-const DICTIONARY_COLUMNS = ['did', 'embed_kind', 'operation', 'kind', 'status', 'langs.list.item', 'labels.list.item', 'tags.list.item'];
+const DICTIONARY_COLUMNS = [
+  'did',
+  'embed_kind',
+  'operation',
+  'kind',
+  'status',
+  'langs.list.item',
+  'labels.list.item',
+  'tags.list.item',
+];
 
 function writerProperties() {
   let b = new WriterPropertiesBuilder()

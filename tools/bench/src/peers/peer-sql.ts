@@ -27,7 +27,8 @@ export function peerWhere(spec: QuerySpec, d: Dialect, cursor?: KeysetCursor): P
     return d === 'postgres' ? `$${params.length}` : `$${params.length}`;
   };
   const conds: string[] = [];
-  for (const t of spec.terms) conds.push(d === 'postgres' ? `lower(text) LIKE ${p(likeTerm(t))}` : `text ILIKE ${p(likeTerm(t))} ESCAPE '\\'`);
+  for (const t of spec.terms)
+    conds.push(d === 'postgres' ? `lower(text) LIKE ${p(likeTerm(t))}` : `text ILIKE ${p(likeTerm(t))} ESCAPE '\\'`);
   if (spec.args.author) conds.push(`did = ${p(spec.args.author)}`);
   if (spec.args.dateRange) {
     conds.push(`time_us >= ${p(iso2us(spec.args.dateRange.from))}`, `time_us < ${p(iso2us(spec.args.dateRange.to))}`);
@@ -39,7 +40,10 @@ export function peerWhere(spec: QuerySpec, d: Dialect, cursor?: KeysetCursor): P
 export function peerSearch(spec: QuerySpec, d: Dialect, cursor?: KeysetCursor): PeerQuery {
   const w = peerWhere(spec, d, cursor);
   if (spec.totalCount) return { sql: `SELECT count(*) AS n FROM posts ${w.sql}`, params: w.params };
-  return { sql: `SELECT uri, time_us FROM posts ${w.sql} ORDER BY time_us DESC, uri DESC LIMIT ${spec.args.first}`, params: w.params };
+  return {
+    sql: `SELECT uri, time_us FROM posts ${w.sql} ORDER BY time_us DESC, uri DESC LIMIT ${spec.args.first}`,
+    params: w.params,
+  };
 }
 
 /** The last row of the page before `spec.page` (untimed), for the keyset query of the measured page. */

@@ -45,31 +45,68 @@ export async function startPostgres(dir: string): Promise<PostgresPeer> {
     });
   }
   const pgdata = join(dir, 'data');
-  await asPgUser(join(PG_BIN, 'initdb'), ['-D', pgdata, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  await asPgUser(join(PG_BIN, 'initdb'), [
+    '-D',
+    pgdata,
+    '-U',
+    'postgres',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--locale=C.UTF-8',
+  ]);
   const port = await freePort();
   // A bench cluster: durability off for the load (fsync) — it changes load time, not query time.
   const opts = [
-    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c shared_buffers=2GB', '-c work_mem=64MB',
-    '-c maintenance_work_mem=2GB', '-c max_parallel_maintenance_workers=2', '-c max_parallel_workers_per_gather=2',
-    '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_wal_size=8GB', '-c effective_cache_size=8GB',
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c shared_buffers=2GB',
+    '-c work_mem=64MB',
+    '-c maintenance_work_mem=2GB',
+    '-c max_parallel_maintenance_workers=2',
+    '-c max_parallel_workers_per_gather=2',
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    '-c max_wal_size=8GB',
+    '-c effective_cache_size=8GB',
   ].join(' ');
-  await asPgUser(join(PG_BIN, 'pg_ctl'), ['-D', pgdata, '-l', join(dir, 'server.log'), '-o', opts, '-w', '-t', '60', 'start']);
+  await asPgUser(join(PG_BIN, 'pg_ctl'), [
+    '-D',
+    pgdata,
+    '-l',
+    join(dir, 'server.log'),
+    '-o',
+    opts,
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
   const client = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
   await client.connect();
   await client.query('SET statement_timeout = 300000');
 
-  const exec = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows as Record<string, unknown>[];
+  const exec = async (sql: string, params: unknown[]) =>
+    (await client.query(sql, params)).rows as Record<string, unknown>[];
   return {
     label: 'postgres',
     client,
     async load(csvPath, log) {
       await client.query('CREATE EXTENSION IF NOT EXISTS pg_trgm');
-      await client.query('CREATE TABLE posts (uri text NOT NULL, did text NOT NULL, text text NOT NULL, time_us bigint NOT NULL, indexed_at timestamp NOT NULL)');
+      await client.query(
+        'CREATE TABLE posts (uri text NOT NULL, did text NOT NULL, text text NOT NULL, time_us bigint NOT NULL, indexed_at timestamp NOT NULL)',
+      );
       const s1 = step(log, 'peers', 'PostgreSQL COPY posts');
       const res = await client.query(`COPY posts FROM '${csvPath.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`);
       const rows = res.rowCount ?? 0;
       const loadSeconds = s1.done(rows, 'rows') / 1000;
-      const s2 = step(log, 'peers', 'PostgreSQL indexes: GIN lower(text) gin_trgm_ops, btree (time_us desc, uri), btree (did)');
+      const s2 = step(
+        log,
+        'peers',
+        'PostgreSQL indexes: GIN lower(text) gin_trgm_ops, btree (time_us desc, uri), btree (did)',
+      );
       await client.query('CREATE INDEX posts_text_trgm ON posts USING gin (lower(text) gin_trgm_ops)');
       await client.query('CREATE INDEX posts_time_uri ON posts (time_us DESC, uri DESC)');
       await client.query('CREATE INDEX posts_did ON posts (did, time_us DESC)');
@@ -95,7 +132,9 @@ export async function startPostgres(dir: string): Promise<PostgresPeer> {
       return rows.map((r) => String(r['QUERY PLAN'])).join('\n');
     },
     async exportCsv(rows, path) {
-      await client.query(`COPY (SELECT uri, did, text, indexed_at FROM posts ORDER BY time_us DESC, uri DESC LIMIT ${rows}) TO '${path.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`);
+      await client.query(
+        `COPY (SELECT uri, did, text, indexed_at FROM posts ORDER BY time_us DESC, uri DESC LIMIT ${rows}) TO '${path.replace(/'/g, "''")}' WITH (FORMAT csv, HEADER true)`,
+      );
       return rows;
     },
     async stop() {
@@ -107,5 +146,8 @@ export async function startPostgres(dir: string): Promise<PostgresPeer> {
 
 /** Exists so callers can check that the Debian binaries are present before trying. */
 export async function postgresAvailable(): Promise<boolean> {
-  return stat(join(PG_BIN, 'initdb')).then(() => true, () => false);
+  return stat(join(PG_BIN, 'initdb')).then(
+    () => true,
+    () => false,
+  );
 }

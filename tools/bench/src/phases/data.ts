@@ -6,7 +6,14 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TABLES, toRows, type TableName } from '@bsky-explorer/schema';
-import { compactDay, dateStartUs, duckdbType, flushFileName, listDataFiles, partitionDir } from '@bsky-explorer/storage';
+import {
+  compactDay,
+  dateStartUs,
+  duckdbType,
+  flushFileName,
+  listDataFiles,
+  partitionDir,
+} from '@bsky-explorer/storage';
 import type { BenchOptions } from '../args';
 import { openDuck, sqlString, type Duck } from '../duck';
 import type { BenchPaths } from '../paths';
@@ -18,7 +25,8 @@ export const BASE_DATE = '2025-03-03';
 const DAY_US = 86_400_000_000;
 const TABLE_NAMES: TableName[] = ['posts', 'tombstones', 'accounts'];
 
-export const dayDate = (k: number): string => new Date(Date.parse(`${BASE_DATE}T00:00:00Z`) + k * 86_400_000).toISOString().slice(0, 10);
+export const dayDate = (k: number): string =>
+  new Date(Date.parse(`${BASE_DATE}T00:00:00Z`) + k * 86_400_000).toISOString().slice(0, 10);
 
 /** Buffered line writer: synchronous big writes are the cheapest way to emit ~10 GB of NDJSON from one thread. */
 class LineWriter {
@@ -63,15 +71,41 @@ interface GenCounts {
 }
 
 /** Day 1: generator → raw NDJSON (the Jetstream JSON) + one NDJSON of rows per table. */
-export async function generateDay1(o: BenchOptions, paths: BenchPaths, log: Log): Promise<GenCounts & { seconds: number }> {
+export async function generateDay1(
+  o: BenchOptions,
+  paths: BenchPaths,
+  log: Log,
+): Promise<GenCounts & { seconds: number }> {
   await mkdir(paths.gen, { recursive: true });
-  const s = step(log, 'data', `generating day 1: ${o.postsPerDay.toLocaleString('en-US')} posts with the simulator's generator`);
+  const s = step(
+    log,
+    'data',
+    `generating day 1: ${o.postsPerDay.toLocaleString('en-US')} posts with the simulator's generator`,
+  );
   const raw = new LineWriter(paths.rawEvents);
-  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, new LineWriter(paths.rowsFile(t))])) as Record<TableName, LineWriter>;
-  const c: GenCounts = { events: 0, posts: 0, updates: 0, deletes: 0, accountEvents: 0, postEventJsonBytes: 0, postEventCount: 0, firstUs: Infinity, lastUs: 0 };
+  const out = Object.fromEntries(TABLE_NAMES.map((t) => [t, new LineWriter(paths.rowsFile(t))])) as Record<
+    TableName,
+    LineWriter
+  >;
+  const c: GenCounts = {
+    events: 0,
+    posts: 0,
+    updates: 0,
+    deletes: 0,
+    accountEvents: 0,
+    postEventJsonBytes: 0,
+    postEventCount: 0,
+    firstUs: Infinity,
+    lastUs: 0,
+  };
   const startUs = dateStartUs(BASE_DATE);
   let lastReport = performance.now();
-  for (const { event: ev, json: line } of syntheticDay({ seed: o.seed, posts: o.postsPerDay, startUs, endUs: startUs + DAY_US })) {
+  for (const { event: ev, json: line } of syntheticDay({
+    seed: o.seed,
+    posts: o.postsPerDay,
+    startUs,
+    endUs: startUs + DAY_US,
+  })) {
     raw.write(line);
     c.events++;
     if (ev.time_us < c.firstUs) c.firstUs = ev.time_us;
@@ -91,12 +125,18 @@ export async function generateDay1(o: BenchOptions, paths: BenchPaths, log: Log)
     } else if (ev.kind === 'account') c.accountEvents++;
     if ((c.events & 0xffff) === 0 && performance.now() - lastReport > 10_000) {
       lastReport = performance.now();
-      log(`[bench] data: … ${c.posts.toLocaleString('en-US')} posts, ${Math.round(c.events / (s.elapsed() / 1000)).toLocaleString('en-US')} events/s`);
+      log(
+        `[bench] data: … ${c.posts.toLocaleString('en-US')} posts, ${Math.round(c.events / (s.elapsed() / 1000)).toLocaleString('en-US')} events/s`,
+      );
     }
   }
   raw.close();
   for (const w of Object.values(out)) w.close();
-  const ms = s.done(c.events, 'events', `${c.posts.toLocaleString('en-US')} posts, ${(raw.bytes / 2 ** 30).toFixed(2)} GiB raw JSON`);
+  const ms = s.done(
+    c.events,
+    'events',
+    `${c.posts.toLocaleString('en-US')} posts, ${(raw.bytes / 2 ** 30).toFixed(2)} GiB raw JSON`,
+  );
   const counts = { ...c, seconds: ms / 1000 };
   await writeFile(genMarkerPath(paths), JSON.stringify({ key: genKey(o), counts }));
   return counts;
@@ -111,9 +151,19 @@ const genMarkerPath = (paths: BenchPaths) => join(paths.gen, 'day1.json');
  * again. Counts come from the marker, or, for files of a run that died before writing it, from the files.
  */
 async function reuseDay1(o: BenchOptions, paths: BenchPaths, log: Log): Promise<Day1 | undefined> {
-  const marker = await readFile(genMarkerPath(paths), 'utf8').then((t) => JSON.parse(t) as { key: string; counts: Day1 }, () => undefined);
+  const marker = await readFile(genMarkerPath(paths), 'utf8').then(
+    (t) => JSON.parse(t) as { key: string; counts: Day1 },
+    () => undefined,
+  );
   if (marker?.key === genKey(o)) return marker.counts;
-  const present = await Promise.all([paths.rawEvents, ...TABLE_NAMES.map(paths.rowsFile)].map((f) => stat(f).then(() => true, () => false)));
+  const present = await Promise.all(
+    [paths.rawEvents, ...TABLE_NAMES.map(paths.rowsFile)].map((f) =>
+      stat(f).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   if (marker || !present.every(Boolean)) return undefined;
   const s = step(log, 'data', 'recounting day 1 from its NDJSON (no marker)');
   const duck = await openDuck(paths.out, { threads: 2 });
@@ -133,8 +183,15 @@ async function reuseDay1(o: BenchOptions, paths: BenchPaths, log: Log): Promise<
     s.done(Number(r.events), 'events');
     const n = (k: string) => Number(r[k]);
     const counts: Day1 = {
-      events: n('events'), posts: n('posts'), updates: n('updates'), deletes: n('deletes'), accountEvents: n('accounts'),
-      postEventJsonBytes: n('post_bytes'), postEventCount: n('post_events'), firstUs: n('first_us'), lastUs: n('last_us'),
+      events: n('events'),
+      posts: n('posts'),
+      updates: n('updates'),
+      deletes: n('deletes'),
+      accountEvents: n('accounts'),
+      postEventJsonBytes: n('post_bytes'),
+      postEventCount: n('post_events'),
+      firstUs: n('first_us'),
+      lastUs: n('last_us'),
       seconds: NaN, // unknown: the run that generated the files did not finish
     };
     await writeFile(genMarkerPath(paths), JSON.stringify({ key: genKey(o), counts }));
@@ -148,7 +205,9 @@ async function reuseDay1(o: BenchOptions, paths: BenchPaths, log: Log): Promise<
 function rowsSelect(table: TableName, file: string): string {
   const cols = TABLES[table];
   const struct = `{${cols.map((c) => `'${c.name}': '${c.type === 'timestamp_us' ? 'BIGINT' : duckdbType(c)}'`).join(', ')}}`;
-  const exprs = cols.map((c) => (c.type === 'timestamp_us' ? `make_timestamp("${c.name}") AS "${c.name}"` : `"${c.name}"`));
+  const exprs = cols.map((c) =>
+    c.type === 'timestamp_us' ? `make_timestamp("${c.name}") AS "${c.name}"` : `"${c.name}"`,
+  );
   return `SELECT ${exprs.join(', ')} FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = ${struct}, maximum_object_size = 16777216)`;
 }
 
@@ -174,7 +233,13 @@ const flushName = (k: number) => {
   return flushFileName(`${ms}-0`, `${ms + 86_399_999}-0`);
 };
 
-async function writeFlushFile(duck: Duck, paths: BenchPaths, table: TableName, k: number, select: string): Promise<string> {
+async function writeFlushFile(
+  duck: Duck,
+  paths: BenchPaths,
+  table: TableName,
+  k: number,
+  select: string,
+): Promise<string> {
   const dir = partitionDir(paths.dataDir, table, dayDate(k));
   await mkdir(dir, { recursive: true });
   const path = join(dir, flushName(k));
@@ -199,7 +264,11 @@ export async function readMarker(paths: BenchPaths): Promise<Marker | undefined>
   }
 }
 
-export async function runData(o: BenchOptions, paths: BenchPaths, log: Log): Promise<{ result: DataResult; rawJsonBytesPerPost: number }> {
+export async function runData(
+  o: BenchOptions,
+  paths: BenchPaths,
+  log: Log,
+): Promise<{ result: DataResult; rawJsonBytesPerPost: number }> {
   if (o.reuse) {
     const m = await readMarker(paths);
     if (m && m.key === markerKey(o)) {
@@ -236,12 +305,16 @@ export async function runData(o: BenchOptions, paths: BenchPaths, log: Log): Pro
       const d = await compactDay(paths.dataDir, date, { graceMs: 0, memoryLimit: o.compactMemory });
       // A second pass only sweeps: with no grace the replaced flush files go, as they would after the grace period.
       await compactDay(paths.dataDir, date, { graceMs: 0, memoryLimit: o.compactMemory });
-      log(`[bench] data: compacted ${date}: ${d.rowsIn.toLocaleString('en-US')} rows in → ${d.rowsOut.toLocaleString('en-US')} out, ${(d.durationMs / 1000).toFixed(1)} s`);
+      log(
+        `[bench] data: compacted ${date}: ${d.rowsIn.toLocaleString('en-US')} rows in → ${d.rowsOut.toLocaleString('en-US')} out, ${(d.durationMs / 1000).toFixed(1)} s`,
+      );
     }
     const compactSeconds = s3.done(o.days * (gen.posts + gen.updates), 'post rows') / 1000;
 
     const files = await listDataFiles(paths.dataDir, 'posts');
-    const [{ n }] = await duck.all<{ n: number | bigint }>(`SELECT count(*) AS n FROM read_parquet(${`[${files.map(sqlString).join(', ')}]`})`);
+    const [{ n }] = await duck.all<{ n: number | bigint }>(
+      `SELECT count(*) AS n FROM read_parquet(${`[${files.map(sqlString).join(', ')}]`})`,
+    );
     let bytes = 0;
     for (const f of files) bytes += (await stat(f)).size;
     const result: DataResult = {
@@ -263,7 +336,10 @@ export async function runData(o: BenchOptions, paths: BenchPaths, log: Log): Pro
       reused: false,
     };
     const rawJsonBytesPerPost = gen.postEventJsonBytes / gen.postEventCount;
-    await writeFile(paths.marker, JSON.stringify({ key: markerKey(o), result, rawJsonBytesPerPost } satisfies Marker, null, 1));
+    await writeFile(
+      paths.marker,
+      JSON.stringify({ key: markerKey(o), result, rawJsonBytesPerPost } satisfies Marker, null, 1),
+    );
     return { result, rawJsonBytesPerPost };
   } finally {
     duck.close();

@@ -19,9 +19,14 @@ import { syntheticDay } from '../sim-source';
 import { BASE_DATE } from './data';
 
 /** The first `posts` post creates (with the updates, deletes, identity and account events between them). */
-async function writeReplayFile(o: BenchOptions, paths: BenchPaths, file: string): Promise<{ posts: number; postRows: number; lines: number }> {
+async function writeReplayFile(
+  o: BenchOptions,
+  paths: BenchPaths,
+  file: string,
+): Promise<{ posts: number; postRows: number; lines: number }> {
   const out = createWriteStream(file);
-  const write = (line: string) => (out.write(line + '\n') ? undefined : new Promise<void>((r) => out.once('drain', () => r())));
+  const write = (line: string) =>
+    out.write(line + '\n') ? undefined : new Promise<void>((r) => out.once('drain', () => r()));
   let posts = 0;
   let postRows = 0;
   let lines = 0;
@@ -44,7 +49,12 @@ async function writeReplayFile(o: BenchOptions, paths: BenchPaths, file: string)
     rl.close();
   } else {
     const startUs = dateStartUs(BASE_DATE);
-    for (const { json } of syntheticDay({ seed: o.seed, posts: o.ingestPosts, startUs, endUs: startUs + 86_400_000_000 })) {
+    for (const { json } of syntheticDay({
+      seed: o.seed,
+      posts: o.ingestPosts,
+      startUs,
+      endUs: startUs + 86_400_000_000,
+    })) {
       count(json);
       lines++;
       await write(json);
@@ -59,16 +69,40 @@ async function startRedisServer(dir: string): Promise<{ url: string; stop(): Pro
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec',
-      '--maxmemory-policy', 'noeviction', '--daemonize', 'no', '--loglevel', 'warning'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+    ],
     { stdio: 'ignore' },
   );
   await new Promise<void>((resolve, reject) => {
-    child.once('error', (err) => reject(new Error('redis-server could not be started (apt-get install redis-server)', { cause: err })));
+    child.once('error', (err) =>
+      reject(new Error('redis-server could not be started (apt-get install redis-server)', { cause: err })),
+    );
     child.once('spawn', () => resolve());
   });
   const { Redis } = await import('ioredis');
-  const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 50 ? null : 100) });
+  const probe = new Redis(`redis://127.0.0.1:${port}`, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (n) => (n > 50 ? null : 100),
+  });
   await probe.connect();
   await probe.ping();
   probe.disconnect();
@@ -125,7 +159,11 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
   prep.done(counts.lines, 'events');
 
   const redis = await startRedisServer(join(paths.ingest, 'redis'));
-  const sim = await startJetstreamSim({ source: { kind: 'replay', file: replay, rate: 0 }, port: await freePort(), host: '127.0.0.1' });
+  const sim = await startJetstreamSim({
+    source: { kind: 'replay', file: replay, rate: 0 },
+    port: await freePort(),
+    host: '127.0.0.1',
+  });
   const port = await freePort();
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
   let service: ReturnType<typeof startService> | undefined;
@@ -157,11 +195,15 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
       if (t0 === undefined && received > 0) t0 = performance.now();
       flushed = metricValue(text, 'ingest_flush_rows_total', { table: 'posts' });
       if (flushed >= counts.postRows) break;
-      if (service.child.exitCode !== null) throw new Error(`ingest exited with ${service.child.exitCode}; see ${service.logPath}`);
-      if (Date.now() > deadline) throw new Error(`only ${flushed} of ${counts.postRows} post rows flushed after 30 min`);
+      if (service.child.exitCode !== null)
+        throw new Error(`ingest exited with ${service.child.exitCode}; see ${service.logPath}`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${flushed} of ${counts.postRows} post rows flushed after 30 min`);
       if (performance.now() - lastLog > 10_000) {
         lastLog = performance.now();
-        log(`[bench] ingest: … ${flushed.toLocaleString('en-US')} post rows flushed, ${received.toLocaleString('en-US')} events received`);
+        log(
+          `[bench] ingest: … ${flushed.toLocaleString('en-US')} post rows flushed, ${received.toLocaleString('en-US')} events received`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -169,7 +211,11 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
     const flushes = metricValue(text, 'ingest_flush_duration_seconds_count');
     const flushSum = metricValue(text, 'ingest_flush_duration_seconds_sum');
     const peakRss = await service.peakRss();
-    s.done(flushed, 'post rows', `${flushes} flushes, mean ${((flushSum / flushes) * 1000).toFixed(0)} ms; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`);
+    s.done(
+      flushed,
+      'post rows',
+      `${flushes} flushes, mean ${((flushSum / flushes) * 1000).toFixed(0)} ms; peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MB`,
+    );
     const result: Omit<IngestResult, 'duckdbCopy'> = {
       posts: flushed,
       seconds,

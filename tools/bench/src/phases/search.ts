@@ -54,10 +54,19 @@ export function graphSystem(endpoint: string): SearchSystem<string | undefined> 
   };
 }
 
-export async function runOurSearch(endpoint: string, mix: QuerySpec[], o: BenchOptions, log: Log): Promise<SearchSystemResult> {
+export async function runOurSearch(
+  endpoint: string,
+  mix: QuerySpec[],
+  o: BenchOptions,
+  log: Log,
+): Promise<SearchSystemResult> {
   const s = step(log, 'search', `ours: ${mix.length} queries × (1 cold + ${o.runs} warm) through GraphQL`);
   const r = await measureSystem(graphSystem(endpoint), mix, o.runs, log);
-  s.done(r.overall.n, 'warm queries', `p50 ${r.overall.p50Ms} ms, p95 ${r.overall.p95Ms} ms, p99 ${r.overall.p99Ms} ms`);
+  s.done(
+    r.overall.n,
+    'warm queries',
+    `p50 ${r.overall.p50Ms} ms, p95 ${r.overall.p95Ms} ms, p99 ${r.overall.p99Ms} ms`,
+  );
   return r;
 }
 
