@@ -4,6 +4,7 @@ import type { Params } from '../duckdb/pool';
 import type { IndexedDay } from '../layout/list-data-files';
 import type { PostCursor } from './cursor';
 import { parseSearchText } from './search-text';
+import { casePrefilterRegex } from './case-prefilter';
 
 /** The filters shared by search, count and export. Timestamps in µs; from inclusive, to exclusive. */
 export interface PostFilter {
@@ -55,13 +56,16 @@ const us = (value: number, what: string) => {
  * script) on both sides, plus Greek final sigma folded to σ when the term has a sigma (lower('Σ') is 'σ', never
  * 'ς'). German ß is not expanded to 'ss' (full case folding): 'STRASSE' does not match 'straße'. A term without
  * cased letters (digits, CJK, emoji) skips lower(text), which is the costly part of the scan. contains() has no
- * wildcards: % _ \ are literal.
+ * wildcards: % _ \ are literal. A cased term is first tested by casePrefilterRegex (a superset, far cheaper).
  */
 function termPredicate(sql: SqlParams, term: string): string {
   const t = sql.bind(term);
-  if (/[σςΣ]/u.test(term)) return `contains(replace(lower(p.text), 'ς', 'σ'), replace(lower(${t}), 'ς', 'σ'))`;
   if (term.toLowerCase() === term && term.toUpperCase() === term) return `contains(p.text, ${t})`;
-  return `contains(lower(p.text), lower(${t}))`;
+  const exact = /[σςΣ]/u.test(term)
+    ? `contains(replace(lower(p.text), 'ς', 'σ'), replace(lower(${t}), 'ς', 'σ'))`
+    : `contains(lower(p.text), lower(${t}))`;
+  // CASE, not AND: DuckDB then evaluates lower() only on the rows the prefilter passes (with AND it did not).
+  return `(CASE WHEN regexp_matches(p.text, ${sql.bind(casePrefilterRegex(term))}) THEN ${exact} ELSE false END)`;
 }
 
 /** WHERE conjuncts over the posts alias `p` for a filter (and a keyset position). */

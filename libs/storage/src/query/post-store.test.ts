@@ -40,6 +40,7 @@ describe('PostStore', () => {
     at: '@someone hi',
     tab: '\tindented',
     injection: "Robert'); DROP TABLE posts;--",
+    turkish: 'İSTANBUL at 300 \u212Aelvin, a.b',
   };
   const keys = Object.keys(texts);
   // Day 1 (2024-05-25): the texts; day 2: filler; day 0: older filler.
@@ -125,6 +126,14 @@ describe('PostStore', () => {
     await expectText('σοφιας', ['greek']);
     await expectText('タワー', ['japanese']);
     await expectText('🎉', ['emoji']);
+  });
+
+  it('folds the code points whose lower() is ASCII (İ, Kelvin sign) and keeps regex syntax literal', async () => {
+    await expectText('istanbul', ['turkish']);
+    await expectText('KELVIN', ['turkish']);
+    await expectText('a.b', ['turkish']);
+    await expectText('a.b*', []);
+    await expectText('(a', []);
   });
 
   it('filters by author and by date range, from inclusive and to exclusive', async () => {
