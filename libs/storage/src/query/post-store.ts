@@ -10,7 +10,7 @@ import { POST_SELECT, SqlParams, filterConditions, visiblePostsCte, type FileSet
 import { toPostRecord, type PostRecord } from './post-record';
 import { indexedAuthorRows, keyTimesPredicate, lookupRows } from './indexed-reads';
 import { parseSearchText } from './search-text';
-import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds } from './time-windows';
+import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from './time-windows';
 
 export interface PostStoreOptions extends DuckDbPoolOptions {
   /** Timeout of exportCsv (default queryTimeoutMs): an export reads and writes far more than a page. */
@@ -87,9 +87,10 @@ export class PostStore {
    * One page of visible posts matching the filter, newest first.
    *
    * Files are sorted by indexed_at within a day, so the newest matches sit in the last row groups. DuckDB's top-N
-   * still reads every row group, so the page is found window by window, newest first (1 h, then sized from the
-   * matches seen so far, see nextWindowWidth): a common term is answered from the last hour's row groups (Parquet
-   * min/max statistics skip the rest), a rare one costs about one full scan in a few queries. Each window query reads only the key columns; the full rows of the
+   * still reads every row group, so the page is found window by window, newest first (5 min, then sized from the
+   * matches seen so far, see nextWindowWidth; the rest in one go when little is left, see windowLow): a common term
+   * is answered from the last minutes' row groups (Parquet min/max statistics skip the rest), a rare one costs one
+   * full scan in a few queries. Each window query reads only the key columns; the full rows of the
    * page are fetched at the end by key, from the few row groups that hold them.
    */
   async search(args: SearchArgs): Promise<SearchPage> {
@@ -127,7 +128,7 @@ export class PostStore {
     let hi = after ? Math.min(bounds.hi, after.indexedAtUs + 1) : bounds.hi;
     let width = firstWindowWidth(hi, Date.now() * 1000);
     while (keys.length < want && (!windowed || hi > bounds.lo)) {
-      const lo = windowed ? Math.max(bounds.lo, hi - width) : undefined;
+      const lo = windowed ? windowLow(hi, width, bounds.lo) : undefined;
       const windowFiles: FileSets = windowed
         ? { ...files, posts: filesOverlapping(files.posts, lo as number, hi), tombstones: filesOverlapping(files.tombstones, lo as number, Number.POSITIVE_INFINITY) }
         : files;

@@ -1,4 +1,4 @@
-import { FIRST_WINDOW_US, filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds } from './time-windows';
+import { FIRST_WINDOW_US, filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from './time-windows';
 
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`) * 1000;
 const files = ['/d/posts/date=2024-05-24/a.parquet', '/d/posts/date=2024-05-25/b.parquet', '/d/posts/date=2024-05-26/c.parquet'];
@@ -10,7 +10,7 @@ describe('time windows', () => {
     expect(filesOverlapping(files, day('2024-05-25') + 1, day('2024-05-26'))).toEqual([files[1]]);
   });
 
-  it('starts an hour before now on a live day, and at the end of the data otherwise', () => {
+  it('starts FIRST_WINDOW_US before now on a live day, and at the end of the data otherwise', () => {
     const hi = day('2024-05-27');
     expect(firstWindowWidth(hi, hi + 1e12)).toBe(FIRST_WINDOW_US);
     expect(firstWindowWidth(hi, hi - 10 * FIRST_WINDOW_US)).toBe(11 * FIRST_WINDOW_US);
@@ -18,7 +18,15 @@ describe('time windows', () => {
 
   it('sizes the next window from the density of matches', () => {
     expect(nextWindowWidth(10, 0, 51)).toBe(160);
-    expect(nextWindowWidth(10, 50, 1)).toBe(40);
+    expect(nextWindowWidth(10, 50, 1)).toBe(10); // never narrower than the last window
+    expect(nextWindowWidth(10, 10, 41)).toBe(82);
     expect(nextWindowWidth(10, 1, 50)).toBe(1000);
+  });
+
+  it('takes the whole rest when less than half a window would be left', () => {
+    expect(windowLow(100, 10, 0)).toBe(90);
+    expect(windowLow(100, 64, 0)).toBe(36);
+    expect(windowLow(100, 70, 0)).toBe(0); // 30 left < 35
+    expect(windowLow(100, 500, 0)).toBe(0);
   });
 });

@@ -1,26 +1,36 @@
 import { basename, dirname } from 'node:path';
 import { dateEndUs, dateStartUs, parsePartitionDirName } from '../layout/partition';
 
-/** The first window a search scans, newest first: one hour of an 8M-post day is ~340k rows (~21 row groups). */
-export const FIRST_WINDOW_US = 3_600_000_000;
-/** A following window is at least this many times wider than the last. */
-export const WINDOW_GROWTH = 4;
+/**
+ * The first window a search scans, newest first: 5 minutes of an 8M-post day is ~28k rows (~2 row groups of
+ * 16,384), enough for a page of a common term; a 1 h first window read ~21 row groups for the same page.
+ */
+export const FIRST_WINDOW_US = 300_000_000;
 
-/** Growth after a window without any match: a rare term needs few queries (1 h, 16 h, 11 days, …). */
+/** Growth after a window without any match: a rare term needs few queries (5 min, 80 min, 21 h, 14 days, …). */
 export const EMPTY_WINDOW_GROWTH = 16;
 
 /**
  * The width of the next window, from the density of matches in the last one: wide enough to hold what is still
- * needed at that density (×2 for safety), at least WINDOW_GROWTH× wider; EMPTY_WINDOW_GROWTH× after no match
- * (the last hour of a live day may simply not have happened yet).
+ * needed at that density (×2 for safety), never narrower than the last; EMPTY_WINDOW_GROWTH× after no match
+ * (the last minutes of a live day may simply not have happened yet).
  */
 export function nextWindowWidth(width: number, found: number, stillNeeded: number): number {
   if (found === 0) return width * EMPTY_WINDOW_GROWTH;
-  return Math.max(width * WINDOW_GROWTH, Math.ceil((width * stillNeeded * 2) / found));
+  return Math.max(width, Math.ceil((width * stillNeeded * 2) / found));
 }
 
 /**
- * The first window ends at the end of the data and reaches an hour before now: today's partition ends at 24:00,
+ * The low end of the window [lo, hi): `width` below hi, but the whole rest down to `floor` when what would be left
+ * is less than half the window (one scan of the remaining range instead of a short extra query).
+ */
+export function windowLow(hi: number, width: number, floor: number): number {
+  const lo = hi - width;
+  return lo - floor < width / 2 ? floor : lo;
+}
+
+/**
+ * The first window ends at the end of the data and reaches FIRST_WINDOW_US before now: today's partition ends at 24:00,
  * and the hours not yet lived are empty (a clock skew of a future indexed_at still falls inside it).
  */
 export function firstWindowWidth(hi: number, nowUs: number): number {
