@@ -20,9 +20,13 @@ import { renderReport } from './report';
 
 const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-async function storageBytes(files: string[]): Promise<number> {
+/** Every Parquet byte a day costs on disk: posts, side files (by-author, by-uri), tombstones and accounts. */
+async function storageBytes(dataDir: string): Promise<number> {
   let total = 0;
-  for (const f of files) total += (await stat(f)).size;
+  for (const table of ['posts', 'tombstones', 'accounts']) {
+    const entries = await readdir(join(dataDir, table), { recursive: true }).catch(() => [] as string[]);
+    for (const name of entries) if (name.endsWith('.parquet')) total += (await stat(join(dataDir, table, name))).size;
+  }
   return total;
 }
 
@@ -94,7 +98,13 @@ export async function runBench(
     if (!files.length || rawJsonBytesPerPost === undefined || !result.data) {
       result.notes.push('storage phase skipped: no generated data (run the data phase)');
     } else {
-      const bytes = await storageBytes(files);
+      const bytes = await storageBytes(paths.dataDir);
+      const postFileBytes = (await Promise.all(files.map((f) => stat(f)))).reduce((sum, st) => sum + st.size, 0);
+      result.notes.push(
+        `storage split: posts files ${(postFileBytes / result.data.postRowsStored).toFixed(1)} B/post ` +
+          `(${(100 * (1 - postFileBytes / result.data.postRowsStored / rawJsonBytesPerPost)).toFixed(1)} % smaller than raw JSON); ` +
+          `the rest is the by-author/by-uri side files, tombstones and accounts`,
+      );
       const bytesPerPost = bytes / result.data.postRowsStored;
       result.storage = {
         posts: result.data.postRowsStored,
