@@ -5,6 +5,7 @@ import type { IndexedDay } from '../layout/list-data-files';
 import type { PostCursor } from './cursor';
 import { parseSearchText } from './search-text';
 import { casePrefilterRegex } from './case-prefilter';
+import { filesOverlapping } from './time-windows';
 
 /** The filters shared by search, count and export. Timestamps in µs; from inclusive, to exclusive. */
 export interface PostFilter {
@@ -105,7 +106,11 @@ const EMPTY_ACCOUNTS = `SELECT NULL::VARCHAR AS did, NULL::BOOLEAN AS active, NU
  */
 export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[], fromUs?: number): string {
   const candidates = `SELECT * FROM ${sql.files(files.posts)} p${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
-  return visibleCte(sql, files, candidates, fromUs);
+  // Update rows of indexed (compacted) days hide nothing a supersede tombstone does not already hide (compaction
+  // kept one version per uri; every update also wrote its tombstone): reading them cost a pass over the
+  // `operation` column of every file (~0.4 s CPU at a day). Update rows of the other files are still read.
+  const updates = files.unindexed ? filesOverlapping(files.unindexed, fromUs ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY) : files.posts;
+  return visibleCte(sql, files, candidates, fromUs, updates);
 }
 
 /**
