@@ -4,7 +4,7 @@ import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { freePort } from '../free-port';
+import { freePort } from '@bsky-explorer/testing';
 import type { SearchSystem } from '../measure';
 import type { Log } from '../progress';
 import { step } from '../progress';

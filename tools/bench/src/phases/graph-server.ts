@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort } from '../free-port';
+import { freePort } from '@bsky-explorer/testing';
 import { startService, waitHttpOk, type Service } from '../service';
 
 export interface GraphServer {

@@ -1,7 +1,6 @@
 // Phase "ingest": simulator (unpaced replay of the first N posts' Jetstream JSON) → apps/ingest (its own process,
 // a real redis-server with AOF) → Parquet. Rates and flush latency come from the service's /metrics; peak RSS from
 // /proc. Beside it, DuckDB's own COPY of the same NDJSON to Parquet.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { startJetstreamSim } from '@bsky-explorer/jetstream-sim';
 import { dateStartUs } from '@bsky-explorer/storage';
 import type { BenchOptions } from '../args';
 import { openDuck, sqlString } from '../duck';
-import { freePort } from '../free-port';
+import { freePort, startRedis } from '@bsky-explorer/testing';
 import type { BenchPaths } from '../paths';
 import { step, type Log } from '../progress';
 import type { IngestResult } from '../result';
@@ -64,59 +63,6 @@ async function writeReplayFile(
   return { posts, postRows, lines };
 }
 
-async function startRedisServer(dir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  await mkdir(dir, { recursive: true });
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      dir,
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--maxmemory-policy',
-      'noeviction',
-      '--daemonize',
-      'no',
-      '--loglevel',
-      'warning',
-    ],
-    { stdio: 'ignore' },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', (err) =>
-      reject(new Error('redis-server could not be started (apt-get install redis-server)', { cause: err })),
-    );
-    child.once('spawn', () => resolve());
-  });
-  const { Redis } = await import('ioredis');
-  const probe = new Redis(`redis://127.0.0.1:${port}`, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (n) => (n > 50 ? null : 100),
-  });
-  await probe.connect();
-  await probe.ping();
-  probe.disconnect();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 /** DuckDB's own NDJSON → Parquet of the same post events, with the contract's columns extracted in SQL. */
 async function duckdbCopy(paths: BenchPaths, ndjson: string, log: Log): Promise<IngestResult['duckdbCopy']> {
   const out = join(paths.ingest, 'duckdb-copy.parquet');
@@ -158,7 +104,8 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
   const counts = await writeReplayFile(o, paths, replay);
   prep.done(counts.lines, 'events');
 
-  const redis = await startRedisServer(join(paths.ingest, 'redis'));
+  // A real redis-server with the production durability settings (AOF everysec, noeviction).
+  const redis = await startRedis();
   const sim = await startJetstreamSim({
     source: { kind: 'replay', file: replay, rate: 0 },
     port: await freePort(),
