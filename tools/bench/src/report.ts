@@ -240,6 +240,11 @@ function dataSection(r: BenchResult): string {
     lines.push(
       `- ingest run: ${num(r.ingest.posts)} posts in ${secs(r.ingest.seconds)}; Parquet ${num(r.ingest.parquetBytes)} B vs raw JSON ${num(r.ingest.rawJsonBytes)} B; DuckDB COPY of the same NDJSON: ${num(r.ingest.duckdbCopy.rows)} rows in ${secs(r.ingest.duckdbCopy.seconds)}, ${num(r.ingest.duckdbCopy.bytes)} B`,
     );
+  const st = r.storage;
+  if (st?.postFilesBytesPerPost !== undefined)
+    lines.push(
+      `- storage: posts files alone ${num(st.postFilesBytesPerPost, 1)} B/post (${num(100 * (1 - st.postFilesBytesPerPost / st.rawJsonBytesPerPost), 1)} % smaller than raw JSON); the rest is the by-author/by-uri side files, tombstones and accounts`,
+    );
   for (const n of r.notes) lines.push(`- note: ${n}`);
   return lines.join('\n');
 }

@@ -52,6 +52,8 @@ export interface StorageResult {
   bytesPerPost: number;
   rawJsonBytesPerPost: number;
   pctSmaller: number;
+  /** The posts files alone (without side files, tombstones, accounts), per post. */
+  postFilesBytesPerPost?: number;
   /** PostgreSQL heap + indexes per post, when the peer ran. */
   postgresBytesPerPost?: number;
 }

@@ -100,11 +100,6 @@ export async function runBench(
     } else {
       const bytes = await storageBytes(paths.dataDir);
       const postFileBytes = (await Promise.all(files.map((f) => stat(f)))).reduce((sum, st) => sum + st.size, 0);
-      result.notes.push(
-        `storage split: posts files ${(postFileBytes / result.data.postRowsStored).toFixed(1)} B/post ` +
-          `(${(100 * (1 - postFileBytes / result.data.postRowsStored / rawJsonBytesPerPost)).toFixed(1)} % smaller than raw JSON); ` +
-          `the rest is the by-author/by-uri side files, tombstones and accounts`,
-      );
       const bytesPerPost = bytes / result.data.postRowsStored;
       result.storage = {
         posts: result.data.postRowsStored,
@@ -112,6 +107,7 @@ export async function runBench(
         bytesPerPost,
         rawJsonBytesPerPost,
         pctSmaller: 100 * (1 - bytesPerPost / rawJsonBytesPerPost),
+        postFilesBytesPerPost: postFileBytes / result.data.postRowsStored,
       };
       log(
         `[bench] storage: ${bytesPerPost.toFixed(1)} B/post vs ${rawJsonBytesPerPost.toFixed(1)} B raw JSON → ${result.storage.pctSmaller.toFixed(1)} % smaller`,

@@ -43,6 +43,8 @@ describe('npm run bench at a tiny size', () => {
     expect(result.data?.postRowsStored).toBeGreaterThan(19_000);
     expect(result.ingest?.posts).toBeGreaterThanOrEqual(5000);
     expect(result.storage?.pctSmaller).toBeGreaterThan(50);
+    // Side files, tombstones and accounts are counted on top of the posts files.
+    expect(result.storage!.postFilesBytesPerPost).toBeLessThan(result.storage!.bytesPerPost);
     for (const sys of [result.search?.ours, result.search?.peers.duckdbNdjson, result.search?.peers.postgres]) {
       expect(sys?.queries.map((q) => q.error ?? 'ok')).toEqual(Array(10).fill('ok'));
     }
