@@ -26,10 +26,13 @@ describe('queries while flushes and compactions swap files', () => {
     for (let i = 0; i < posts.length; i += 20) await flush(tmp.path, { posts: posts.slice(i, i + 20) });
     await flush(tmp.path, { tombstones: deleted.map((p) => tombstone(p, 'delete', p.time_us + 1)) });
 
-    await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 3, queryTimeoutMs: 20_000 });
+    // One store without the result cache (every query reads the files as they are swapped), one with it (a cached
+    // answer must never outlive its file set).
+    await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 3, queryTimeoutMs: 20_000, resultCacheSize: 0 });
+    await using cachedStore = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000 });
     let stop = false;
     let queries = 0;
-    const reader = async () => {
+    const reader = async (store: PostStore) => {
       while (!stop) {
         const full = await store.search({ first: 1000, fromUs: T0 - DAY / 2, toUs: T0 + DAY / 2 });
         expect(full.rows.map((r) => r.uri)).toEqual(newestFirst);
@@ -53,7 +56,7 @@ describe('queries while flushes and compactions swap files', () => {
         stop = true;
       }
     };
-    await Promise.all([compactor(), reader(), reader()]);
+    await Promise.all([compactor(), reader(store), reader(store), reader(cachedStore)]);
     expect(queries).toBeGreaterThan(0);
   });
 });

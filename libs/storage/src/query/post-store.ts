@@ -10,11 +10,18 @@ import { POST_SELECT, SqlParams, filterConditions, visiblePostsCte, type FileSet
 import { toPostRecord, type PostRecord } from './post-record';
 import { indexedAuthorRows, keyTimesPredicate, lookupRows } from './indexed-reads';
 import { parseSearchText } from './search-text';
+import { ResultCache } from './result-cache';
 import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from './time-windows';
 
 export interface PostStoreOptions extends DuckDbPoolOptions {
   /** Timeout of exportCsv (default queryTimeoutMs): an export reads and writes far more than a page. */
   exportTimeoutMs?: number;
+  /**
+   * Search pages and counts kept per (arguments, exact file set), see ResultCache (default 256; 0: none). Any new
+   * or removed file invalidates every entry over it, so while today's flushes land a cached answer lives only
+   * until the next flush.
+   */
+  resultCacheSize?: number;
 }
 
 export interface SearchArgs extends PostFilter {
@@ -71,11 +78,12 @@ export class PostStore {
     private readonly dataDir: string,
     private readonly pool: DuckDbPool,
     private readonly exportTimeoutMs: number,
+    private readonly cache: ResultCache,
   ) {}
 
   static async create(options: PostStoreOptions): Promise<PostStore> {
     const pool = await DuckDbPool.create(options);
-    return new PostStore(options.dataDir, pool, options.exportTimeoutMs ?? options.queryTimeoutMs);
+    return new PostStore(options.dataDir, pool, options.exportTimeoutMs ?? options.queryTimeoutMs, new ResultCache(options.resultCacheSize ?? 256));
   }
 
   /** Queries running and queued right now. */
@@ -97,6 +105,9 @@ export class PostStore {
     const first = positiveInt(args.first, 'first', MAX_PAGE);
     const after = args.after === undefined ? undefined : decodeCursor(args.after);
     if (args.text !== undefined) parseSearchText(args.text); // syntax errors before any I/O
+    const cacheArgs = { first, after: args.after, text: args.text, fromUs: args.fromUs, toUs: args.toUs, author: args.author };
+    const hit = await this.cachedAnswer<SearchPage>('search', args, cacheArgs);
+    if (hit) return hit;
     return this.withFiles('search', args, { rows: [], hasNextPage: false }, async (session, files) => {
       const want = first + 1; // one more than asked tells whether a next page exists
       let keys: PostCursor[];
@@ -116,7 +127,7 @@ export class PostStore {
       const missing = page.filter((k) => !known.has(`${k.indexedAtUs} ${k.uri}`));
       for (const r of await this.rowsByKeys(session, files, missing, args.author)) known.set(`${r.indexed_at} ${r.uri}`, r);
       return { rows: page.map((k) => known.get(`${k.indexedAtUs} ${k.uri}`) as PostRecord), hasNextPage: keys.length > first };
-    });
+    }, undefined, cacheArgs);
   }
 
   /** Keys of the first `want` visible matches after `after` in `files`, newest first, window by window. */
@@ -202,12 +213,15 @@ export class PostStore {
   /** How many visible posts match the filter (each post once). */
   async count(filter: PostFilter): Promise<number> {
     if (filter.text !== undefined) parseSearchText(filter.text);
+    const cacheArgs = { text: filter.text, fromUs: filter.fromUs, toUs: filter.toUs, author: filter.author };
+    const hit = await this.cachedAnswer<number>('count', filter, cacheArgs);
+    if (hit !== undefined) return hit;
     return this.withFiles('count', filter, 0, async (session, files) => {
       const sql = new SqlParams();
       const cte = visiblePostsCte(sql, files, filterConditions(sql, filter), filter.fromUs);
       const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
       return Number(row.n);
-    });
+    }, undefined, cacheArgs);
   }
 
   /** The visible posts among `uris`, in ONE query (for a DataLoader batch). Unknown or hidden uris are absent. */
@@ -283,13 +297,26 @@ export class PostStore {
    * Lists the files once, runs `fn` on that set; if DuckDB finds a listed file gone (a compaction deleted it
    * after its grace period), lists again and retries. `empty` is the answer when there are no post files.
    */
+  /**
+   * The cached answer of `kind` over `args` for the files listed now, if any: a hit needs only the listing (no
+   * connection, no DuckDB query). Misses are stored by withFiles under the listing they were computed from.
+   */
+  private async cachedAnswer<T>(kind: QueryKind, filter: PostFilter, args: object): Promise<T | undefined> {
+    if (!this.cache.enabled) return undefined;
+    const files = await this.listFiles(filter);
+    if (files.posts.length === 0) return undefined;
+    return this.cache.get<T>(ResultCache.key(kind, args, [files.posts, files.tombstones, files.accounts]));
+  }
+
   private withFiles<T>(
     kind: QueryKind,
     filter: PostFilter,
     empty: T,
     fn: (session: Session, files: FileSets) => Promise<T>,
     timeoutMs?: number,
+    cacheArgs?: object,
   ): Promise<T> {
+    const keyOf = (files: FileSets) => cacheArgs && ResultCache.key(kind, cacheArgs, [files.posts, files.tombstones, files.accounts]);
     return this.pool.use(
       kind,
       async (session) => {
@@ -297,7 +324,11 @@ export class PostStore {
           const files = await this.listFiles(filter);
           if (files.posts.length === 0) return empty;
           try {
-            return await fn(session, files);
+            const result = await fn(session, files);
+            // Keyed by the very listing it was computed from.
+            const key = keyOf(files);
+            if (key !== undefined) this.cache.set(key, result);
+            return result;
           } catch (err) {
             if (attempt < MAX_RELIST && isMissingFileError(err)) continue;
             throw err;

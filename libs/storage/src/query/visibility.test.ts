@@ -53,6 +53,26 @@ describe('PostStore visibility', () => {
     expect(uris(page.rows)).toEqual([a.uri]);
   });
 
+  it('serves repeated searches and counts from the result cache, never across a file-set change', async () => {
+    const kinds: string[] = [];
+    await using cached = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000, onQuery: (o) => kinds.push(o.kind) });
+    const [a, b, c] = [post(1, { text: 'cache me' }), post(2, { text: 'cache me too' }), post(3, { text: 'cache later' })];
+    await write({ posts: [a, b] });
+    const ask = async () => ({ page: uris((await cached.search({ first: 10, text: 'cache' })).rows), count: await cached.count({ text: 'cache' }) });
+    expect(await ask()).toEqual({ page: uris([a, b]), count: 2 });
+    const queries = kinds.length;
+    expect(await ask()).toEqual({ page: uris([a, b]), count: 2 });
+    expect(kinds.length).toBe(queries); // answered without DuckDB
+    // A new post, a delete, an account status: each is a new file, so the next answer is computed afresh.
+    await write({ posts: [c] });
+    expect(await ask()).toEqual({ page: uris([a, b, c]), count: 3 });
+    await write({ tombstones: [tombstone(a, 'delete', a.time_us + 10)] });
+    expect(await ask()).toEqual({ page: uris([b, c]), count: 2 });
+    await write({ accounts: [account(b.did, false, T0 + DAY)] });
+    expect(await ask()).toEqual({ page: uris([c]), count: 1 });
+    expect(kinds.length).toBeGreaterThan(queries);
+  });
+
   it('shows only the latest version of an updated post', async () => {
     const v1 = post(1, { text: 'first version' });
     const v2 = { ...v1, cid: 'bafy-v2', text: 'second version', indexed_at: v1.indexed_at + HOUR, time_us: v1.time_us + HOUR, operation: 'update' as const };
