@@ -7,6 +7,8 @@ describe('loadConfig', () => {
     expect(c.publicUrl).toBe('http://localhost:4000');
     expect(c.exportDir).toBe('/tmp/x/exports');
     expect(c.searchDefaultPageSize).toBe(50);
+    expect(c.searchCacheSize).toBe(256);
+    expect(loadConfig({ SEARCH_CACHE_SIZE: '0' }).searchCacheSize).toBe(0);
     expect(c.searchMaxPageSize).toBe(1000);
     expect(c.exportSigningSecret).toMatch(/^[0-9a-f]{64}$/);
     expect(c.warnings.join()).toMatch(/EXPORT_SIGNING_SECRET/);

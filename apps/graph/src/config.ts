@@ -20,6 +20,7 @@ export interface GraphConfig {
   searchMaxPageSize: number;
   queryTimeoutMs: number;
   exportTimeoutMs: number;
+  searchCacheSize: number;
   logLevel: string;
   duckdbThreads: number | undefined;
   duckdbPoolSize: number;
@@ -121,6 +122,7 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     searchMaxPageSize,
     queryTimeoutMs: int('QUERY_TIMEOUT_MS', 10_000, 1),
     exportTimeoutMs: int('EXPORT_TIMEOUT_MS', 120_000, 1),
+    searchCacheSize: int('SEARCH_CACHE_SIZE', 256, 0, 100_000),
     logLevel,
     duckdbThreads,
     duckdbPoolSize: int('DUCKDB_POOL_SIZE', 4, 1, 64),

@@ -44,6 +44,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     queryTimeoutMs: config.queryTimeoutMs,
     // An export of up to EXPORT_MAX_ROWS takes far longer than an interactive search.
     exportTimeoutMs: config.exportTimeoutMs,
+    resultCacheSize: config.searchCacheSize,
     onQuery: (q) => {
       duckdbQueryDuration.observe({ query: q.kind }, q.durationMs / 1000);
       options.onQuery?.(q);

@@ -26,6 +26,8 @@ export async function startGraph(dataDir: string, logDir: string, exportMaxRows:
       EXPORT_SIGNING_SECRET: randomBytes(32).toString('hex'),
       EXPORT_MAX_ROWS: String(Math.max(exportMaxRows, 1_000_000)),
       QUERY_TIMEOUT_MS: '120000',
+      // Repeated runs of one query would otherwise measure the result cache, not the search.
+      SEARCH_CACHE_SIZE: '0',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
     },
