@@ -148,6 +148,15 @@ describe('PostStore', () => {
     expect(await search({ fromUs: T0 + DAY })).toEqual(uris(byOrder(day2)));
   });
 
+  it('starts a newest-first scan where the newest day really ends, whatever the range', async () => {
+    // day2 ends at T0 + DAY + 9 h, long before its partition ends at midnight.
+    const newest = byOrder(day2)[0];
+    expect((await store.search({ first: 1 })).rows.map((r) => r.uri)).toEqual([newest.uri]);
+    expect(await search({ fromUs: newest.indexed_at + 1, toUs: T0 + 2 * DAY })).toEqual([]);
+    expect(await search({ fromUs: newest.indexed_at, toUs: T0 + 2 * DAY })).toEqual([newest.uri]);
+    expect(await search({ fromUs: T0 + DAY, toUs: newest.indexed_at })).toEqual(uris(byOrder(day2)).slice(1));
+  });
+
   it('reads only the partitions of the date range', async () => {
     // A broken file on a day outside the range must not be opened.
     const brokenDir = join(tmp.path, 'posts', 'date=2024-05-20');

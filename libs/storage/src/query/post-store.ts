@@ -64,6 +64,9 @@ const MAX_RELIST = 2;
 
 const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 
+/** dataEnd reads statistics of at most this many files (a compacted day has one or a few). */
+const MAX_STAT_FILES = 8;
+
 function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new RangeError(`${what} must be an integer in 1..${max}`);
   return value;
@@ -136,7 +139,7 @@ export class PostStore {
     let position: PostCursor | undefined = after;
     const bounds = scanBounds(files.posts, args.fromUs, args.toUs);
     const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
-    let hi = after ? Math.min(bounds.hi, after.indexedAtUs + 1) : bounds.hi;
+    let hi = after ? Math.min(bounds.hi, after.indexedAtUs + 1) : windowed ? await this.dataEnd(session, files.posts, bounds.hi) : bounds.hi;
     let width = firstWindowWidth(hi, Date.now() * 1000);
     while (keys.length < want && (!windowed || hi > bounds.lo)) {
       const lo = windowed ? windowLow(hi, width, bounds.lo) : undefined;
@@ -163,6 +166,23 @@ export class PostStore {
       width = nextWindowWidth(width, raw.length, want - keys.length);
     }
     return keys;
+  }
+
+  /**
+   * Where the data of a newest-first scan really ends: `hi` (a partition end), or just after the greatest
+   * indexed_at of the newest partition's files when that is earlier — a closed day whose posts stop before
+   * midnight would otherwise cost an empty first window and a 16× wider second one. Read from Parquet statistics
+   * (one single-file max per file, which DuckDB answers without reading rows: a few ms); skipped for a partition
+   * of many files (today's flushes: the first window already starts at "now").
+   */
+  private async dataEnd(session: Session, files: string[], hi: number): Promise<number> {
+    const newest = filesOverlapping(files, hi - 1, hi);
+    if (newest.length === 0 || newest.length > MAX_STAT_FILES) return hi;
+    const sql = new SqlParams();
+    const maxes = newest.map((f) => `SELECT max(indexed_at) AS m FROM ${sql.files([f])}`).join(' UNION ALL ');
+    const [row] = await session.all(`SELECT epoch_us(max(m)) AS m FROM (${maxes})`, sql.values);
+    // Partitions are by indexed_at day: older partitions hold only earlier rows.
+    return row?.m === null || row?.m === undefined ? hi : Math.min(hi, Number(row.m) + 1);
   }
 
   /** Keys of the next `limit` visible matches after `position`, in page order (duplicates included). */
