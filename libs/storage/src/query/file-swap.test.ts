@@ -28,8 +28,8 @@ describe('queries while flushes and compactions swap files', () => {
 
     // One store without the result cache (every query reads the files as they are swapped), one with it (a cached
     // answer must never outlive its file set).
-    await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 3, queryTimeoutMs: 20_000, resultCacheSize: 0 });
-    await using cachedStore = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000 });
+    await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 3, queryTimeoutMs: 20_000 });
+    await using cachedStore = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000, resultCacheSize: 64 });
     let stop = false;
     let queries = 0;
     const reader = async (store: PostStore) => {

@@ -17,9 +17,9 @@ export interface PostStoreOptions extends DuckDbPoolOptions {
   /** Timeout of exportCsv (default queryTimeoutMs): an export reads and writes far more than a page. */
   exportTimeoutMs?: number;
   /**
-   * Search pages and counts kept per (arguments, exact file set), see ResultCache (default 256; 0: none). Any new
-   * or removed file invalidates every entry over it, so while today's flushes land a cached answer lives only
-   * until the next flush.
+   * Search pages and counts kept per (arguments, exact file set), see ResultCache (default 0: off; e.g. 256).
+   * Any new or removed file invalidates every entry over it, so while today's flushes land a cached answer lives
+   * only until the next flush. A hit runs no DuckDB query (so it is not observed by onQuery).
    */
   resultCacheSize?: number;
 }
@@ -86,7 +86,7 @@ export class PostStore {
 
   static async create(options: PostStoreOptions): Promise<PostStore> {
     const pool = await DuckDbPool.create(options);
-    return new PostStore(options.dataDir, pool, options.exportTimeoutMs ?? options.queryTimeoutMs, new ResultCache(options.resultCacheSize ?? 256));
+    return new PostStore(options.dataDir, pool, options.exportTimeoutMs ?? options.queryTimeoutMs, new ResultCache(options.resultCacheSize ?? 0));
   }
 
   /** Queries running and queued right now. */

@@ -55,7 +55,7 @@ describe('PostStore visibility', () => {
 
   it('serves repeated searches and counts from the result cache, never across a file-set change', async () => {
     const kinds: string[] = [];
-    await using cached = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000, onQuery: (o) => kinds.push(o.kind) });
+    await using cached = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000, resultCacheSize: 64, onQuery: (o) => kinds.push(o.kind) });
     const [a, b, c] = [post(1, { text: 'cache me' }), post(2, { text: 'cache me too' }), post(3, { text: 'cache later' })];
     await write({ posts: [a, b] });
     const ask = async () => ({ page: uris((await cached.search({ first: 10, text: 'cache' })).rows), count: await cached.count({ text: 'cache' }) });
