@@ -88,6 +88,8 @@ export async function startTestGraph(rows: TableRow[] = [], env: Record<string, 
     EXPORT_SIGNING_SECRET: SECRET,
     DUCKDB_THREADS: '1',
     QUERY_TIMEOUT_MS: '20000',
+    // Off, so tests can count the DuckDB queries a request runs; the cache has its own test.
+    SEARCH_CACHE_SIZE: '0',
     ...env,
   });
   const queries: QueryObservation[] = [];

@@ -9,6 +9,7 @@ import {
   searchUris,
   startTestGraph,
   T0,
+  writeRows,
   type SearchData,
   type TestGraph,
 } from './_util';
@@ -277,6 +278,24 @@ describe('searchPosts over real Parquet', () => {
       ).toEqual({ post: null });
     } finally {
       await t2.close();
+    }
+  });
+});
+
+describe('the search result cache (SEARCH_CACHE_SIZE)', () => {
+  it('answers a repeated search without DuckDB, and sees a newly flushed file at once', async () => {
+    const first = post({ rkey: 'c1', text: 'cached answer', indexed_at: T0 + 1 });
+    const c = await startTestGraph(asPosts([first]), { SEARCH_CACHE_SIZE: '16' });
+    try {
+      expect(await searchUris(c, { text: 'cached' })).toEqual([first.uri]);
+      c.queries.length = 0;
+      expect(await searchUris(c, { text: 'cached' })).toEqual([first.uri]);
+      expect(c.queries.filter((q) => q.kind === 'search')).toEqual([]);
+      const second = post({ rkey: 'c2', text: 'cached again', indexed_at: T0 + 2 });
+      await writeRows(c.dataDir, asPosts([second]));
+      expect(await searchUris(c, { text: 'cached' })).toEqual([second.uri, first.uri]);
+    } finally {
+      await c.close();
     }
   });
 });
