@@ -3,7 +3,7 @@ import type { LogLevel } from './config';
 
 export type { Logger };
 
-/** Structured JSON logs on stdout; parts take a named child (`log.child({ name: 'flusher' })`). */
+/** Structured JSON logs on stdout; parts take a child per component (`log.child({ component: 'flusher' })`; a second `name` key would repeat in the JSON). */
 export function createLogger(level: LogLevel = 'info'): Logger {
   return pino({ name: 'ingest', level, base: { service: 'ingest' } });
 }

@@ -61,7 +61,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     resumePoint: () => buffer.resumePoint(),
     onMessage: (data, url) => buffer.push(data, url),
     onReconnect: (reason) => metrics.reconnects.inc({ reason }),
-    log: log.child({ name: 'jetstream' }),
+    log: log.child({ component: 'jetstream' }),
   });
   const buffer = new RedisBuffer({
     redis,
@@ -72,7 +72,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     maxEntries: config.bufferMaxEntries,
     deadLetterMaxLen: config.deadLetterMaxLen,
     metrics,
-    log: log.child({ name: 'buffer' }),
+    log: log.child({ component: 'buffer' }),
     onBackpressure: (key, active) => {
       if (!active) return source.resume(key);
       source.pause(key);
@@ -91,7 +91,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     safetyLagMs: config.flushSafetyLagMs,
     write: deps.write ?? flushWorker.write,
     metrics,
-    log: log.child({ name: 'flusher' }),
+    log: log.child({ component: 'flusher' }),
     onTrimmed: (length) => buffer.setLength(length),
   });
   const compaction = new CompactionSchedule({
@@ -101,7 +101,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     compact:
       deps.compact ?? ((dir, opts) => compactClosedDays(dir, { ...opts, memoryLimit: config.compactionMemoryLimit })),
     metrics,
-    log: log.child({ name: 'compaction' }),
+    log: log.child({ component: 'compaction' }),
   });
 
   let http: Awaited<ReturnType<typeof startHttp>> | undefined;
