@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { freePort, makeTempDir } from '@bsky-explorer/testing';
@@ -17,6 +17,35 @@ function runStart(args: string[], env: NodeJS.ProcessEnv) {
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   return { child, exited, output: () => output };
+}
+
+/** Pids of the runner's children: each service runs in its own process group, so killing the runner alone leaves them. */
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((line) => Number(line.trim()))
+      .filter((n) => n > 0);
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
+
+/** After a failed assertion: stop the runner and every service it started, so nothing outlives the test. */
+async function killRun(run: ReturnType<typeof runStart>): Promise<void> {
+  if (run.child.exitCode === null && run.child.pid) {
+    for (const pid of childPids(run.child.pid)) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
+  run.child.stdout?.destroy();
+  run.child.stderr?.destroy();
 }
 
 async function searchCount(port: number): Promise<number> {
@@ -46,7 +75,8 @@ describe('npm run demo', () => {
     try {
       let found = 0;
       const deadline = Date.now() + 60_000;
-      while (found === 0 && Date.now() < deadline && run.child.exitCode === null) {
+      // The first flush may hold fewer than 5 posts: wait for a full page.
+      while (found < 5 && Date.now() < deadline && run.child.exitCode === null) {
         await new Promise((r) => setTimeout(r, 500));
         found = await searchCount(graphPort).catch(() => 0);
       }
@@ -61,7 +91,7 @@ describe('npm run demo', () => {
         expect.arrayContaining([expect.stringMatching(/appendonly/)]),
       );
     } finally {
-      if (run.child.exitCode === null) run.child.kill('SIGKILL');
+      await killRun(run);
       await dir.remove();
     }
   }, 120_000);
@@ -75,6 +105,7 @@ describe('npm run demo', () => {
       expect(run.output()).toContain('redis-server was not found on PATH');
       expect(run.output()).toContain('apt-get install redis-server');
     } finally {
+      await killRun(run);
       await dir.remove();
     }
   }, 60_000);
