@@ -13,7 +13,7 @@ import {
 } from '../layout/manifest';
 import { TMP_EXT, isFlushFile } from '../layout/partition';
 import { compactionSelect, sqlLiteral } from './compaction-sql';
-import { isSideFile, writeSideFiles } from './side-files';
+import { isSideFile, sideFileNames, writeSideFiles } from './side-files';
 
 // Compaction of one (table, date) partition, as explicit steps so that tests can stop after any of them (a crash):
 //   plan    → what to merge: the published compacted files + the flush files not yet replaced;
@@ -43,6 +43,8 @@ export interface CompactionOptions {
    * same rows, and full scans were not slower in the same measurement (libs/storage/README.md).
    */
   rowGroupSize?: number;
+  /** Posts per day above which a token gets no postings in by-token (default DEFAULT_RARE_TOKEN_MAX_DF). */
+  rareTokenMaxDf?: number;
   /** Target size of one compacted file; a day larger than this is split into several, in read order. */
   maxFileBytes?: number;
   /** Stop after this step (crash simulation in tests). */
@@ -108,7 +110,7 @@ export async function cleanPartition(files: PartitionFiles): Promise<number> {
   const keep = new Set([
     ...(files.manifest?.files ?? []),
     ...(files.manifest?.replaced.map((r) => r.file) ?? []),
-    ...(index ? [index.byAuthor, index.byUri] : []),
+    ...(index ? sideFileNames(index) : []),
   ]);
   let removed = 0;
   for (const name of files.entries) {
@@ -209,7 +211,7 @@ export async function publishPartition(
   const replaced = new Map<string, ReplacedFile>();
   for (const r of plan.previous?.replaced ?? []) replaced.set(r.file, r);
   const old = plan.previous?.index;
-  for (const file of [...plan.inputs, ...(old ? [old.byAuthor, old.byUri] : [])]) {
+  for (const file of [...plan.inputs, ...(old ? sideFileNames(old) : [])]) {
     if (!replaced.has(file)) replaced.set(file, { file, at: now });
   }
   const manifest: PartitionManifest = {
@@ -229,20 +231,30 @@ export async function publishPartition(
 }
 
 /**
- * A posts partition compacted before side files existed: builds them for its current files and publishes them as
- * the next generation (same files), so existing data gains the indexed read path on the next compaction run.
+ * A posts partition compacted before its side files (or the token files) existed: builds what is missing for its
+ * current files and publishes it as the next generation (same files), so existing data gains the indexed read
+ * paths on the next compaction run.
  */
 async function indexPartition(
   conn: DuckDBConnection,
   files: PartitionFiles,
   now: number,
+  rareTokenMaxDf?: number,
 ): Promise<PartitionIndex | undefined> {
   const previous = files.manifest;
-  if (!previous || previous.table !== 'posts' || previous.index || files.compacted.length !== previous.files.length)
+  if (
+    !previous ||
+    previous.table !== 'posts' ||
+    previous.index?.tokens ||
+    files.compacted.length !== previous.files.length
+  )
     return undefined;
   if (previous.files.length === 0) return undefined;
   const generation = previous.generation + 1;
-  const index = await writeSideFiles(conn, files.dir, generation, previous.files);
+  const index = await writeSideFiles(conn, files.dir, generation, previous.files, {
+    previous: previous.index,
+    rareTokenMaxDf,
+  });
   await writeManifest(files.dir, { ...previous, generation, index, publishedAt: now });
   return index;
 }
@@ -321,6 +333,7 @@ export async function compactPartition(
             plan.dir,
             plan.generation,
             outputs.map((o) => o.file),
+            { rareTokenMaxDf: options.rareTokenMaxDf },
           )
         : undefined;
     summary.indexBytes = index?.bytes ?? 0;
@@ -332,7 +345,7 @@ export async function compactPartition(
   } else if (stop === 'write' || stop === 'publish') {
     return summary;
   } else if (table === 'posts') {
-    const index = await indexPartition(conn, files, now);
+    const index = await indexPartition(conn, files, now, options.rareTokenMaxDf);
     if (index) {
       Object.assign(summary, { compacted: true, generation: summary.generation + 1, indexBytes: index.bytes });
       files = await listPartitionFiles(dataDir, table, date);

@@ -4,7 +4,13 @@ import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from 
 import type { PostRow, TableRow } from '@bsky-explorer/schema';
 import { makeTempDir } from '@bsky-explorer/testing';
 import { listDataFiles } from '../layout/list-data-files';
-import { MANIFEST_FILE, readManifest, writeManifest, type PartitionManifest } from '../layout/manifest';
+import {
+  MANIFEST_FILE,
+  readManifest,
+  writeManifest,
+  type PartitionIndex,
+  type PartitionManifest,
+} from '../layout/manifest';
 import { dateStartUs, partitionDir } from '../layout/partition';
 import { sampleAccount, samplePost, sampleTombstone } from '../parquet/sample-rows';
 import { writeFlushBatch } from '../parquet/write-flush-batch';
@@ -179,6 +185,8 @@ describe('compaction', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
       'by-author-1.parquet',
       'by-author-2.parquet',
+      'by-token-1.parquet',
+      'by-token-2.parquet',
       'by-uri-1.parquet',
       'by-uri-2.parquet',
       'compacted-1-0.parquet',
@@ -186,12 +194,20 @@ describe('compaction', () => {
       expect.stringMatching(/^flush-/),
       expect.stringMatching(/^flush-/),
       expect.stringMatching(/^flush-/),
+      'tokens-1.parquet',
+      'tokens-2.parquet',
     ]);
 
     // Past the grace period, the next run removes what was replaced; what readers see does not change.
     const run3 = await compactClosedDays(tmp.path, { now: NOW + 1000 + GRACE, graceMs: GRACE });
     expect(run3.deleted).toBeGreaterThanOrEqual(6);
-    const current = ['by-author-2.parquet', 'by-uri-2.parquet', 'compacted-2-0.parquet'];
+    const current = [
+      'by-author-2.parquet',
+      'by-token-2.parquet',
+      'by-uri-2.parquet',
+      'compacted-2-0.parquet',
+      'tokens-2.parquet',
+    ];
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual(current);
     expect((await visible()).sort()).toEqual(withLate);
 
@@ -264,13 +280,69 @@ describe('compaction', () => {
     });
     expect((await readdir(dir)).sort()).toEqual([
       'by-author-2.parquet',
+      'by-token-2.parquet',
       'by-uri-2.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,
+      'tokens-2.parquet',
     ]);
     expect(await visible()).toEqual(before);
     const again = await compactDay(tmp.path, DAY, { now: NOW + 2, graceMs: 0, tables: ['posts'] });
     expect(again.partitions[0].compacted).toBe(false);
+
+    // A partition indexed before the token files existed gains them alone; its by-author and by-uri stay.
+    const { tokens: _t, byToken: _b, ...keyFiles } = (indexed as PartitionManifest).index as PartitionIndex;
+    await writeManifest(dir, { ...(indexed as PartitionManifest), index: keyFiles });
+    await rm(join(dir, 'tokens-2.parquet'));
+    await rm(join(dir, 'by-token-2.parquet'));
+    const upgraded = await compactDay(tmp.path, DAY, { now: NOW + 3, graceMs: 0, tables: ['posts'] });
+    expect(upgraded.partitions[0]).toMatchObject({ compacted: true, generation: 3 });
+    expect((await readManifest(dir))?.index).toMatchObject({
+      byAuthor: 'by-author-2.parquet',
+      byUri: 'by-uri-2.parquet',
+      tokens: 'tokens-3.parquet',
+      byToken: 'by-token-3.parquet',
+    });
+    expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
+      'by-author-2.parquet',
+      'by-token-3.parquet',
+      'by-uri-2.parquet',
+      'compacted-1-0.parquet',
+      'tokens-3.parquet',
+    ]);
+    expect(await visible()).toEqual(before);
+  });
+
+  it('writes the token files: every token of the live rows with its post count, postings of the rare ones only', async () => {
+    const day = Array.from({ length: 12 }, (_, n) =>
+      samplePost(n, T0 + n, { text: n % 2 ? `Common WORD, rare${n}` : `common ÉTÉ-${n} Straße` }),
+    );
+    await writeFlushBatch(tmp.path, {
+      firstId: '1-0',
+      lastId: '1-1',
+      rows: day.map((row) => ({ table: 'posts', row })),
+    });
+    await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0, rareTokenMaxDf: 6 });
+    const dir = partitionDir(tmp.path, 'posts', DAY);
+    const read = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJson();
+    const vocabulary = await read(`SELECT token, df, posted FROM read_parquet('${join(dir, 'tokens-1.parquet')}')`);
+    // Lower-cased, split at anything but letters and digits, counted once per post, sorted by token.
+    expect(vocabulary.slice(0, 3)).toEqual([
+      { token: '0', df: 1, posted: true },
+      { token: '10', df: 1, posted: true },
+      { token: '2', df: 1, posted: true },
+    ]);
+    expect(vocabulary.find((v) => v.token === 'common')).toEqual({ token: 'common', df: 12, posted: false });
+    expect(vocabulary.find((v) => v.token === 'word')).toEqual({ token: 'word', df: 6, posted: true });
+    expect(vocabulary.find((v) => v.token === 'été')).toEqual({ token: 'été', df: 6, posted: true });
+    expect(vocabulary.find((v) => v.token === 'straße')).toEqual({ token: 'straße', df: 6, posted: true });
+    const postings = await read(
+      `SELECT token, epoch_us(indexed_at)::DOUBLE AS t FROM read_parquet('${join(dir, 'by-token-1.parquet')}')`,
+    );
+    expect(postings.some((p) => p.token === 'common')).toBe(false);
+    expect(postings.filter((p) => p.token === 'word').map((p) => p.t)).toEqual([11, 9, 7, 5, 3, 1].map((n) => T0 + n));
+    expect(postings.filter((p) => p.token === 'rare3')).toEqual([{ token: 'rare3', t: T0 + 3 }]);
+    expect(postings.length).toBe(vocabulary.filter((v) => v.posted).reduce((a, v) => a + Number(v.df), 0));
   });
 
   const steps: CompactionStep[] = ['plan', 'clean', 'write', 'publish', 'sweep'];
@@ -298,7 +370,14 @@ describe('compaction', () => {
 
     await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0 });
     const entries = await readdir(dir);
-    expect(entries.sort()).toEqual(['by-author-1.parquet', 'by-uri-1.parquet', 'compacted-1-0.parquet', MANIFEST_FILE]);
+    expect(entries.sort()).toEqual([
+      'by-author-1.parquet',
+      'by-token-1.parquet',
+      'by-uri-1.parquet',
+      'compacted-1-0.parquet',
+      MANIFEST_FILE,
+      'tokens-1.parquet',
+    ]);
     expect(await liveUriCount(conn)).toBe(beforeCount);
     expect((await visible()).filter((r) => Number(r[2]) < T1)).toHaveLength(98);
   });

@@ -4,11 +4,13 @@ import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-ap
 import { fsyncDir, fsyncFile } from '../layout/durable-fs';
 import type { PartitionIndex } from '../layout/manifest';
 import { sqlLiteral } from './compaction-sql';
+import { BY_TOKEN_PREFIX, TOKENS_PREFIX, writeTokenFiles } from './token-files';
 
 // Per-day lookup files of a compacted posts partition, built from the compacted files themselves (so they hold
 // exactly the live rows compaction kept) and published in the same manifest as those files:
 //   by-author-<generation>.parquet  (did, indexed_at, uri) sorted by did, indexed_at DESC, uri DESC
 //   by-uri-<generation>.parquet     (uri, indexed_at)      sorted by uri
+//   tokens-, by-token-<generation>.parquet                 the token index (token-files.ts)
 // Small row groups: min/max statistics on the sort column narrow a did or a uri to the one group holding it.
 
 export const BY_AUTHOR_PREFIX = 'by-author-';
@@ -20,7 +22,24 @@ export const SIDE_ROW_GROUP_SIZE = 16_384;
 const SIDE_STAGING_PREFIX = '.compacting-side-';
 
 export function isSideFile(name: string): boolean {
-  return name.startsWith(BY_AUTHOR_PREFIX) || name.startsWith(BY_URI_PREFIX);
+  return [BY_AUTHOR_PREFIX, BY_URI_PREFIX, TOKENS_PREFIX, BY_TOKEN_PREFIX].some((prefix) => name.startsWith(prefix));
+}
+
+/** The side files of an index, by name. */
+export function sideFileNames(index: PartitionIndex): string[] {
+  return [
+    index.byAuthor,
+    index.byUri,
+    ...(index.tokens ? [index.tokens] : []),
+    ...(index.byToken ? [index.byToken] : []),
+  ];
+}
+
+export interface SideFileOptions {
+  /** Only the token files, added to `previous` (a partition indexed before they existed). */
+  previous?: PartitionIndex;
+  /** See DEFAULT_RARE_TOKEN_MAX_DF. */
+  rareTokenMaxDf?: number;
 }
 
 const SIDE_SELECTS = {
@@ -37,14 +56,45 @@ export async function writeSideFiles(
   dir: string,
   generation: number,
   files: readonly string[],
+  options: SideFileOptions = {},
 ): Promise<PartitionIndex> {
   const staging = join(dir, `${SIDE_STAGING_PREFIX}${generation}`);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  const names = {
-    byAuthor: `${BY_AUTHOR_PREFIX}${generation}.parquet`,
-    byUri: `${BY_URI_PREFIX}${generation}.parquet`,
-  };
+  const tokens = await writeTokenFiles(
+    conn,
+    staging,
+    generation,
+    files.map((f) => join(dir, f)),
+    options.rareTokenMaxDf,
+  );
+  const written = [tokens.tokens, tokens.byToken];
+  let index: PartitionIndex;
+  if (options.previous) {
+    index = { ...options.previous, ...tokens, bytes: options.previous.bytes + tokens.bytes };
+  } else {
+    const names = {
+      byAuthor: `${BY_AUTHOR_PREFIX}${generation}.parquet`,
+      byUri: `${BY_URI_PREFIX}${generation}.parquet`,
+    };
+    index = { ...names, ...tokens };
+    index.bytes += await writeKeyFiles(conn, dir, staging, names, files);
+    written.push(names.byAuthor, names.byUri);
+  }
+  for (const name of written) await rename(join(staging, name), join(dir, name));
+  await fsyncDir(dir);
+  await rm(staging, { recursive: true, force: true });
+  return index;
+}
+
+/** by-author and by-uri into `staging`; returns their bytes. */
+async function writeKeyFiles(
+  conn: DuckDBConnection,
+  dir: string,
+  staging: string,
+  names: { byAuthor: string; byUri: string },
+  files: readonly string[],
+): Promise<number> {
   let bytes = 0;
   for (const kind of ['byAuthor', 'byUri'] as const) {
     const tmp = join(staging, names[kind]);
@@ -58,8 +108,5 @@ export async function writeSideFiles(
     await fsyncFile(tmp);
     bytes += (await stat(tmp)).size;
   }
-  for (const kind of ['byAuthor', 'byUri'] as const) await rename(join(staging, names[kind]), join(dir, names[kind]));
-  await fsyncDir(dir);
-  await rm(staging, { recursive: true, force: true });
-  return { ...names, bytes };
+  return bytes;
 }

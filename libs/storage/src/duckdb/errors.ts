@@ -20,7 +20,9 @@ export class PoolClosedError extends Error {
 
 // Errors raised by the native binding may come from another JS realm (jest's sandbox): never rely on instanceof.
 const messageOf = (err: unknown): string =>
-  typeof err === 'object' && err !== null && 'message' in err ? String((err as { message: unknown }).message) : String(err);
+  typeof err === 'object' && err !== null && 'message' in err
+    ? String((err as { message: unknown }).message)
+    : String(err);
 
 /** DuckDB reports a file that vanished between listing and reading (a flush or compaction swapped it). */
 export function isMissingFileError(err: unknown): boolean {

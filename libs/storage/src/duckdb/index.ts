@@ -1,2 +1,10 @@
-export { DuckDbPool, type DuckDbPoolOptions, type QueryKind, type QueryObservation, type Session, type Row, type Params } from './pool';
+export {
+  DuckDbPool,
+  type DuckDbPoolOptions,
+  type QueryKind,
+  type QueryObservation,
+  type Session,
+  type Row,
+  type Params,
+} from './pool';
 export { QueryTimeoutError, PoolClosedError } from './errors';

@@ -14,7 +14,13 @@ describe('DuckDbPool', () => {
 
   it('interrupts a query past its timeout with QueryTimeoutError, and the connection keeps working', async () => {
     const seen: QueryObservation[] = [];
-    await using pool = await DuckDbPool.create({ dataDir: tmp.path, threads: 1, poolSize: 1, queryTimeoutMs: 300, onQuery: (o) => seen.push(o) });
+    await using pool = await DuckDbPool.create({
+      dataDir: tmp.path,
+      threads: 1,
+      poolSize: 1,
+      queryTimeoutMs: 300,
+      onQuery: (o) => seen.push(o),
+    });
     const err = await pool.query('search', SLOW).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueryTimeoutError);
     expect((err as QueryTimeoutError).name).toBe('QueryTimeoutError');
@@ -28,7 +34,12 @@ describe('DuckDbPool', () => {
   });
 
   it('bounds concurrent queries: the rest wait in order, and time out while waiting too', async () => {
-    await using pool = await DuckDbPool.create({ dataDir: tmp.path, poolSize: 2, maxConcurrentQueries: 1, queryTimeoutMs: 400 });
+    await using pool = await DuckDbPool.create({
+      dataDir: tmp.path,
+      poolSize: 2,
+      maxConcurrentQueries: 1,
+      queryTimeoutMs: 400,
+    });
     const slow = pool.query('search', SLOW).catch((e: unknown) => e);
     const queued = pool.query('count', 'SELECT 1 AS x').catch((e: unknown) => e);
     expect(pool.stats()).toEqual({ running: 1, queued: 1 });
@@ -43,7 +54,9 @@ describe('DuckDbPool', () => {
   it('binds parameters, including a list of file paths for read_parquet', async () => {
     await using pool = await DuckDbPool.create({ dataDir: tmp.path, queryTimeoutMs: 5000 });
     const file = `${tmp.path}/it's here.parquet`;
-    await pool.use('export', (s) => s.run(`COPY (SELECT 'a' AS v UNION ALL SELECT 'b') TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`));
+    await pool.use('export', (s) =>
+      s.run(`COPY (SELECT 'a' AS v UNION ALL SELECT 'b') TO '${file.replace(/'/g, "''")}' (FORMAT parquet)`),
+    );
     const { listValue } = await import('@duckdb/node-api');
     const rows = await pool.query('search', 'SELECT v FROM read_parquet($files::VARCHAR[]) WHERE v <> $x ORDER BY v', {
       files: listValue([file]),

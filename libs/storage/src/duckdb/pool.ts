@@ -135,8 +135,7 @@ export class DuckDbPool {
         }
       };
       const session: Session = {
-        all: (sql, params) =>
-          guard(async () => (await active.runAndReadAll(sql, params)).getRowObjectsJS() as Row[]),
+        all: (sql, params) => guard(async () => (await active.runAndReadAll(sql, params)).getRowObjectsJS() as Row[]),
         run: (sql, params) => guard(async () => (await active.run(sql, params)).rowsChanged),
       };
       const value = await fn(session);

@@ -20,6 +20,10 @@ export interface PartitionIndex {
   byAuthor: string;
   /** (uri, indexed_at) sorted by uri. */
   byUri: string;
+  /** (token, df), every token of the day; absent on partitions indexed before the token files existed. */
+  tokens?: string;
+  /** (token, indexed_at) for the rare tokens, sorted by token (with `tokens`). */
+  byToken?: string;
   bytes: number;
 }
 

@@ -43,7 +43,10 @@ describe('casePrefilterRegex', () => {
       expect(reader.getRowObjectsJS()[0]).toEqual({ exact: true, pre: true });
     }
     // Regex syntax in a term is literal.
-    const reader = await conn.runAndReadAll('SELECT regexp_matches($text, $re) AS pre', { text: 'axb', re: casePrefilterRegex('a.b') });
+    const reader = await conn.runAndReadAll('SELECT regexp_matches($text, $re) AS pre', {
+      text: 'axb',
+      re: casePrefilterRegex('a.b'),
+    });
     expect(reader.getRowObjectsJS()[0].pre).toBe(false);
   });
 });

@@ -14,22 +14,34 @@ describe('queries while flushes and compactions swap files', () => {
 
   it('recognises DuckDB’s error for a listed file that is gone', async () => {
     await using pool = await DuckDbPool.create({ dataDir: tmp.path, queryTimeoutMs: 5000 });
-    const err = await pool.query('search', `SELECT * FROM read_parquet('${tmp.path}/gone.parquet')`).catch((e: unknown) => e);
+    const err = await pool
+      .query('search', `SELECT * FROM read_parquet('${tmp.path}/gone.parquet')`)
+      .catch((e: unknown) => e);
     expect(isMissingFileError(err)).toBe(true);
   });
 
   it('never fails nor returns a partial or doubled set while compaction replaces and deletes files', async () => {
     const date = '2024-05-25';
-    const posts = Array.from({ length: 120 }, (_, i) => post(i, { indexed_at: T0 - 11 * HOUR + i * 60_000_000, text: i % 2 ? 'odd one' : 'even one' }));
+    const posts = Array.from({ length: 120 }, (_, i) =>
+      post(i, { indexed_at: T0 - 11 * HOUR + i * 60_000_000, text: i % 2 ? 'odd one' : 'even one' }),
+    );
     const deleted = posts.filter((_, i) => i % 10 === 0);
-    const newestFirst = posts.filter((p) => !deleted.includes(p)).sort((a, b) => b.indexed_at - a.indexed_at).map((p) => p.uri);
+    const newestFirst = posts
+      .filter((p) => !deleted.includes(p))
+      .sort((a, b) => b.indexed_at - a.indexed_at)
+      .map((p) => p.uri);
     for (let i = 0; i < posts.length; i += 20) await flush(tmp.path, { posts: posts.slice(i, i + 20) });
     await flush(tmp.path, { tombstones: deleted.map((p) => tombstone(p, 'delete', p.time_us + 1)) });
 
     // One store without the result cache (every query reads the files as they are swapped), one with it (a cached
     // answer must never outlive its file set).
     await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 3, queryTimeoutMs: 20_000 });
-    await using cachedStore = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000, resultCacheSize: 64 });
+    await using cachedStore = await PostStore.create({
+      dataDir: tmp.path,
+      poolSize: 2,
+      queryTimeoutMs: 20_000,
+      resultCacheSize: 64,
+    });
     let stop = false;
     let queries = 0;
     const reader = async (store: PostStore) => {

@@ -1,4 +1,11 @@
-export { PostStore, postCursor, type PostStoreOptions, type SearchArgs, type SearchPage, type ExportArgs } from './post-store';
+export {
+  PostStore,
+  postCursor,
+  type PostStoreOptions,
+  type SearchArgs,
+  type SearchPage,
+  type ExportArgs,
+} from './post-store';
 export { type PostRecord } from './post-record';
 export { type PostFilter } from './post-sql';
 export { parseSearchText, SearchSyntaxError, MAX_SEARCH_TERMS, type SearchTerms } from './search-text';

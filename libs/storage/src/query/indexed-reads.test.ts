@@ -19,12 +19,19 @@ function corpus(): { posts: PostRow[]; later: PostRow[] } {
       const did = AUTHORS[(i * 7 + d) % AUTHORS.length];
       // Ties on indexed_at (three posts per second slot) exercise the uri tie-break of the keyset.
       const at = T0 + (d - 1) * DAY - 10 * HOUR + Math.floor(i / 3) * 1_000_000 * 60;
-      posts.push(post(n, { did, indexed_at: at, time_us: at, text: i % 3 === 0 ? `Coffee time ${n}` : `tea break ${n}` }));
+      posts.push(
+        post(n, { did, indexed_at: at, time_us: at, text: i % 3 === 0 ? `Coffee time ${n}` : `tea break ${n}` }),
+      );
     }
   }
   // A late flush for an already compacted day, and a few posts of "today".
   const later = Array.from({ length: 6 }, (_, i) =>
-    post(900 + i, { did: AUTHORS[i % 2], indexed_at: T0 + 5 * HOUR + i, time_us: T0 + 5 * HOUR + i, text: `late coffee ${i}` }),
+    post(900 + i, {
+      did: AUTHORS[i % 2],
+      indexed_at: T0 + 5 * HOUR + i,
+      time_us: T0 + 5 * HOUR + i,
+      text: `late coffee ${i}`,
+    }),
   );
   return { posts, later };
 }
@@ -75,7 +82,14 @@ describe('author search and uri lookup through side files', () => {
     // for good and one hidden then shown again.
     const deleted = [posts[4], posts[45], posts[101]];
     const old = posts[12];
-    const updated: PostRow = { ...old, cid: 'bafy-new', text: 'coffee again (edited)', indexed_at: old.indexed_at + DAY, time_us: old.time_us + DAY, operation: 'update' };
+    const updated: PostRow = {
+      ...old,
+      cid: 'bafy-new',
+      text: 'coffee again (edited)',
+      indexed_at: old.indexed_at + DAY,
+      time_us: old.time_us + DAY,
+      operation: 'update',
+    };
     await flush(tmp.path, {
       posts: [updated],
       tombstones: [
@@ -84,7 +98,11 @@ describe('author search and uri lookup through side files', () => {
         tombstone(deleted[2], 'delete', deleted[2].time_us + 5),
         tombstone(old, 'supersede', updated.time_us),
       ],
-      accounts: [account('did:plc:dave', false, T0 - DAY), account('did:plc:carol', false, T0 - DAY), account('did:plc:carol', true, T0)],
+      accounts: [
+        account('did:plc:dave', false, T0 - DAY),
+        account('did:plc:carol', false, T0 - DAY),
+        account('did:plc:carol', true, T0),
+      ],
     });
 
     await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000 });
@@ -119,7 +137,9 @@ describe('author search and uri lookup through side files', () => {
     const withLate = await answers(store, uris);
     const lateLookup = new Map(withLate.lookup as [string, PostRow][]);
     expect(lateLookup.has(posts[50].uri)).toBe(false);
-    expect(later.filter((p) => lateLookup.has(p.uri)).map((p) => p.did)).toEqual(later.filter((p) => p.did !== 'did:plc:bob').map((p) => p.did));
+    expect(later.filter((p) => lateLookup.has(p.uri)).map((p) => p.did)).toEqual(
+      later.filter((p) => p.did !== 'did:plc:bob').map((p) => p.did),
+    );
     // The same answers once the late flush is compacted in too.
     await compactDay(tmp.path, DAYS[1], { graceMs: 0 });
     expect((await listPostFiles(tmp.path)).unindexed).toEqual([]);
@@ -140,7 +160,11 @@ describe('author search and uri lookup through side files', () => {
       while (!stop) {
         expect((await store.search({ first: 1000, author: 'did:plc:alice' })).rows.map((r) => r.uri)).toEqual(byAuthor);
         const first = await store.search({ first: 4, author: 'did:plc:alice' });
-        const rest = await store.search({ first: 1000, author: 'did:plc:alice', after: postCursor(first.rows[first.rows.length - 1]) });
+        const rest = await store.search({
+          first: 1000,
+          author: 'did:plc:alice',
+          after: postCursor(first.rows[first.rows.length - 1]),
+        });
         expect([...first.rows, ...rest.rows].map((r) => r.uri)).toEqual(byAuthor);
         expect([...(await store.getByUris(wanted)).keys()].sort()).toEqual([...wanted].sort());
         rounds++;

@@ -26,11 +26,19 @@ const ts = (us: number) => timestampValue(BigInt(us));
  * spread over an 8.1M-post day read ~0.1 s of key columns instead of a full scan).
  */
 export function keyTimesPredicate(sql: SqlParams, keys: readonly PostCursor[]): string {
-  return `p.indexed_at IN (SELECT unnest(${sql.bind(listValue(keys.map((k) => ts(k.indexedAtUs))))}::TIMESTAMP[]))`;
+  return timesPredicate(
+    sql,
+    keys.map((k) => k.indexedAtUs),
+  );
+}
+
+/** keyTimesPredicate for bare indexed_at values (µs). */
+export function timesPredicate(sql: SqlParams, times: readonly number[]): string {
+  return `p.indexed_at IN (SELECT unnest(${sql.bind(listValue(times.map(ts)))}::TIMESTAMP[]))`;
 }
 
 /** The compacted files of the indexed days that hold `keys` (a key's day is the UTC date of its indexed_at). */
-function filesOfKeys(days: readonly IndexedDay[], keys: readonly PostCursor[]): string[] {
+export function filesOfKeys(days: readonly IndexedDay[], keys: readonly Pick<PostCursor, 'indexedAtUs'>[]): string[] {
   const dates = new Set(keys.map((k) => partitionDate(k.indexedAtUs)));
   return days.filter((d) => dates.has(d.date)).flatMap((d) => d.files);
 }
@@ -62,19 +70,32 @@ export async function indexedAuthorRows(
     const s = new SqlParams();
     const where = filterConditions(s, { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs }, from);
     const cand = (
-      await session.all(`SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM ${s.files(sides)} p WHERE ${where.join(' AND ')} ${ORDER} LIMIT ${batch}`, s.values)
+      await session.all(
+        `SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM ${s.files(sides)} p WHERE ${where.join(' AND ')} ${ORDER} LIMIT ${batch}`,
+        s.values,
+      )
     ).map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));
     if (cand.length === 0) return out;
     const lo = cand[cand.length - 1].indexedAtUs;
     const hi = cand[0].indexedAtUs + 1;
     const sql = new SqlParams();
     const conds = filterConditions(sql, { author: filter.author, text: filter.text, fromUs: lo, toUs: hi });
-    conds.push(keyTimesPredicate(sql, cand), `p.uri IN (SELECT unnest(${sql.bind(listValue(cand.map((k) => k.uri)))}::VARCHAR[]))`);
+    conds.push(
+      keyTimesPredicate(sql, cand),
+      `p.uri IN (SELECT unnest(${sql.bind(listValue(cand.map((k) => k.uri)))}::VARCHAR[]))`,
+    );
     const posts = filesOfKeys(days, cand);
-    const scope: FileSets = { ...files, posts, tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY) };
+    const scope: FileSets = {
+      ...files,
+      posts,
+      tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY),
+    };
     const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
     const cte = visibleCte(sql, scope, `SELECT * FROM ${sql.files(posts)} p WHERE ${conds.join(' AND ')}`, lo, updates);
-    const rows = await session.all(`${cte} SELECT ${POST_SELECT} FROM visible p ${ORDER} LIMIT ${want - out.length}`, sql.values);
+    const rows = await session.all(
+      `${cte} SELECT ${POST_SELECT} FROM visible p ${ORDER} LIMIT ${want - out.length}`,
+      sql.values,
+    );
     out.push(...rows.map(toPostRecord));
     if (out.length >= want || cand.length < batch) return out;
     from = cand[cand.length - 1];
@@ -86,11 +107,17 @@ export async function indexedAuthorRows(
  * min/max statistics to one small row group per day. A bound IN list is slower here: DuckDB prunes with its
  * min..max, which random uris make the whole file (measured 136 ms vs 354 ms for 50 uris at a day).
  */
-export async function indexedUriKeys(session: Session, days: readonly IndexedDay[], uris: readonly string[]): Promise<PostCursor[]> {
+export async function indexedUriKeys(
+  session: Session,
+  days: readonly IndexedDay[],
+  uris: readonly string[],
+): Promise<PostCursor[]> {
   if (days.length === 0 || uris.length === 0) return [];
   const sql = new SqlParams();
   const sides = days.map((d) => d.byUri);
-  const parts = uris.map((u) => `SELECT epoch_us(indexed_at) AS indexed_at, uri FROM ${sql.files(sides)} WHERE uri = ${sql.bind(u)}`);
+  const parts = uris.map(
+    (u) => `SELECT epoch_us(indexed_at) AS indexed_at, uri FROM ${sql.files(sides)} WHERE uri = ${sql.bind(u)}`,
+  );
   const rows = await session.all(parts.join(' UNION ALL '), sql.values);
   return rows.map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));
 }
@@ -117,7 +144,9 @@ export async function lookupRows(session: Session, files: FileSets, uris: readon
   }
   if (unindexed.length > 0) {
     read.push(...unindexed);
-    selects.push(`SELECT * FROM ${sql.files(unindexed)} p WHERE p.uri IN (SELECT unnest(${sql.bind(listValue([...uris]))}::VARCHAR[]))`);
+    selects.push(
+      `SELECT * FROM ${sql.files(unindexed)} p WHERE p.uri IN (SELECT unnest(${sql.bind(listValue([...uris]))}::VARCHAR[]))`,
+    );
   }
   if (selects.length === 0) return [];
   // Update rows of the compacted files need no scan: by-uri listed every version of each uri on the indexed days,

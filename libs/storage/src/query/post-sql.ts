@@ -109,7 +109,9 @@ export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[]
   // Update rows of indexed (compacted) days hide nothing a supersede tombstone does not already hide (compaction
   // kept one version per uri; every update also wrote its tombstone): reading them cost a pass over the
   // `operation` column of every file (~0.4 s CPU at a day). Update rows of the other files are still read.
-  const updates = files.unindexed ? filesOverlapping(files.unindexed, fromUs ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY) : files.posts;
+  const updates = files.unindexed
+    ? filesOverlapping(files.unindexed, fromUs ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY)
+    : files.posts;
   return visibleCte(sql, files, candidates, fromUs, updates);
 }
 
@@ -117,7 +119,13 @@ export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[]
  * visiblePostsCte over a candidate SELECT of post rows given as SQL (e.g. rows fetched by key from some files).
  * `updateFiles` are the posts files whose 'update' rows also hide older versions (default: all of files.posts).
  */
-export function visibleCte(sql: SqlParams, files: FileSets, candidates: string, fromUs?: number, updateFiles: string[] = files.posts): string {
+export function visibleCte(
+  sql: SqlParams,
+  files: FileSets,
+  candidates: string,
+  fromUs?: number,
+  updateFiles: string[] = files.posts,
+): string {
   const tombstones = files.tombstones.length
     ? `SELECT uri, kind, time_us FROM ${sql.files(files.tombstones)}`
     : EMPTY_TOMBSTONES;

@@ -46,7 +46,9 @@ describe('PostStore', () => {
   // Day 1 (2024-05-25): the texts; day 2: filler; day 0: older filler.
   const corpus: PostRow[] = keys.map((k, i) => post(i, { text: texts[k], indexed_at: T0 + i * 1_000_000 }));
   const ties = [100, 101, 102].map((n) => post(n, { text: 'tie', indexed_at: T0 + 30 * 1_000_000 }));
-  const day2 = Array.from({ length: 10 }, (_, i) => post(200 + i, { text: `filler ${i}`, indexed_at: T0 + DAY + i * HOUR }));
+  const day2 = Array.from({ length: 10 }, (_, i) =>
+    post(200 + i, { text: `filler ${i}`, indexed_at: T0 + DAY + i * HOUR }),
+  );
   const day0 = Array.from({ length: 5 }, (_, i) => post(300 + i, { text: `old ${i}`, indexed_at: T0 - DAY + i }));
   const all = [...corpus, ...ties, ...day2, ...day0];
   const idx = (k: string) => corpus[keys.indexOf(k)];
@@ -55,7 +57,13 @@ describe('PostStore', () => {
     tmp = await makeTempDir('bsky-poststore-');
     await flush(tmp.path, { posts: all.slice(0, 20) });
     await flush(tmp.path, { posts: all.slice(20) });
-    store = await PostStore.create({ dataDir: tmp.path, threads: 2, poolSize: 2, queryTimeoutMs: 20_000, onQuery: (o) => observed.push(o) });
+    store = await PostStore.create({
+      dataDir: tmp.path,
+      threads: 2,
+      poolSize: 2,
+      queryTimeoutMs: 20_000,
+      onQuery: (o) => observed.push(o),
+    });
   });
   afterAll(async () => {
     await store.close();
@@ -144,7 +152,9 @@ describe('PostStore', () => {
     expect(await search({ fromUs: from, toUs: to })).toEqual(
       uris(byOrder(all.filter((p) => p.indexed_at >= from && p.indexed_at < to))),
     );
-    expect(await store.count({ fromUs: from, toUs: to })).toBe(all.filter((p) => p.indexed_at >= from && p.indexed_at < to).length);
+    expect(await store.count({ fromUs: from, toUs: to })).toBe(
+      all.filter((p) => p.indexed_at >= from && p.indexed_at < to).length,
+    );
     expect(await search({ fromUs: T0 + DAY })).toEqual(uris(byOrder(day2)));
   });
 
@@ -204,7 +214,13 @@ describe('PostStore', () => {
 
   it('looks up many uris in ONE query, skipping unknown ones', async () => {
     const before = observed.filter((o) => o.kind === 'lookup').length;
-    const wanted = [idx('fox').uri, idx('dog').uri, ties[1].uri, 'at://did:plc:nobody/app.bsky.feed.post/x', "at://x' OR 1=1"];
+    const wanted = [
+      idx('fox').uri,
+      idx('dog').uri,
+      ties[1].uri,
+      'at://did:plc:nobody/app.bsky.feed.post/x',
+      "at://x' OR 1=1",
+    ];
     const found = await store.getByUris(wanted);
     expect(observed.filter((o) => o.kind === 'lookup').length).toBe(before + 1);
     expect([...found.keys()].sort()).toEqual([idx('fox').uri, idx('dog').uri, ties[1].uri].sort());
@@ -221,7 +237,8 @@ describe('PostStore', () => {
     const records = parse(raw, { columns: true }) as Record<string, string>[];
     expect(records.map((r) => r.uri)).toEqual(uris(expected));
     const neutral = (s: string) => (/^[=+\-@\t\r]/.test(s) ? `'${s}` : s);
-    const iso = (us: number) => new Date(Math.floor(us / 1000)).toISOString().replace('Z', `${String(us % 1000).padStart(3, '0')}Z`);
+    const iso = (us: number) =>
+      new Date(Math.floor(us / 1000)).toISOString().replace('Z', `${String(us % 1000).padStart(3, '0')}Z`);
     for (const [i, p] of expected.entries()) {
       const r = records[i];
       expect(r.text).toBe(neutral(p.text));

@@ -10,6 +10,8 @@ import { POST_SELECT, SqlParams, filterConditions, visiblePostsCte, type FileSet
 import { toPostRecord, type PostRecord } from './post-record';
 import { indexedAuthorRows, keyTimesPredicate, lookupRows } from './indexed-reads';
 import { parseSearchText } from './search-text';
+import { MAX_COUNT_POSTINGS, countWithTokens, indexedTextRows, planTokenLookup, type TokenLookup } from './token-reads';
+import type { IndexedDay } from '../layout/list-data-files';
 import { ResultCache } from './result-cache';
 import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from './time-windows';
 
@@ -47,7 +49,9 @@ const MAX_PAGE = 10_000;
 
 /** Two key lists in page order merged into one, without exact duplicates. */
 function mergeKeys(a: readonly PostCursor[], b: readonly PostCursor[]): PostCursor[] {
-  const all = [...a, ...b].sort((x, y) => y.indexedAtUs - x.indexedAtUs || (x.uri < y.uri ? 1 : x.uri > y.uri ? -1 : 0));
+  const all = [...a, ...b].sort(
+    (x, y) => y.indexedAtUs - x.indexedAtUs || (x.uri < y.uri ? 1 : x.uri > y.uri ? -1 : 0),
+  );
   return all.filter((k, i) => i === 0 || k.indexedAtUs !== all[i - 1].indexedAtUs || k.uri !== all[i - 1].uri);
 }
 
@@ -68,7 +72,8 @@ const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 const MAX_STAT_FILES = 8;
 
 function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) throw new RangeError(`${what} must be an integer in 1..${max}`);
+  if (!Number.isSafeInteger(value) || value < 1 || value > max)
+    throw new RangeError(`${what} must be an integer in 1..${max}`);
   return value;
 }
 
@@ -86,7 +91,12 @@ export class PostStore {
 
   static async create(options: PostStoreOptions): Promise<PostStore> {
     const pool = await DuckDbPool.create(options);
-    return new PostStore(options.dataDir, pool, options.exportTimeoutMs ?? options.queryTimeoutMs, new ResultCache(options.resultCacheSize ?? 0));
+    return new PostStore(
+      options.dataDir,
+      pool,
+      options.exportTimeoutMs ?? options.queryTimeoutMs,
+      new ResultCache(options.resultCacheSize ?? 0),
+    );
   }
 
   /** Queries running and queued right now. */
@@ -108,43 +118,94 @@ export class PostStore {
     const first = positiveInt(args.first, 'first', MAX_PAGE);
     const after = args.after === undefined ? undefined : decodeCursor(args.after);
     if (args.text !== undefined) parseSearchText(args.text); // syntax errors before any I/O
-    const cacheArgs = { first, after: args.after, text: args.text, fromUs: args.fromUs, toUs: args.toUs, author: args.author };
+    const cacheArgs = {
+      first,
+      after: args.after,
+      text: args.text,
+      fromUs: args.fromUs,
+      toUs: args.toUs,
+      author: args.author,
+    };
     const hit = await this.cachedAnswer<SearchPage>('search', args, cacheArgs);
     if (hit) return hit;
-    return this.withFiles('search', args, { rows: [], hasNextPage: false }, async (session, files) => {
-      const want = first + 1; // one more than asked tells whether a next page exists
-      let keys: PostCursor[];
-      // Full rows already read (through the side files), by "indexed_at uri".
-      const known = new Map<string, PostRecord>();
-      if (args.author !== undefined && files.indexed?.length) {
-        // Author searches read the compacted days through by-author, and scan only what has no side files.
-        const author = { ...args, author: args.author };
-        const fromIndex = await indexedAuthorRows(session, files, author, after, want);
-        for (const r of fromIndex) known.set(`${r.indexed_at} ${r.uri}`, r);
-        const rest = files.unindexed?.length ? await this.scanKeys(session, { ...files, posts: files.unindexed }, args, after, want) : [];
-        keys = mergeKeys(fromIndex.map((r) => ({ indexedAtUs: r.indexed_at, uri: r.uri })), rest);
-      } else {
-        keys = await this.scanKeys(session, files, args, after, want);
-      }
-      const page = keys.slice(0, first);
-      const missing = page.filter((k) => !known.has(`${k.indexedAtUs} ${k.uri}`));
-      for (const r of await this.rowsByKeys(session, files, missing, args.author)) known.set(`${r.indexed_at} ${r.uri}`, r);
-      return { rows: page.map((k) => known.get(`${k.indexedAtUs} ${k.uri}`) as PostRecord), hasNextPage: keys.length > first };
-    }, undefined, cacheArgs);
+    return this.withFiles(
+      'search',
+      args,
+      { rows: [], hasNextPage: false },
+      async (session, files) => {
+        const want = first + 1; // one more than asked tells whether a next page exists
+        let keys: PostCursor[];
+        // Full rows already read (through the side files), by "indexed_at uri".
+        const known = new Map<string, PostRecord>();
+        if (args.author !== undefined && files.indexed?.length) {
+          // Author searches read the compacted days through by-author, and scan only what has no side files.
+          const author = { ...args, author: args.author };
+          const fromIndex = await indexedAuthorRows(session, files, author, after, want);
+          for (const r of fromIndex) known.set(`${r.indexed_at} ${r.uri}`, r);
+          const rest = files.unindexed?.length
+            ? await this.scanKeys(session, { ...files, posts: files.unindexed }, args, after, want)
+            : [];
+          keys = mergeKeys(
+            fromIndex.map((r) => ({ indexedAtUs: r.indexed_at, uri: r.uri })),
+            rest,
+          );
+        } else {
+          const tokens = await this.tokenPlan(session, files, args);
+          if (tokens) {
+            // Text searches read the days with token files through them, and scan only the other files.
+            const fromIndex = await indexedTextRows(session, files, tokens.days, tokens.lookup, args, after, want);
+            for (const r of fromIndex) known.set(`${r.indexed_at} ${r.uri}`, r);
+            const rest = tokens.rest.length
+              ? await this.scanKeys(session, { ...files, posts: tokens.rest }, args, after, want)
+              : [];
+            keys = mergeKeys(
+              fromIndex.map((r) => ({ indexedAtUs: r.indexed_at, uri: r.uri })),
+              rest,
+            );
+          } else {
+            keys = await this.scanKeys(session, files, args, after, want);
+          }
+        }
+        const page = keys.slice(0, first);
+        const missing = page.filter((k) => !known.has(`${k.indexedAtUs} ${k.uri}`));
+        for (const r of await this.rowsByKeys(session, files, missing, args.author))
+          known.set(`${r.indexed_at} ${r.uri}`, r);
+        return {
+          rows: page.map((k) => known.get(`${k.indexedAtUs} ${k.uri}`) as PostRecord),
+          hasNextPage: keys.length > first,
+        };
+      },
+      undefined,
+      cacheArgs,
+    );
   }
 
   /** Keys of the first `want` visible matches after `after` in `files`, newest first, window by window. */
-  private async scanKeys(session: Session, files: FileSets, args: PostFilter, after: PostCursor | undefined, want: number): Promise<PostCursor[]> {
+  private async scanKeys(
+    session: Session,
+    files: FileSets,
+    args: PostFilter,
+    after: PostCursor | undefined,
+    want: number,
+  ): Promise<PostCursor[]> {
     const keys: PostCursor[] = [];
     let position: PostCursor | undefined = after;
     const bounds = scanBounds(files.posts, args.fromUs, args.toUs);
     const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
-    let hi = after ? Math.min(bounds.hi, after.indexedAtUs + 1) : windowed ? await this.dataEnd(session, files.posts, bounds.hi) : bounds.hi;
+    let hi = after
+      ? Math.min(bounds.hi, after.indexedAtUs + 1)
+      : windowed
+        ? await this.dataEnd(session, files.posts, bounds.hi)
+        : bounds.hi;
     let width = firstWindowWidth(hi, Date.now() * 1000);
     while (keys.length < want && (!windowed || hi > bounds.lo)) {
       const lo = windowed ? windowLow(hi, width, bounds.lo) : undefined;
       const windowFiles: FileSets = windowed
-        ? { ...files, posts: filesOverlapping(files.posts, lo as number, hi), tombstones: filesOverlapping(files.tombstones, lo as number, Number.POSITIVE_INFINITY) }
+        ? {
+            ...files,
+            posts: filesOverlapping(files.posts, lo as number, hi),
+            tombstones: filesOverlapping(files.tombstones, lo as number, Number.POSITIVE_INFINITY),
+          }
         : files;
       const need = want - keys.length;
       const raw = windowFiles.posts.length
@@ -204,7 +265,12 @@ export class PostStore {
   }
 
   /** The full rows of `keys` (visible versions, already decided), in the keys' order. */
-  private async rowsByKeys(session: Session, files: FileSets, keys: PostCursor[], author?: string): Promise<PostRecord[]> {
+  private async rowsByKeys(
+    session: Session,
+    files: FileSets,
+    keys: PostCursor[],
+    author?: string,
+  ): Promise<PostRecord[]> {
     if (keys.length === 0) return [];
     const times = keys.map((k) => k.indexedAtUs);
     const fromUs = Math.min(...times);
@@ -216,7 +282,10 @@ export class PostStore {
     where.push(keyTimesPredicate(sql, keys));
     where.push(`p.uri IN (SELECT unnest(${sql.bind(listValue(keys.map((k) => k.uri)))}::VARCHAR[]))`);
     const posts = filesOverlapping(files.posts, fromUs, toUs);
-    const rows = await session.all(`SELECT ${POST_SELECT} FROM ${sql.files(posts)} p WHERE ${where.join(' AND ')}`, sql.values);
+    const rows = await session.all(
+      `SELECT ${POST_SELECT} FROM ${sql.files(posts)} p WHERE ${where.join(' AND ')}`,
+      sql.values,
+    );
     const byKey = new Map<string, PostRecord>();
     for (const r of rows) {
       const post = toPostRecord(r);
@@ -236,12 +305,40 @@ export class PostStore {
     const cacheArgs = { text: filter.text, fromUs: filter.fromUs, toUs: filter.toUs, author: filter.author };
     const hit = await this.cachedAnswer<number>('count', filter, cacheArgs);
     if (hit !== undefined) return hit;
-    return this.withFiles('count', filter, 0, async (session, files) => {
-      const sql = new SqlParams();
-      const cte = visiblePostsCte(sql, files, filterConditions(sql, filter), filter.fromUs);
-      const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
-      return Number(row.n);
-    }, undefined, cacheArgs);
+    return this.withFiles(
+      'count',
+      filter,
+      0,
+      async (session, files) => {
+        const tokens = await this.tokenPlan(session, files, filter);
+        if (tokens && tokens.lookup.postings <= MAX_COUNT_POSTINGS) {
+          return countWithTokens(session, files, tokens.days, tokens.lookup, filter, tokens.rest);
+        }
+        const sql = new SqlParams();
+        const cte = visiblePostsCte(sql, files, filterConditions(sql, filter), filter.fromUs);
+        const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
+        return Number(row.n);
+      },
+      undefined,
+      cacheArgs,
+    );
+  }
+
+  /**
+   * For a text search without author: the days whose token files can narrow it (see planTokenLookup) and the
+   * files left to scan; undefined when the token files cannot help (then everything is scanned).
+   */
+  private async tokenPlan(
+    session: Session,
+    files: FileSets,
+    filter: PostFilter,
+  ): Promise<{ days: IndexedDay[]; lookup: TokenLookup; rest: string[] } | undefined> {
+    if (filter.text === undefined || filter.author !== undefined || !files.indexed?.length) return undefined;
+    const days = files.indexed.filter((d) => d.tokens);
+    const lookup = await planTokenLookup(session, days, filter.text);
+    if (!lookup) return undefined;
+    const rest = [...(files.unindexed ?? []), ...files.indexed.filter((d) => !d.tokens).flatMap((d) => d.files)];
+    return { days, lookup, rest };
   }
 
   /** The visible posts among `uris`, in ONE query (for a DataLoader batch). Unknown or hidden uris are absent. */
@@ -336,7 +433,8 @@ export class PostStore {
     timeoutMs?: number,
     cacheArgs?: object,
   ): Promise<T> {
-    const keyOf = (files: FileSets) => cacheArgs && ResultCache.key(kind, cacheArgs, [files.posts, files.tombstones, files.accounts]);
+    const keyOf = (files: FileSets) =>
+      cacheArgs && ResultCache.key(kind, cacheArgs, [files.posts, files.tombstones, files.accounts]);
     return this.pool.use(
       kind,
       async (session) => {

@@ -7,9 +7,13 @@ describe('ResultCache', () => {
     expect(ResultCache.key('search', { text: 'x', first: 5 }, files)).toBe(key);
     expect(ResultCache.key('search', { text: 'x', first: 6 }, files)).not.toBe(key);
     expect(ResultCache.key('count', { text: 'x', first: 5 }, files)).not.toBe(key);
-    expect(ResultCache.key('search', { text: 'x', first: 5 }, [['/d/posts/a.parquet', '/d/posts/b.parquet'], files[1], []])).not.toBe(key);
+    expect(
+      ResultCache.key('search', { text: 'x', first: 5 }, [['/d/posts/a.parquet', '/d/posts/b.parquet'], files[1], []]),
+    ).not.toBe(key);
     // A path moved from one list to another is another file set.
-    expect(ResultCache.key('search', { text: 'x', first: 5 }, [['/d/posts/a.parquet'], [], ['/d/tombstones/t.parquet']])).not.toBe(key);
+    expect(
+      ResultCache.key('search', { text: 'x', first: 5 }, [['/d/posts/a.parquet'], [], ['/d/tombstones/t.parquet']]),
+    ).not.toBe(key);
   });
 
   it('evicts the least recently used entry and hands out copies', () => {

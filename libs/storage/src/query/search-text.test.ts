@@ -27,7 +27,10 @@ describe('parseSearchText', () => {
   });
 
   it('treats % _ \\ and apostrophes as literal characters, and drops duplicates', () => {
-    expect(parseSearchText("100% a_b c\\d don't 100%")).toEqual({ include: ['100%', 'a_b', 'c\\d', "don't"], exclude: [] });
+    expect(parseSearchText("100% a_b c\\d don't 100%")).toEqual({
+      include: ['100%', 'a_b', 'c\\d', "don't"],
+      exclude: [],
+    });
   });
 
   it('never splits an emoji or a CJK word', () => {

@@ -1,12 +1,26 @@
-import { FIRST_WINDOW_US, filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from './time-windows';
+import {
+  FIRST_WINDOW_US,
+  filesOverlapping,
+  firstWindowWidth,
+  nextWindowWidth,
+  scanBounds,
+  windowLow,
+} from './time-windows';
 
 const day = (d: string) => Date.parse(`${d}T00:00:00Z`) * 1000;
-const files = ['/d/posts/date=2024-05-24/a.parquet', '/d/posts/date=2024-05-25/b.parquet', '/d/posts/date=2024-05-26/c.parquet'];
+const files = [
+  '/d/posts/date=2024-05-24/a.parquet',
+  '/d/posts/date=2024-05-25/b.parquet',
+  '/d/posts/date=2024-05-26/c.parquet',
+];
 
 describe('time windows', () => {
   it('bounds a scan by the partitions and the range', () => {
     expect(scanBounds(files)).toEqual({ lo: day('2024-05-24'), hi: day('2024-05-27') });
-    expect(scanBounds(files, day('2024-05-25') + 5, day('2024-05-26'))).toEqual({ lo: day('2024-05-25') + 5, hi: day('2024-05-26') });
+    expect(scanBounds(files, day('2024-05-25') + 5, day('2024-05-26'))).toEqual({
+      lo: day('2024-05-25') + 5,
+      hi: day('2024-05-26'),
+    });
     expect(filesOverlapping(files, day('2024-05-25') + 1, day('2024-05-26'))).toEqual([files[1]]);
   });
 

@@ -32,7 +32,12 @@ describe('PostStore visibility', () => {
     const page = await store.search({ first: 1000 });
     const found = await store.getByUris(all);
     const { rowCount } = await store.exportCsv({ limit: 1000 }, `${tmp.path}/x.csv`);
-    return { search: uris(page.rows), count: await store.count({}), lookup: [...found.keys()].sort(), exported: rowCount };
+    return {
+      search: uris(page.rows),
+      count: await store.count({}),
+      lookup: [...found.keys()].sort(),
+      exported: rowCount,
+    };
   };
   const expectVisible = async (rows: PostRow[]) => {
     const v = await visible();
@@ -55,10 +60,23 @@ describe('PostStore visibility', () => {
 
   it('serves repeated searches and counts from the result cache, never across a file-set change', async () => {
     const kinds: string[] = [];
-    await using cached = await PostStore.create({ dataDir: tmp.path, poolSize: 2, queryTimeoutMs: 20_000, resultCacheSize: 64, onQuery: (o) => kinds.push(o.kind) });
-    const [a, b, c] = [post(1, { text: 'cache me' }), post(2, { text: 'cache me too' }), post(3, { text: 'cache later' })];
+    await using cached = await PostStore.create({
+      dataDir: tmp.path,
+      poolSize: 2,
+      queryTimeoutMs: 20_000,
+      resultCacheSize: 64,
+      onQuery: (o) => kinds.push(o.kind),
+    });
+    const [a, b, c] = [
+      post(1, { text: 'cache me' }),
+      post(2, { text: 'cache me too' }),
+      post(3, { text: 'cache later' }),
+    ];
     await write({ posts: [a, b] });
-    const ask = async () => ({ page: uris((await cached.search({ first: 10, text: 'cache' })).rows), count: await cached.count({ text: 'cache' }) });
+    const ask = async () => ({
+      page: uris((await cached.search({ first: 10, text: 'cache' })).rows),
+      count: await cached.count({ text: 'cache' }),
+    });
     expect(await ask()).toEqual({ page: uris([a, b]), count: 2 });
     const queries = kinds.length;
     expect(await ask()).toEqual({ page: uris([a, b]), count: 2 });
@@ -75,7 +93,14 @@ describe('PostStore visibility', () => {
 
   it('shows only the latest version of an updated post', async () => {
     const v1 = post(1, { text: 'first version' });
-    const v2 = { ...v1, cid: 'bafy-v2', text: 'second version', indexed_at: v1.indexed_at + HOUR, time_us: v1.time_us + HOUR, operation: 'update' as const };
+    const v2 = {
+      ...v1,
+      cid: 'bafy-v2',
+      text: 'second version',
+      indexed_at: v1.indexed_at + HOUR,
+      time_us: v1.time_us + HOUR,
+      operation: 'update' as const,
+    };
     await write({ posts: [v1] });
     await write({ posts: [v2], tombstones: [tombstone(v1, 'supersede', v2.time_us)] });
     const page = await store.search({ first: 10 });
@@ -86,7 +111,13 @@ describe('PostStore visibility', () => {
 
   it('keeps the highest time_us of two versions even without a supersede tombstone', async () => {
     const v1 = post(1, { text: 'old words' });
-    const v2 = { ...v1, text: 'new words', indexed_at: v1.indexed_at + 5, time_us: v1.time_us + 5, operation: 'update' as const };
+    const v2 = {
+      ...v1,
+      text: 'new words',
+      indexed_at: v1.indexed_at + 5,
+      time_us: v1.time_us + 5,
+      operation: 'update' as const,
+    };
     await write({ posts: [v1, v2] });
     expect((await store.search({ first: 10, text: 'words' })).rows.map((r) => r.text)).toEqual(['new words']);
     expect(await store.count({ text: 'words' })).toBe(1);
@@ -134,7 +165,11 @@ describe('PostStore visibility', () => {
 
   it('finds posts of the live day (the partition runs to midnight, the data only to now), including a clock-skewed one', async () => {
     const now = Date.now() * 1000;
-    const rows = [post(1, { indexed_at: now - 5 * HOUR }), post(2, { indexed_at: now - HOUR / 2 }), post(3, { indexed_at: now + 2 * HOUR })];
+    const rows = [
+      post(1, { indexed_at: now - 5 * HOUR }),
+      post(2, { indexed_at: now - HOUR / 2 }),
+      post(3, { indexed_at: now + 2 * HOUR }),
+    ];
     await write({ posts: rows.map((r) => ({ ...r, time_us: r.indexed_at })) });
     const page = await store.search({ first: 2 });
     expect(page.rows.map((r) => r.uri)).toEqual([rows[2].uri, rows[1].uri]);

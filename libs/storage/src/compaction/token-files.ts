@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { fsyncFile } from '../layout/durable-fs';
+import { tokenListSql } from '../text-tokens';
+import { sqlLiteral } from './compaction-sql';
+
+// The token side files of a compacted posts partition (see text-tokens.ts for what a token is):
+//   tokens-<generation>.parquet    (token, df, posted)  every distinct token of the day, sorted by token;
+//                                                       posted: whether by-token lists its posts
+//   by-token-<generation>.parquet  (token, indexed_at)  one row per post holding a RARE token (df ≤ maxDf),
+//                                                       sorted by token, indexed_at DESC, in small row groups
+// A word that occurs in few posts costs a full scan of the day's text without them; with them it costs a scan of
+// the vocabulary (~2M short strings a day) and one statistics-pruned lookup per matching token. Common tokens get
+// no postings: a common word fills a page from the newest minutes anyway, and their lists would be most of the
+// size (measured: tokens with df ≤ 1000 per 1M posts are 99.8 % of the vocabulary but 8 % of the occurrences).
+
+export const TOKENS_PREFIX = 'tokens-';
+export const BY_TOKEN_PREFIX = 'by-token-';
+/** Posts per day above which a token gets no postings (≈0.12 % of an 8.1M-post day). */
+export const DEFAULT_RARE_TOKEN_MAX_DF = 10_000;
+/** Rows per row group of by-token: one token lookup reads about one group. */
+const BY_TOKEN_ROW_GROUP_SIZE = 16_384;
+
+export interface TokenFiles {
+  tokens: string;
+  byToken: string;
+  bytes: number;
+}
+
+/** Names of the token files of a generation. */
+export function tokenFileNames(generation: number): { tokens: string; byToken: string } {
+  return { tokens: `${TOKENS_PREFIX}${generation}.parquet`, byToken: `${BY_TOKEN_PREFIX}${generation}.parquet` };
+}
+
+/**
+ * Writes the token files of `inputs` (absolute paths of compacted posts files) into `stagingDir`, fsynced, and
+ * returns their names; the caller renames them into the partition and publishes them. The day's tokens are
+ * computed once into a temporary table (the lower() + split is most of the cost) and spill to disk past the
+ * memory limit.
+ */
+export async function writeTokenFiles(
+  conn: DuckDBConnection,
+  stagingDir: string,
+  generation: number,
+  inputs: readonly string[],
+  maxDf = DEFAULT_RARE_TOKEN_MAX_DF,
+): Promise<TokenFiles> {
+  const names = tokenFileNames(generation);
+  const table = `post_tokens_${generation}`;
+  const tokensPath = join(stagingDir, names.tokens);
+  const byTokenPath = join(stagingDir, names.byToken);
+  try {
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${table} AS
+       SELECT indexed_at, unnest(${tokenListSql('text')}) AS token FROM read_parquet($inputs)`,
+      { inputs: listValue([...inputs]) },
+      { inputs: LIST(VARCHAR) },
+    );
+    // COPY … TO cannot take its target as a parameter; the paths are built from our own names, never from input.
+    await conn.run(
+      `COPY (SELECT token, count(*)::INTEGER AS df, count(*) <= ${Math.trunc(maxDf)} AS posted FROM ${table} GROUP BY token ORDER BY token)
+       TO ${sqlLiteral(tokensPath)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    await conn.run(
+      `COPY (
+         SELECT t.token, t.indexed_at FROM ${table} t
+         SEMI JOIN (SELECT token FROM read_parquet(${sqlLiteral(tokensPath)}) WHERE posted) r
+           ON r.token = t.token
+         ORDER BY t.token, t.indexed_at DESC)
+       TO ${sqlLiteral(byTokenPath)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${BY_TOKEN_ROW_GROUP_SIZE})`,
+    );
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+  await fsyncFile(tokensPath);
+  await fsyncFile(byTokenPath);
+  const bytes = (await stat(tokensPath)).size + (await stat(byTokenPath)).size;
+  return { ...names, bytes };
+}

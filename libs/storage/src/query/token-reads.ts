@@ -1,0 +1,207 @@
+import { listValue, timestampValue } from '@duckdb/node-api';
+import type { IndexedDay } from '../layout/list-data-files';
+import type { Session } from '../duckdb/pool';
+import { foldedTokenSql, termPartsSql } from '../text-tokens';
+import type { PostCursor } from './cursor';
+import { POST_SELECT, SqlParams, filterConditions, visibleCte, type FileSets, type PostFilter } from './post-sql';
+import { toPostRecord, type PostRecord } from './post-record';
+import { filesOfKeys, timesPredicate } from './indexed-reads';
+import { parseSearchText } from './search-text';
+import { filesOverlapping } from './time-windows';
+
+// Text search on compacted days through their token files (compaction/token-files.ts, text-tokens.ts). The token
+// files only narrow WHERE to look: every candidate is read back and goes through the exact text predicate and the
+// visibility rules (indexed-reads.ts), so the answer is the scan's answer.
+
+/** A lookup of more tokens than this (all days together) is no cheaper than the scan it replaces. */
+const MAX_LOOKUP_TOKENS = 256;
+/** Candidates per round of a search beyond the page (most candidates of a token-shaped term do match). */
+const SEARCH_SLACK = 16;
+/** Rounds grow ×4 up to this many candidates (for terms whose candidates mostly fail the exact predicate). */
+const MAX_SEARCH_BATCH = 4096;
+/** A count reads every candidate back: past this many postings the scan is cheaper. */
+export const MAX_COUNT_POSTINGS = 50_000;
+
+const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
+
+/** A token-shaped piece of one include term, and the rare tokens holding it, per day. */
+export interface TokenLookup {
+  part: string;
+  /** Per date (YYYY-MM-DD): the tokens containing `part`; an empty list means no post of that day matches. */
+  tokens: Map<string, string[]>;
+  /** Posts listed for those tokens, all days together (an upper bound of the candidates). */
+  postings: number;
+}
+
+/**
+ * How to find the matches of `text` on `days` (all with token files) through by-token, or undefined when that is
+ * no cheaper than a scan: no include term has a letter or digit, or every part is held by a common token (no
+ * postings) on some day, or by too many tokens. Of the usable parts, the one with the fewest postings is taken.
+ * One scan of the days' vocabularies.
+ */
+export async function planTokenLookup(
+  session: Session,
+  days: readonly IndexedDay[],
+  text: string,
+): Promise<TokenLookup | undefined> {
+  const { include } = parseSearchText(text);
+  if (include.length === 0 || days.length === 0) return undefined;
+  const sql = new SqlParams();
+  const [{ parts }] = await session.all(
+    `SELECT list_distinct(flatten([${include.map((t) => termPartsSql(sql.bind(t))).join(', ')}])) AS parts`,
+    sql.values,
+  );
+  const partList = (parts as string[] | null) ?? [];
+  if (partList.length === 0) return undefined;
+
+  const v = new SqlParams();
+  const vocab = days.map((d) => d.tokens?.vocabulary as string);
+  const token = foldedTokenSql('token');
+  const matches = partList.map((p) => `contains(${token}, ${v.bind(p)})`);
+  const rows = await session.all(
+    `SELECT filename, token, df, posted, [${matches.join(', ')}] AS hit
+     FROM read_parquet(${v.bind(listValue(vocab))}::VARCHAR[], filename = true, hive_partitioning = false)
+     WHERE ${matches.join(' OR ')}`,
+    v.values,
+  );
+  const dateOfVocab = new Map(days.map((d) => [d.tokens?.vocabulary as string, d.date]));
+  let best: TokenLookup | undefined;
+  partList.forEach((part, i) => {
+    const tokens = new Map(days.map((d) => [d.date, [] as string[]]));
+    let postings = 0;
+    let count = 0;
+    for (const r of rows) {
+      if (!(r.hit as boolean[])[i]) continue;
+      if (!r.posted) return; // a common token holds the part: no postings for it
+      tokens.get(dateOfVocab.get(r.filename as string) as string)?.push(r.token as string);
+      postings += Number(r.df);
+      count++;
+    }
+    if (count > MAX_LOOKUP_TOKENS) return;
+    if (!best || postings < best.postings) best = { part, tokens, postings };
+  });
+  return best;
+}
+
+/**
+ * The indexed_at (µs) of the posts of `days` listed for the lookup's tokens, newest first, at most `limit`
+ * distinct values, within [fromUs, toUs) and not after `position`. One equality lookup per (day, token), each
+ * pruned by by-token's min/max statistics to about one row group.
+ */
+export async function tokenCandidateTimes(
+  session: Session,
+  days: readonly IndexedDay[],
+  lookup: TokenLookup,
+  range: { fromUs?: number; toUs?: number; position?: PostCursor },
+  limit?: number,
+): Promise<number[]> {
+  const sql = new SqlParams();
+  const where: string[] = [];
+  if (range.fromUs !== undefined) where.push(`indexed_at >= ${sql.bind(ts(range.fromUs))}`);
+  if (range.toUs !== undefined) where.push(`indexed_at < ${sql.bind(ts(range.toUs))}`);
+  if (range.position) where.push(`indexed_at <= ${sql.bind(ts(range.position.indexedAtUs))}`);
+  const lookups: string[] = [];
+  for (const day of days) {
+    const file = day.tokens?.postings;
+    for (const token of lookup.tokens.get(day.date) ?? []) {
+      if (!file) continue;
+      lookups.push(
+        `SELECT indexed_at FROM ${sql.files([file])} WHERE ${[`token = ${sql.bind(token)}`, ...where].join(' AND ')}`,
+      );
+    }
+  }
+  if (lookups.length === 0) return [];
+  const rows = await session.all(
+    `SELECT DISTINCT epoch_us(indexed_at) AS t FROM (${lookups.join(' UNION ALL ')}) ORDER BY t DESC${limit === undefined ? '' : ` LIMIT ${limit}`}`,
+    sql.values,
+  );
+  return rows.map((r) => Number(r.t));
+}
+
+const ts = (us: number) => timestampValue(BigInt(us));
+
+/** The posts of `days` at `times` (µs) that match `filter` (text checked exactly) and come after `position`. */
+function candidatesSelect(
+  sql: SqlParams,
+  days: readonly IndexedDay[],
+  times: readonly number[],
+  filter: PostFilter,
+  position?: PostCursor,
+): string {
+  const lo = times.reduce((a, b) => Math.min(a, b));
+  const hi = times.reduce((a, b) => Math.max(a, b)) + 1;
+  const where = filterConditions(sql, { text: filter.text, author: filter.author, fromUs: lo, toUs: hi }, position);
+  where.push(timesPredicate(sql, times));
+  return `SELECT * FROM ${sql.files(
+    filesOfKeys(
+      days,
+      times.map((t) => ({ indexedAtUs: t })),
+    ),
+  )} p WHERE ${where.join(' AND ')}`;
+}
+
+/**
+ * The next `want` visible matches of `filter.text` on `days` after `position`, in page order, as full rows:
+ * candidate times from by-token, newest first, a batch at a time, each batch read back from the posts files (only
+ * the row groups holding a candidate) and checked exactly, in one query.
+ */
+export async function indexedTextRows(
+  session: Session,
+  files: FileSets,
+  days: readonly IndexedDay[],
+  lookup: TokenLookup,
+  filter: PostFilter,
+  position: PostCursor | undefined,
+  want: number,
+): Promise<PostRecord[]> {
+  const out: PostRecord[] = [];
+  let toUs = position ? Math.min(filter.toUs ?? Number.POSITIVE_INFINITY, position.indexedAtUs + 1) : filter.toUs;
+  let batch = want + SEARCH_SLACK;
+  for (;;) {
+    const range = { fromUs: filter.fromUs, toUs: toUs === Number.POSITIVE_INFINITY ? undefined : toUs };
+    const times = await tokenCandidateTimes(session, days, lookup, range, batch);
+    if (times.length === 0) return out;
+    const lo = times[times.length - 1];
+    const sql = new SqlParams();
+    const scope: FileSets = { ...files, tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY) };
+    const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
+    const cte = visibleCte(sql, scope, candidatesSelect(sql, days, times, filter, position), lo, updates);
+    const rows = await session.all(
+      `${cte} SELECT ${POST_SELECT} FROM visible p ${ORDER} LIMIT ${want - out.length}`,
+      sql.values,
+    );
+    out.push(...rows.map(toPostRecord));
+    if (out.length >= want || times.length < batch) return out;
+    toUs = lo; // every post at a candidate time was read: go on strictly before the last one
+    batch = Math.min(batch * 4, MAX_SEARCH_BATCH);
+  }
+}
+
+/**
+ * How many visible posts match `filter`: the candidates of `days` read back, plus a scan of `rest` (the files
+ * without token files), counted together so a post in both is counted once.
+ */
+export async function countWithTokens(
+  session: Session,
+  files: FileSets,
+  days: readonly IndexedDay[],
+  lookup: TokenLookup,
+  filter: PostFilter,
+  rest: string[],
+): Promise<number> {
+  const times = await tokenCandidateTimes(session, days, lookup, { fromUs: filter.fromUs, toUs: filter.toUs });
+  const sql = new SqlParams();
+  const selects: string[] = [];
+  if (times.length > 0) selects.push(candidatesSelect(sql, days, times, filter));
+  if (rest.length > 0)
+    selects.push(`SELECT * FROM ${sql.files(rest)} p WHERE ${filterConditions(sql, filter).join(' AND ')}`);
+  if (selects.length === 0) return 0;
+  const updates = filesOverlapping(
+    files.unindexed ?? [],
+    filter.fromUs ?? Number.NEGATIVE_INFINITY,
+    Number.POSITIVE_INFINITY,
+  );
+  const cte = visibleCte(sql, files, selects.join(' UNION ALL BY NAME '), filter.fromUs, updates);
+  const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
+  return Number(row.n);
+}
