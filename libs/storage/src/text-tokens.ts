@@ -7,6 +7,9 @@
 // superset of the matches, and the exact text predicate decides. Greek final sigma is folded on the lookup side
 // (the text predicate folds it too).
 
+/** Characters of a token kept as its lookup key (compaction/token-files.ts says why). */
+export const TOKEN_KEY_CHARS = 32;
+
 /** Token separators: anything but a letter or a digit (RE2 Unicode classes). */
 const SEPARATORS = "'[^\\p{L}\\p{N}]+'";
 

@@ -337,7 +337,7 @@ describe('compaction', () => {
     expect(vocabulary.find((v) => v.token === 'été')).toEqual({ token: 'été', df: 6, posted: true });
     expect(vocabulary.find((v) => v.token === 'straße')).toEqual({ token: 'straße', df: 6, posted: true });
     const postings = await read(
-      `SELECT token, epoch_us(indexed_at)::DOUBLE AS t FROM read_parquet('${join(dir, 'by-token-1.parquet')}')`,
+      `SELECT key AS token, epoch_us(indexed_at)::DOUBLE AS t FROM read_parquet('${join(dir, 'by-token-1.parquet')}')`,
     );
     expect(postings.some((p) => p.token === 'common')).toBe(false);
     expect(postings.filter((p) => p.token === 'word').map((p) => p.t)).toEqual([11, 9, 7, 5, 3, 1].map((n) => T0 + n));

@@ -27,6 +27,7 @@ const TEXTS = [
   'common λογος και ΛΟΓΟΣ', // lower() gives final ς in one, σ in the other
   'common 🎉 party',
   'common tea break',
+  'common Averyveryverylongwordthatkeepsgoingandgoing42 ok', // longer than a by-token key
 ];
 
 function corpus(): PostRow[] {
@@ -53,6 +54,7 @@ const VARIANTS: Omit<SearchArgs, 'first'>[] = [
   { text: 'common' }, // only common: scanned
   { text: '🎉' }, // no letter or digit: scanned
   { text: 'zzznotthere' },
+  { text: 'GOINGANDGOING42' },
   { text: 'coffee', fromUs: T0 - 12 * HOUR, toUs: T0 + 6 * HOUR },
 ];
 
@@ -140,12 +142,12 @@ describe('text search through token files', () => {
     const coffee = await plan('COFFEE');
     // "coffee" and "coffeeshop" on each day; 4 of every 40 posts hold one of them.
     expect(coffee?.part).toBe('coffee');
-    expect([...(coffee?.tokens.values() ?? [])].map((t) => [...t].sort())).toEqual(
+    expect([...(coffee?.keys.values() ?? [])].map((t) => [...t].sort())).toEqual(
       DAYS.map(() => ['coffee', 'coffeeshop']),
     );
     expect(coffee?.postings).toBe(3 * 8);
     expect((await plan('common coffee'))?.part).toBe('coffee');
-    expect((await plan('ΛΟΓΟΣ'))?.tokens.get(DAYS[0])?.sort()).toEqual(['λογος', 'λογοσ']);
+    expect((await plan('ΛΟΓΟΣ'))?.keys.get(DAYS[0])?.sort()).toEqual(['λογος', 'λογοσ']);
     expect((await plan('"nunca você"'))?.part).toMatch(/^(nunca|você)$/);
     expect(await plan('common')).toBeUndefined();
     expect(await plan('mon')).toBeUndefined(); // held by the common token "common"
@@ -153,7 +155,7 @@ describe('text search through token files', () => {
     expect(await plan('-coffee')).toBeUndefined();
     const none = await plan('zzznotthere');
     expect(none?.postings).toBe(0);
-    expect([...(none?.tokens.values() ?? [])]).toEqual([[], [], []]);
+    expect([...(none?.keys.values() ?? [])]).toEqual([[], [], []]);
 
     // The search really goes through the postings: with "coffee" and "coffeeshop" taken out of the first day's,
     // that day's posts holding them are no longer found.
@@ -165,7 +167,7 @@ describe('text search through token files', () => {
     const postings = days[0].tokens?.postings as string;
     await pool.use('search', (s) =>
       s.all(
-        `COPY (SELECT * FROM read_parquet('${postings}') WHERE token NOT IN ('coffee', 'coffeeshop')) TO '${postings}.tmp' (FORMAT parquet)`,
+        `COPY (SELECT * FROM read_parquet('${postings}') WHERE key NOT IN ('coffee', 'coffeeshop')) TO '${postings}.tmp' (FORMAT parquet)`,
       ),
     );
     await rename(`${postings}.tmp`, postings);

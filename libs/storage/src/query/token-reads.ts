@@ -1,7 +1,7 @@
 import { listValue, timestampValue } from '@duckdb/node-api';
 import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
-import { foldedTokenSql, termPartsSql } from '../text-tokens';
+import { TOKEN_KEY_CHARS, foldedTokenSql, termPartsSql } from '../text-tokens';
 import type { PostCursor } from './cursor';
 import { POST_SELECT, SqlParams, filterConditions, visibleCte, type FileSets, type PostFilter } from './post-sql';
 import { toPostRecord, type PostRecord } from './post-record';
@@ -23,12 +23,14 @@ const MAX_SEARCH_BATCH = 4096;
 export const MAX_COUNT_POSTINGS = 50_000;
 
 const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
+/** What makes a vocabulary token `ascii` (term parts are lower-cased like the tokens). */
+const ASCII_ALNUM = /[a-z0-9]/;
 
-/** A token-shaped piece of one include term, and the rare tokens holding it, per day. */
+/** A token-shaped piece of one include term, and the keys of the rare tokens holding it, per day. */
 export interface TokenLookup {
   part: string;
-  /** Per date (YYYY-MM-DD): the tokens containing `part`; an empty list means no post of that day matches. */
-  tokens: Map<string, string[]>;
+  /** Per date (YYYY-MM-DD): by-token keys of the tokens containing `part`; empty: no post of that day matches. */
+  keys: Map<string, string[]>;
   /** Posts listed for those tokens, all days together (an upper bound of the candidates). */
   postings: number;
 }
@@ -37,7 +39,8 @@ export interface TokenLookup {
  * How to find the matches of `text` on `days` (all with token files) through by-token, or undefined when that is
  * no cheaper than a scan: no include term has a letter or digit, or every part is held by a common token (no
  * postings) on some day, or by too many tokens. Of the usable parts, the one with the fewest postings is taken.
- * One scan of the days' vocabularies.
+ * A part that is itself a common token is ruled out first by a statistics-pruned lookup (a few ms), so a common
+ * word costs no scan of the vocabularies; the others are matched in one scan of them.
  */
 export async function planTokenLookup(
   session: Session,
@@ -46,41 +49,62 @@ export async function planTokenLookup(
 ): Promise<TokenLookup | undefined> {
   const { include } = parseSearchText(text);
   if (include.length === 0 || days.length === 0) return undefined;
+  const vocabularies = days.map((d) => d.tokens?.vocabulary as string);
   const sql = new SqlParams();
   const [{ parts }] = await session.all(
     `SELECT list_distinct(flatten([${include.map((t) => termPartsSql(sql.bind(t))).join(', ')}])) AS parts`,
     sql.values,
   );
-  const partList = (parts as string[] | null) ?? [];
-  if (partList.length === 0) return undefined;
+  const common = new Set(await commonParts(session, vocabularies, (parts as string[] | null) ?? []));
+  const usable = ((parts as string[] | null) ?? []).filter((p) => !common.has(p));
+  if (usable.length === 0) return undefined;
 
   const v = new SqlParams();
-  const vocab = days.map((d) => d.tokens?.vocabulary as string);
-  const token = foldedTokenSql('token');
-  const matches = partList.map((p) => `contains(${token}, ${v.bind(p)})`);
+  const matches = usable.map((p) => {
+    // Folding the whole vocabulary costs twice the scan: only a part with a sigma needs it.
+    const token = p.includes('σ') ? foldedTokenSql('token') : 'token';
+    return `contains(${token}, ${v.bind(p)})`;
+  });
+  // Only tokens with an ASCII letter or digit can hold such a part: if all parts are so, the rest is skipped.
+  const asciiOnly = usable.every((p) => ASCII_ALNUM.test(p));
   const rows = await session.all(
-    `SELECT filename, token, df, posted, [${matches.join(', ')}] AS hit
-     FROM read_parquet(${v.bind(listValue(vocab))}::VARCHAR[], filename = true, hive_partitioning = false)
-     WHERE ${matches.join(' OR ')}`,
+    `SELECT filename, key, df, posted, [${matches.join(', ')}] AS hit
+     FROM read_parquet(${v.bind(listValue(vocabularies))}::VARCHAR[], filename = true, hive_partitioning = false)
+     WHERE ${asciiOnly ? 'ascii AND ' : ''}(${matches.join(' OR ')})`,
     v.values,
   );
-  const dateOfVocab = new Map(days.map((d) => [d.tokens?.vocabulary as string, d.date]));
+  const dateOfVocabulary = new Map(days.map((d) => [d.tokens?.vocabulary as string, d.date]));
   let best: TokenLookup | undefined;
-  partList.forEach((part, i) => {
-    const tokens = new Map(days.map((d) => [d.date, [] as string[]]));
+  usable.forEach((part, i) => {
+    const keys = new Map(days.map((d) => [d.date, new Set<string>()]));
     let postings = 0;
-    let count = 0;
+    let tokens = 0;
     for (const r of rows) {
       if (!(r.hit as boolean[])[i]) continue;
       if (!r.posted) return; // a common token holds the part: no postings for it
-      tokens.get(dateOfVocab.get(r.filename as string) as string)?.push(r.token as string);
+      keys.get(dateOfVocabulary.get(r.filename as string) as string)?.add(r.key as string);
       postings += Number(r.df);
-      count++;
+      tokens++;
     }
-    if (count > MAX_LOOKUP_TOKENS) return;
-    if (!best || postings < best.postings) best = { part, tokens, postings };
+    if (tokens > MAX_LOOKUP_TOKENS) return;
+    if (!best || postings < best.postings)
+      best = { part, keys: new Map([...keys].map(([d, k]) => [d, [...k]])), postings };
   });
   return best;
+}
+
+/** The parts that are themselves a common token (no postings) on one of the days: one pruned lookup each. */
+async function commonParts(session: Session, vocabularies: string[], parts: string[]): Promise<string[]> {
+  if (parts.length === 0) return [];
+  const sql = new SqlParams();
+  const files = sql.bind(listValue(vocabularies));
+  const lookups = parts.map((p) => {
+    const part = sql.bind(p);
+    return `SELECT ${part} AS part FROM read_parquet(${files}::VARCHAR[], hive_partitioning = false)
+            WHERE key = left(${part}, ${TOKEN_KEY_CHARS}) AND ${foldedTokenSql('token')} = ${part} AND NOT posted`;
+  });
+  const rows = await session.all(`SELECT DISTINCT part FROM (${lookups.join(' UNION ALL ')})`, sql.values);
+  return rows.map((r) => r.part as string);
 }
 
 /**
@@ -103,10 +127,10 @@ export async function tokenCandidateTimes(
   const lookups: string[] = [];
   for (const day of days) {
     const file = day.tokens?.postings;
-    for (const token of lookup.tokens.get(day.date) ?? []) {
+    for (const key of lookup.keys.get(day.date) ?? []) {
       if (!file) continue;
       lookups.push(
-        `SELECT indexed_at FROM ${sql.files([file])} WHERE ${[`token = ${sql.bind(token)}`, ...where].join(' AND ')}`,
+        `SELECT indexed_at FROM ${sql.files([file])} WHERE ${[`key = ${sql.bind(key)}`, ...where].join(' AND ')}`,
       );
     }
   }
