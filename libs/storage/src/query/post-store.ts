@@ -10,7 +10,13 @@ import { POST_SELECT, SqlParams, filterConditions, visiblePostsCte, type FileSet
 import { toPostRecord, type PostRecord } from './post-record';
 import { indexedAuthorRows, keyTimesPredicate, lookupRows } from './indexed-reads';
 import { parseSearchText } from './search-text';
-import { MAX_COUNT_POSTINGS, countWithTokens, indexedTextRows, planTokenLookup, type TokenLookup } from './token-reads';
+import {
+  MAX_COUNT_POSTINGS_PER_DAY,
+  countWithTokens,
+  indexedTextRows,
+  planTokenLookup,
+  type TokenLookup,
+} from './token-reads';
 import type { IndexedDay } from '../layout/list-data-files';
 import { ResultCache } from './result-cache';
 import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from './time-windows';
@@ -311,7 +317,7 @@ export class PostStore {
       0,
       async (session, files) => {
         const tokens = await this.tokenPlan(session, files, filter);
-        if (tokens && tokens.lookup.postings <= MAX_COUNT_POSTINGS) {
+        if (tokens && tokens.lookup.postings <= MAX_COUNT_POSTINGS_PER_DAY * tokens.days.length) {
           return countWithTokens(session, files, tokens.days, tokens.lookup, filter, tokens.rest);
         }
         const sql = new SqlParams();

@@ -19,8 +19,11 @@ const MAX_LOOKUP_TOKENS = 256;
 const SEARCH_SLACK = 16;
 /** Rounds grow ×4 up to this many candidates (for terms whose candidates mostly fail the exact predicate). */
 const MAX_SEARCH_BATCH = 4096;
-/** A count reads every candidate back: past this many postings the scan is cheaper. */
-export const MAX_COUNT_POSTINGS = 50_000;
+/**
+ * A count reads every candidate back, ~15 ms per row group holding one (measured at a day: 50 spread candidates
+ * 0.8 s, 1,200 candidates 5.5 s, a scan of the day ~2.5 s): past this many postings per day the scan is cheaper.
+ */
+export const MAX_COUNT_POSTINGS_PER_DAY = 100;
 
 const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 /** What makes a vocabulary token `ascii` (term parts are lower-cased like the tokens). */
