@@ -13,8 +13,8 @@ import { filesOverlapping } from './time-windows';
 // files only narrow WHERE to look: every candidate is read back and goes through the exact text predicate and the
 // visibility rules (indexed-reads.ts), so the answer is the scan's answer.
 
-/** A lookup of more tokens than this (all days together) is no cheaper than the scan it replaces. */
-const MAX_LOOKUP_TOKENS = 256;
+/** A lookup of more distinct token keys than this (all days together) is no cheaper than the scan it replaces. */
+const MAX_LOOKUP_KEYS = 128;
 /** Candidates per round of a search beyond the page (most candidates of a token-shaped term do match). */
 const SEARCH_SLACK = 16;
 /** Rounds grow ×4 up to this many candidates (for terms whose candidates mostly fail the exact predicate). */
@@ -41,7 +41,7 @@ export interface TokenLookup {
 /**
  * How to find the matches of `text` on `days` (all with token files) through by-token, or undefined when that is
  * no cheaper than a scan: no include term has a letter or digit, or every part is held by a common token (no
- * postings) on some day, or by too many tokens. Of the usable parts, the one with the fewest postings is taken.
+ * postings) on some day, or by tokens of too many distinct keys. Of the usable parts, the one with the fewest postings is taken.
  * A part that is itself a common token is ruled out first by a statistics-pruned lookup (a few ms), so a common
  * word costs no scan of the vocabularies; the others are matched in one scan of them.
  */
@@ -80,18 +80,19 @@ export async function planTokenLookup(
   let best: TokenLookup | undefined;
   usable.forEach((part, i) => {
     const keys = new Map(days.map((d) => [d.date, new Set<string>()]));
+    const distinct = new Set<string>();
     let postings = 0;
-    let tokens = 0;
     for (const r of rows) {
       if (!(r.hit as boolean[])[i]) continue;
       if (!r.posted) return; // a common token holds the part: no postings for it
       keys.get(dateOfVocabulary.get(r.filename as string) as string)?.add(r.key as string);
+      distinct.add(r.key as string);
       postings += Number(r.df);
-      tokens++;
     }
-    if (tokens > MAX_LOOKUP_TOKENS) return;
-    if (!best || postings < best.postings)
+    if (distinct.size > MAX_LOOKUP_KEYS) return;
+    if (!best || postings < best.postings) {
       best = { part, keys: new Map([...keys].map(([d, k]) => [d, [...k]])), postings };
+    }
   });
   return best;
 }
@@ -112,31 +113,30 @@ async function commonParts(session: Session, vocabularies: string[], parts: stri
 
 /**
  * The indexed_at (µs) of the posts of `days` listed for the lookup's tokens, newest first, at most `limit`
- * distinct values, within [fromUs, toUs) and not after `position`. One equality lookup per (day, token), each
- * pruned by by-token's min/max statistics to about one row group.
+ * distinct values, within [fromUs, toUs).
  */
 export async function tokenCandidateTimes(
   session: Session,
   days: readonly IndexedDay[],
   lookup: TokenLookup,
-  range: { fromUs?: number; toUs?: number; position?: PostCursor },
+  range: { fromUs?: number; toUs?: number },
   limit?: number,
 ): Promise<number[]> {
   const sql = new SqlParams();
   const where: string[] = [];
   if (range.fromUs !== undefined) where.push(`indexed_at >= ${sql.bind(ts(range.fromUs))}`);
   if (range.toUs !== undefined) where.push(`indexed_at < ${sql.bind(ts(range.toUs))}`);
-  if (range.position) where.push(`indexed_at <= ${sql.bind(ts(range.position.indexedAtUs))}`);
-  const lookups: string[] = [];
+  // One lookup per distinct key over the postings files of the days holding it (each pruned to ~one row group).
+  const filesByKey = new Map<string, string[]>();
   for (const day of days) {
-    const file = day.tokens?.postings;
     for (const key of lookup.keys.get(day.date) ?? []) {
-      if (!file) continue;
-      lookups.push(
-        `SELECT indexed_at FROM ${sql.files([file])} WHERE ${[`key = ${sql.bind(key)}`, ...where].join(' AND ')}`,
-      );
+      filesByKey.set(key, [...(filesByKey.get(key) ?? []), day.tokens?.postings as string]);
     }
   }
+  const lookups = [...filesByKey].map(
+    ([key, files]) =>
+      `SELECT indexed_at FROM ${sql.files(files)} WHERE ${[`key = ${sql.bind(key)}`, ...where].join(' AND ')}`,
+  );
   if (lookups.length === 0) return [];
   const rows = await session.all(
     `SELECT DISTINCT epoch_us(indexed_at) AS t FROM (${lookups.join(' UNION ALL ')}) ORDER BY t DESC${limit === undefined ? '' : ` LIMIT ${limit}`}`,
