@@ -18,6 +18,7 @@ import {
   type TokenLookup,
 } from './token-reads';
 import type { IndexedDay } from '../layout/list-data-files';
+import { partitionDate } from '../layout/partition';
 import { ResultCache } from './result-cache';
 import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from './time-windows';
 
@@ -155,22 +156,10 @@ export class PostStore {
             fromIndex.map((r) => ({ indexedAtUs: r.indexed_at, uri: r.uri })),
             rest,
           );
+        } else if (args.text !== undefined && files.indexed?.some((d) => d.tokens)) {
+          keys = await this.textKeys(session, files, { ...args, text: args.text }, after, want, known);
         } else {
-          const tokens = await this.tokenPlan(session, files, args);
-          if (tokens) {
-            // Text searches read the days with token files through them, and scan only the other files.
-            const fromIndex = await indexedTextRows(session, files, tokens.days, tokens.lookup, args, after, want);
-            for (const r of fromIndex) known.set(`${r.indexed_at} ${r.uri}`, r);
-            const rest = tokens.rest.length
-              ? await this.scanKeys(session, { ...files, posts: tokens.rest }, args, after, want)
-              : [];
-            keys = mergeKeys(
-              fromIndex.map((r) => ({ indexedAtUs: r.indexed_at, uri: r.uri })),
-              rest,
-            );
-          } else {
-            keys = await this.scanKeys(session, files, args, after, want);
-          }
+          keys = await this.scanKeys(session, files, args, after, want);
         }
         const page = keys.slice(0, first);
         const missing = page.filter((k) => !known.has(`${k.indexedAtUs} ${k.uri}`));
@@ -184,6 +173,44 @@ export class PostStore {
       undefined,
       cacheArgs,
     );
+  }
+
+  /**
+   * Keys of the first `want` visible matches of a text search (no author) after `after`: the days with token files
+   * through them, newest first in chunks of 1, 2, 4… days (a page of a word found on the newest days never reads
+   * the vocabularies of older ones; a chunk whose tokens cannot help is scanned), merged with a scan of the files
+   * without token files. Rows read whole on the way go into `known`.
+   */
+  private async textKeys(
+    session: Session,
+    files: FileSets,
+    args: PostFilter & { text: string },
+    after: PostCursor | undefined,
+    want: number,
+    known: Map<string, PostRecord>,
+  ): Promise<PostCursor[]> {
+    const indexed = files.indexed ?? [];
+    const lastDate = after ? partitionDate(after.indexedAtUs) : undefined;
+    const days = indexed
+      .filter((d) => d.tokens && (lastDate === undefined || d.date <= lastDate))
+      .sort((a, b) => (a.date < b.date ? 1 : -1));
+    const scanned = [...(files.unindexed ?? []), ...indexed.filter((d) => !d.tokens).flatMap((d) => d.files)];
+    const rest = scanned.length ? await this.scanKeys(session, { ...files, posts: scanned }, args, after, want) : [];
+    const found: PostCursor[] = [];
+    for (let i = 0, size = 1; i < days.length && found.length < want; i += size, size *= 2) {
+      const chunk = days.slice(i, i + size);
+      const lookup = await planTokenLookup(session, chunk, args.text);
+      if (!lookup) {
+        const chunkFiles = { ...files, posts: chunk.flatMap((d) => d.files) };
+        found.push(...(await this.scanKeys(session, chunkFiles, args, after, want - found.length)));
+        continue;
+      }
+      for (const r of await indexedTextRows(session, files, chunk, lookup, args, after, want - found.length)) {
+        known.set(`${r.indexed_at} ${r.uri}`, r);
+        found.push({ indexedAtUs: r.indexed_at, uri: r.uri });
+      }
+    }
+    return mergeKeys(found, rest);
   }
 
   /** Keys of the first `want` visible matches after `after` in `files`, newest first, window by window. */
