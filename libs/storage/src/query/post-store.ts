@@ -75,6 +75,8 @@ const MAX_RELIST = 2;
 
 const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 
+const DAY_US = 86_400_000_000;
+
 /** dataEnd reads statistics of at most this many files (a compacted day has one or a few). */
 const MAX_STAT_FILES = 8;
 
@@ -405,18 +407,11 @@ export class PostStore {
         -1,
         async (session, files) => {
           // Formatting and sorting every matching row before the LIMIT costs minutes at a day of data. First find
-          // the indexed_at of the limit-th newest match (a one-column top-N), then format only rows from there on.
+          // the indexed_at of the limit-th newest match (exportEdge), then format only rows from there on.
           // 5 % slack for hidden and duplicated rows, so one pass is usually enough.
           let skip = Math.ceil(limit * 1.05) - 1;
           for (;;) {
-            // Counted over matching rows before visibility (cheap: no uri read); hidden rows only move it earlier.
-            const cut = new SqlParams();
-            const where = filterConditions(cut, args);
-            const [edge] = await session.all(
-              `SELECT epoch_us(p.indexed_at) AS t FROM ${cut.files(files.posts)} p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-               ORDER BY p.indexed_at DESC LIMIT 1 OFFSET ${skip}`,
-              cut.values,
-            );
+            const edge = await this.exportEdge(session, files, args, skip);
             const fromUs = edge ? Math.max(Number(edge.t), args.fromUs ?? Number.MIN_SAFE_INTEGER) : args.fromUs;
             const filter = { ...args, fromUs };
             const sql = new SqlParams();
@@ -440,6 +435,28 @@ export class PostStore {
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
+    }
+  }
+
+  /**
+   * The indexed_at row of the (skip+1)-th newest match, or undefined when there are fewer matches: a one-column
+   * top-N over the newest day's files, then the newest 4, 16… days until found (counted before visibility: cheap,
+   * no uri read; hidden rows only move it earlier). At a month, one top-N over every file cost ~10 s more.
+   */
+  private async exportEdge(session: Session, files: FileSets, args: PostFilter, skip: number) {
+    const bounds = scanBounds(files.posts, args.fromUs, args.toUs);
+    for (let days = 1; ; days *= 4) {
+      const lo = Number.isFinite(bounds.hi) ? Math.max(bounds.lo, bounds.hi - days * DAY_US) : bounds.lo;
+      const whole = !(lo > bounds.lo);
+      const sql = new SqlParams();
+      const where = filterConditions(sql, whole ? args : { ...args, fromUs: lo });
+      const scope = whole ? files.posts : filesOverlapping(files.posts, lo, bounds.hi);
+      const [edge] = await session.all(
+        `SELECT epoch_us(p.indexed_at) AS t FROM ${sql.files(scope)} p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY p.indexed_at DESC LIMIT 1 OFFSET ${skip}`,
+        sql.values,
+      );
+      if (edge || whole) return edge;
     }
   }
 
