@@ -243,7 +243,7 @@ function dataSection(r: BenchResult): string {
   const st = r.storage;
   if (st?.postFilesBytesPerPost !== undefined)
     lines.push(
-      `- storage: posts files alone ${num(st.postFilesBytesPerPost, 1)} B/post (${num(100 * (1 - st.postFilesBytesPerPost / st.rawJsonBytesPerPost), 1)} % smaller than raw JSON); the rest is the by-author/by-uri side files, tombstones and accounts`,
+      `- storage: posts files alone ${num(st.postFilesBytesPerPost, 1)} B/post (${num(100 * (1 - st.postFilesBytesPerPost / st.rawJsonBytesPerPost), 1)} % smaller than raw JSON); the rest is the side files (by-author, by-uri and, since 2026-11-28, the token files), tombstones and accounts`,
     );
   for (const n of r.notes) lines.push(`- note: ${n}`);
   return lines.join('\n');
