@@ -41,7 +41,8 @@ export interface TokenLookup {
 /**
  * How to find the matches of `text` on `days` (all with token files) through by-token, or undefined when that is
  * no cheaper than a scan: no include term has a letter or digit, or every part is held by a common token (no
- * postings) on some day, or by tokens of too many distinct keys. Of the usable parts, the one with the fewest postings is taken.
+ * postings) on some day, or by tokens of too many distinct keys. Of the usable parts, the one with the fewest
+ * postings is taken.
  * A part that is itself a common token is ruled out first by a statistics-pruned lookup (a few ms), so a common
  * word costs no scan of the vocabularies; the others are matched in one scan of them.
  */
