@@ -1,5 +1,6 @@
 import type { AccountRow, PostRow, TableRow, TombstoneRow } from '@bsky-explorer/schema';
 import { writeFlushBatch } from '../parquet/write-flush-batch';
+import { postCursor, type PostStore, type SearchArgs } from './post-store';
 
 // Test helpers (not part of the public API): rows written through the real flush writer into the real layout.
 
@@ -59,4 +60,16 @@ export async function flush(
   const id = ++batch;
   const written = await writeFlushBatch(dataDir, { firstId: `${id}-0`, lastId: `${id}-1`, rows: all });
   return written.map((w) => w.path);
+}
+
+/** The uris a client gets by paging through `args` `size` at a time, following the cursors. */
+export async function pagedUris(store: PostStore, args: Omit<SearchArgs, 'first'>, size: number): Promise<string[]> {
+  const uris: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await store.search({ ...args, first: size, after });
+    uris.push(...page.rows.map((r) => r.uri));
+    if (!page.hasNextPage) return uris;
+    after = postCursor(page.rows[page.rows.length - 1]);
+  }
 }

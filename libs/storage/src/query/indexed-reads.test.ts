@@ -2,7 +2,7 @@ import type { PostRow } from '@bsky-explorer/schema';
 import { makeTempDir } from '@bsky-explorer/testing';
 import { compactDay } from '../compaction/compact-day';
 import { listPostFiles } from '../layout/list-data-files';
-import { DAY, HOUR, T0, account, flush, post, tombstone } from './fixtures.test-util';
+import { DAY, HOUR, T0, account, flush, pagedUris, post, tombstone } from './fixtures.test-util';
 import { PostStore, postCursor, type SearchArgs } from './post-store';
 
 // Author searches and uri lookups read compacted days through their side files (by-author, by-uri) and the rest
@@ -49,15 +49,7 @@ async function answers(store: PostStore, uris: string[]) {
     for (const [i, v] of variants.entries()) {
       out[`${author} ${i} full`] = (await store.search({ ...v, first: 1000 })).rows;
       // Pages of 3 concatenate to the full list.
-      const paged: string[] = [];
-      let after: string | undefined;
-      for (;;) {
-        const page = await store.search({ ...v, first: 3, after });
-        paged.push(...page.rows.map((r) => r.uri));
-        if (!page.hasNextPage) break;
-        after = postCursor(page.rows[page.rows.length - 1]);
-      }
-      out[`${author} ${i} paged`] = paged;
+      out[`${author} ${i} paged`] = await pagedUris(store, v, 3);
     }
   }
   const found = await store.getByUris(uris);

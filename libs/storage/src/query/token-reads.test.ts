@@ -5,8 +5,8 @@ import { DuckDbPool } from '../duckdb/pool';
 import { rename } from 'node:fs/promises';
 import { listPostFiles } from '../layout/list-data-files';
 import { partitionDate } from '../layout/partition';
-import { DAY, HOUR, T0, account, flush, post, tombstone } from './fixtures.test-util';
-import { PostStore, postCursor, type SearchArgs } from './post-store';
+import { DAY, HOUR, T0, account, flush, pagedUris, post, tombstone } from './fixtures.test-util';
+import { PostStore, type SearchArgs } from './post-store';
 import { planTokenLookup } from './token-reads';
 
 // Text searches read compacted days through their token files (vocabulary + postings of rare tokens) and the rest
@@ -63,15 +63,8 @@ async function answers(store: PostStore) {
   const out: Record<string, unknown> = {};
   for (const [i, v] of VARIANTS.entries()) {
     out[`${i} full`] = (await store.search({ ...v, first: 1000 })).rows;
-    const paged: string[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const page = await store.search({ ...v, first: 3, after });
-      paged.push(...page.rows.map((r) => r.uri));
-      if (!page.hasNextPage) break;
-      after = postCursor(page.rows[page.rows.length - 1]);
-    }
-    out[`${i} paged`] = paged;
+    // Pages of 3 concatenate to the full list.
+    out[`${i} paged`] = await pagedUris(store, v, 3);
     out[`${i} count`] = await store.count(v);
   }
   return out;
