@@ -37,6 +37,18 @@ export function post(n: number, overrides: Partial<PostRow> = {}): PostRow {
   };
 }
 
+/** A later version of `p` (an update commit) with new text, indexed a day later. */
+export function edited(p: PostRow, text: string): PostRow {
+  return {
+    ...p,
+    cid: `${p.cid}-new`,
+    text,
+    indexed_at: p.indexed_at + DAY,
+    time_us: p.time_us + DAY,
+    operation: 'update',
+  };
+}
+
 export function tombstone(p: PostRow, kind: TombstoneRow['kind'], timeUs: number): TombstoneRow {
   return { uri: p.uri, did: p.did, rkey: p.rkey, rev: `${p.rev}-t`, kind, indexed_at: timeUs, time_us: timeUs };
 }

@@ -2,7 +2,7 @@ import type { PostRow } from '@bsky-explorer/schema';
 import { makeTempDir } from '@bsky-explorer/testing';
 import { compactDay } from '../compaction/compact-day';
 import { listPostFiles } from '../layout/list-data-files';
-import { DAY, HOUR, T0, account, flush, pagedUris, post, tombstone } from './fixtures.test-util';
+import { DAY, HOUR, T0, account, edited, flush, pagedUris, post, tombstone } from './fixtures.test-util';
 import { PostStore, postCursor, type SearchArgs } from './post-store';
 
 // Author searches and uri lookups read compacted days through their side files (by-author, by-uri) and the rest
@@ -74,14 +74,7 @@ describe('author search and uri lookup through side files', () => {
     // for good and one hidden then shown again.
     const deleted = [posts[4], posts[45], posts[101]];
     const old = posts[12];
-    const updated: PostRow = {
-      ...old,
-      cid: 'bafy-new',
-      text: 'coffee again (edited)',
-      indexed_at: old.indexed_at + DAY,
-      time_us: old.time_us + DAY,
-      operation: 'update',
-    };
+    const updated = edited(old, 'coffee again (edited)');
     await flush(tmp.path, {
       posts: [updated],
       tombstones: [

@@ -62,6 +62,11 @@ function mergeKeys(a: readonly PostCursor[], b: readonly PostCursor[]): PostCurs
   return all.filter((k, i) => i === 0 || k.indexedAtUs !== all[i - 1].indexedAtUs || k.uri !== all[i - 1].uri);
 }
 
+/** The posts files a text search must scan: flush files and compacted days without token files. */
+function filesWithoutTokens(files: FileSets): string[] {
+  return [...(files.unindexed ?? []), ...(files.indexed ?? []).filter((d) => !d.tokens).flatMap((d) => d.files)];
+}
+
 /** The opaque cursor of a row (for edges and endCursor). */
 export function postCursor(row: Pick<PostRecord, 'indexed_at' | 'uri'>): string {
   return encodeCursor({ indexedAtUs: row.indexed_at, uri: row.uri });
@@ -196,7 +201,7 @@ export class PostStore {
     const days = indexed
       .filter((d) => d.tokens && (lastDate === undefined || d.date <= lastDate))
       .sort((a, b) => (a.date < b.date ? 1 : -1));
-    const scanned = [...(files.unindexed ?? []), ...indexed.filter((d) => !d.tokens).flatMap((d) => d.files)];
+    const scanned = filesWithoutTokens(files);
     const rest = scanned.length ? await this.scanKeys(session, { ...files, posts: scanned }, args, after, want) : [];
     const found: PostCursor[] = [];
     for (let i = 0, size = 1; i < days.length && found.length < want; i += size, size *= 2) {
@@ -372,8 +377,7 @@ export class PostStore {
     const days = files.indexed.filter((d) => d.tokens);
     const lookup = await planTokenLookup(session, days, filter.text);
     if (!lookup) return undefined;
-    const rest = [...(files.unindexed ?? []), ...files.indexed.filter((d) => !d.tokens).flatMap((d) => d.files)];
-    return { days, lookup, rest };
+    return { days, lookup, rest: filesWithoutTokens(files) };
   }
 
   /** The visible posts among `uris`, in ONE query (for a DataLoader batch). Unknown or hidden uris are absent. */

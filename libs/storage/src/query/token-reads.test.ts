@@ -5,7 +5,7 @@ import { DuckDbPool } from '../duckdb/pool';
 import { rename } from 'node:fs/promises';
 import { listPostFiles } from '../layout/list-data-files';
 import { partitionDate } from '../layout/partition';
-import { DAY, HOUR, T0, account, flush, pagedUris, post, tombstone } from './fixtures.test-util';
+import { DAY, HOUR, T0, account, edited, flush, pagedUris, post, tombstone } from './fixtures.test-util';
 import { PostStore, type SearchArgs } from './post-store';
 import { planTokenLookup } from './token-reads';
 
@@ -82,14 +82,7 @@ describe('text search through token files', () => {
     for (let i = 0; i < posts.length; i += 25) await flush(tmp.path, { posts: posts.slice(i, i + 25) });
     await flush(tmp.path, { posts: posts.slice(0, 8) }); // a replayed flush
     const old = posts[41];
-    const updated: PostRow = {
-      ...old,
-      cid: 'bafy-new',
-      text: 'coffee edited',
-      indexed_at: old.indexed_at + DAY,
-      time_us: old.time_us + DAY,
-      operation: 'update',
-    };
+    const updated = edited(old, 'coffee edited');
     await flush(tmp.path, {
       posts: [updated],
       tombstones: [tombstone(posts[1], 'delete', posts[1].time_us + 5), tombstone(old, 'supersede', updated.time_us)],
