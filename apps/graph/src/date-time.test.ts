@@ -10,6 +10,12 @@ describe('parseIsoToUs', () => {
     expect(parseIsoToUs('2024-05-01T00:00:00.5Z')).toBe(Date.UTC(2024, 4, 1) * 1000 + 500_000);
   });
 
+  it('reads years 0000–0099 as written (Date.UTC alone would make them 1900–1999)', () => {
+    expect(parseIsoToUs('0099-01-01')).toBe(Date.parse('0099-01-01T00:00:00Z') * 1000);
+    expect(parseIsoToUs('0001-01-01T00:00:00Z')! < 0).toBe(true);
+    expect(parseIsoToUs('9999-12-31')).toBe(Date.parse('9999-12-31T00:00:00Z') * 1000);
+  });
+
   it('rejects ambiguous or impossible values', () => {
     for (const bad of [
       '',

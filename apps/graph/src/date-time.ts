@@ -17,9 +17,12 @@ export function parseIsoToUs(value: string): number | undefined {
   const minute = Number(mi);
   const second = Number(s);
   if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  // Date.UTC rolls 2024-02-31 over to March: reject instead of guessing.
-  if (new Date(ms).getUTCDate() !== day) return undefined;
+  // Date.UTC maps years 0–99 to 1900–1999: set the full year explicitly.
+  const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
+  date.setUTCFullYear(year, month - 1, day);
+  const ms = date.getTime();
+  // 2024-02-31 rolls over to March: reject instead of guessing.
+  if (date.getUTCDate() !== day) return undefined;
   let offsetMinutes = 0;
   if (tz !== 'Z' && tz !== 'z') {
     const digits = tz.slice(1).replace(':', '');

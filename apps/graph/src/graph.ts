@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PostStore, type QueryObservation } from '@bsky-explorer/storage';
-import { createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphConfig } from './config';
 import { createRequestContext, requestIdFrom, type AppContext, type GraphContext } from './context';
 import { useExportDownloads } from './exports/download-route';
@@ -9,6 +9,7 @@ import { ExportService } from './exports/export-service';
 import { schema } from './graphql-schema';
 import { useHealthRoutes } from './health-routes';
 import { useInputErrorCodes } from './input-error-codes';
+import { logAndMaskError, yogaLogging } from './mask-error';
 import { createLogger, type Logger } from './logger';
 import { duckdbQueryDuration } from './metrics';
 import { useObservability } from './observability-plugin';
@@ -65,20 +66,8 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'Bluesky Post Explorer' },
     landingPage: false,
-    // Unexpected errors reach clients as "Unexpected error." and reach the log in full.
-    maskedErrors: {
-      isDev: false,
-      maskError: (error, message, isDev) => {
-        log.error({ err: error }, 'unexpected error in a resolver');
-        return defaultMaskError(error, message, isDev);
-      },
-    },
-    logging: {
-      debug: (...args) => log.debug(args.map(String).join(' ')),
-      info: (...args) => log.info(args.map(String).join(' ')),
-      warn: (...args) => log.warn(args.map(String).join(' ')),
-      error: (...args) => log.error(args.map(String).join(' ')),
-    },
+    maskedErrors: { isDev: false, maskError: logAndMaskError(log) },
+    logging: yogaLogging(log),
     context: ({ request }) => {
       let id = requestIds.get(request);
       if (!id) requestIds.set(request, (id = requestIdFrom(request.headers.get('x-request-id'))));

@@ -9,6 +9,15 @@ const DID_PLC_RE = /^did:plc:[a-z0-9]{1,64}$/;
 // did:web: a host name, optionally a %3A-encoded port and colon-separated path segments.
 const DID_WEB_RE = /^did:web:[a-zA-Z0-9.-]+(?:%3[aA]\d{1,5})?(?::[a-zA-Z0-9._~-]+)*$/;
 
+/**
+ * indexedAt is when the firehose saw a post, so no post lies outside [1970, 2200). Bounds outside that window are
+ * valid DateTimes that users write to mean "open-ended" (`to: "9999-12-31"`): a `to` past it is dropped, a `from`
+ * before it dropped, and the others are clamped to it (they select nothing). Clamping also keeps every bound an
+ * exact integer µs (Number.MAX_SAFE_INTEGER µs is in 2255), which the storage layer requires.
+ */
+export const MIN_BOUND_US = 0;
+export const MAX_BOUND_US = Date.UTC(2200, 0, 1) * 1000;
+
 export interface DateRangeArg {
   from?: number | null;
   to?: number | null;
@@ -43,14 +52,14 @@ export function validateFilter(args: FilterArgs): SearchFilter {
   }
   if (args.dateRange) {
     const { from, to } = args.dateRange;
-    if (from != null) filter.fromUs = from;
-    if (to != null) filter.toUs = to;
     if (from != null && to != null && from >= to) {
       throw badInput(
         'dateRange',
         'dateRange.from must be earlier than dateRange.to (from is inclusive, to is exclusive)',
       );
     }
+    if (from != null && from > MIN_BOUND_US) filter.fromUs = Math.min(from, MAX_BOUND_US);
+    if (to != null && to < MAX_BOUND_US) filter.toUs = Math.max(to, MIN_BOUND_US);
   }
   if (args.author != null) {
     const author = args.author.trim();

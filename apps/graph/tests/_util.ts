@@ -3,6 +3,7 @@ import { writeFlushBatch, type QueryObservation } from '@bsky-explorer/storage';
 import { makeTempDir } from '@bsky-explorer/testing';
 import { loadConfig, type GraphConfig } from '../src/config';
 import { createGraph, type Graph } from '../src/graph';
+import { pino, type Logger } from 'pino';
 
 // Shared helpers of the graph integration tests: real Parquet files (libs/storage's writer) in a temp DATA_DIR,
 // the real PostStore over DuckDB, requests through yoga.fetch or real HTTP.
@@ -61,6 +62,12 @@ export interface TestGraph {
   queries: QueryObservation[];
   /** POST /graphql through yoga.fetch; returns the parsed body and the status. */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
+  /** POST /graphql over real HTTP (the graph must be listening: `listen: true` or graph.start()). */
+  http<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<HttpGqlResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -76,8 +83,37 @@ export interface GqlResponse<T> {
   errors?: GqlError[];
 }
 
+export interface HttpGqlResponse<T> extends GqlResponse<T> {
+  headers: Headers;
+}
+
+export interface TestGraphOptions {
+  /** Start the HTTP server (for tests that use `http`). */
+  listen?: boolean;
+  /** A logger to inspect (default: createLogger(LOG_LEVEL), silent in tests). */
+  logger?: Logger;
+}
+
+/** A debug-level pino logger that keeps its JSON lines in memory. */
+export function memoryLogger(): { logger: Logger; lines: () => LogLine[] } {
+  const out: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => out.push(line) });
+  return { logger, lines: () => out.map((l) => JSON.parse(l) as LogLine) };
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  err?: { stack?: string };
+  [k: string]: unknown;
+}
+
 /** A graph over a fresh DATA_DIR holding `rows`; env entries override the test defaults. */
-export async function startTestGraph(rows: TableRow[] = [], env: Record<string, string> = {}): Promise<TestGraph> {
+export async function startTestGraph(
+  rows: TableRow[] = [],
+  env: Record<string, string> = {},
+  options: TestGraphOptions = {},
+): Promise<TestGraph> {
   const dir = await makeTempDir('bsky-graph-');
   if (rows.length > 0) await writeRows(dir.path, rows);
   const config = loadConfig({
@@ -93,7 +129,8 @@ export async function startTestGraph(rows: TableRow[] = [], env: Record<string, 
     ...env,
   });
   const queries: QueryObservation[] = [];
-  const graph = await createGraph(config, { onQuery: (q) => queries.push(q) });
+  const graph = await createGraph(config, { onQuery: (q) => queries.push(q), logger: options.logger });
+  if (options.listen) await graph.start();
   return {
     graph,
     config,
@@ -107,6 +144,15 @@ export async function startTestGraph(rows: TableRow[] = [], env: Record<string, 
       });
       const body = (await res.json()) as { data?: T; errors?: GqlError[] };
       return { status: res.status, ...body };
+    },
+    async http<T>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) {
+      const res = await fetch(`${graph.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: T; errors?: GqlError[] };
+      return { status: res.status, headers: res.headers, ...body };
     },
     async close() {
       await graph.stop();

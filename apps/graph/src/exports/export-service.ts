@@ -48,7 +48,7 @@ export class ExportService {
     try {
       if (limit === undefined) {
         // No limit given: refuse up front rather than silently truncate at the maximum.
-        const total = await storeCall(() => this.store.count(filter));
+        const { count: total } = await storeCall(() => this.store.count(filter));
         if (total > exportMaxRows) {
           throw clientError(
             ErrorCode.EXPORT_TOO_LARGE,

@@ -1,4 +1,4 @@
-import { postCursor, type PostRecord } from '@bsky-explorer/storage';
+import { postCursor, type PostCount, type PostRecord } from '@bsky-explorer/storage';
 import { builder } from '../builder';
 import type { GraphContext } from '../context';
 import { storeCall } from '../store-calls';
@@ -11,6 +11,14 @@ interface SearchConnection {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   /** Kept for totalCount, which runs its own COUNT query only when a client selects it. */
   filter: SearchFilter;
+  /** The one count of this page, shared by totalCount and totalCountIsExact. */
+  count?: Promise<PostCount>;
+}
+
+function countOf(parent: unknown, ctx: GraphContext): Promise<PostCount> {
+  const connection = parent as SearchConnection;
+  connection.count ??= storeCall(() => ctx.store.count(connection.filter));
+  return connection.count;
 }
 
 export const PostConnection = builder.connectionObject(
@@ -22,8 +30,12 @@ export const PostConnection = builder.connectionObject(
       totalCount: t.int({
         description:
           'Number of posts matching the filters (all pages); costs a COUNT query, so select it only when needed',
-        resolve: (parent, _args, ctx: GraphContext) =>
-          storeCall(() => ctx.store.count((parent as unknown as SearchConnection).filter)),
+        resolve: async (parent, _args, ctx: GraphContext) => (await countOf(parent, ctx)).count,
+      }),
+      totalCountIsExact: t.boolean({
+        description:
+          'Whether totalCount is exact; false when it is an estimate (a count over many rows is estimated instead of scanned)',
+        resolve: async (parent, _args, ctx: GraphContext) => (await countOf(parent, ctx)).exact,
       }),
     }),
   },
