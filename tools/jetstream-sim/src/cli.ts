@@ -20,7 +20,8 @@ Source (one of):
     --count N        number of events; 0 or absent → endless
     --seed N         PRNG seed (default 1)
     --start-time T   time_us of the first event: µs, or an ISO date (default 2026-05-25T00:00:00Z)
-    --step-us N      mean µs between events (default ${DEFAULT_STEP_US})
+    --step-us N      mean µs between events (default: 1e6 / --rate, so event time keeps pace with the wall
+                     clock; ${DEFAULT_STEP_US} without a rate)
     --authors N      author pool size (default 20000)
 
 Options:
@@ -30,6 +31,9 @@ Options:
   --port N           default 6008 (0 → any free port)
   --host H           default 127.0.0.1 (0.0.0.0 to serve other machines / containers)
   --drop-every N     cut each connection abruptly after it has sent N events
+  --oversized-every N  pad every Nth message of the source to --oversized-bytes (default 17 MiB), the same
+                     message on every replay (a fault for the client's message-size limit)
+  --ignore-max-message-size  send messages over a subscriber's maxMessageSizeBytes anyway (a host without it)
   --dump             write the source's events to stdout as JSONL instead of serving (synthetic needs --count)
   -h, --help
 
@@ -66,6 +70,9 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'drop-every': { type: 'string' },
+      'oversized-every': { type: 'string' },
+      'oversized-bytes': { type: 'string' },
+      'ignore-max-message-size': { type: 'boolean' },
       dump: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -85,7 +92,12 @@ async function main(argv: string[]): Promise<number> {
     seed,
     count: integer(values.count, 'count', 0),
     startTimeUs: startTime(values['start-time']),
-    stepUs: integer(values['step-us'], 'step-us', DEFAULT_STEP_US),
+    // A paced firehose whose event clock runs at the wall clock's speed (the demo's lag metric stays ~0).
+    stepUs: integer(
+      values['step-us'],
+      'step-us',
+      rate > 0 ? Math.max(1, Math.round(1_000_000 / rate)) : DEFAULT_STEP_US,
+    ),
     authors: integer(values.authors, 'authors', 20_000),
   };
   const source: SourceSpec = values.replay
@@ -108,6 +120,14 @@ async function main(argv: string[]): Promise<number> {
     port: integer(values.port, 'port', 6008),
     host: values.host ?? '127.0.0.1',
     dropEveryN: values['drop-every'] === undefined ? undefined : integer(values['drop-every'], 'drop-every', 0),
+    oversized:
+      values['oversized-every'] === undefined
+        ? undefined
+        : {
+            every: integer(values['oversized-every'], 'oversized-every', 0),
+            bytes: integer(values['oversized-bytes'], 'oversized-bytes', 17 * 1024 * 1024),
+          },
+    honorMaxMessageSize: !values['ignore-max-message-size'],
     log: (line) => console.error(`jetstream-sim: ${line}`),
   });
   const what =

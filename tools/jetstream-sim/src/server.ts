@@ -25,6 +25,16 @@ export interface JetstreamSimOptions {
   highWaterMarkBytes?: number;
   /** One line per notable event (listening, refused…); silent by default. */
   log?: (line: string) => void;
+  /**
+   * Fault switch: every `every`-th position of the source (1-based: positions every-1, 2·every-1, …) is sent
+   * padded to `bytes` bytes (its envelope first, as Jetstream writes it), the same message on every replay.
+   */
+  oversized?: { every: number; bytes: number };
+  /**
+   * false → ignore a subscriber's maxMessageSizeBytes, as a host that does not implement it would (with
+   * `oversized`, the way to test a client's own limit). Default true.
+   */
+  honorMaxMessageSize?: boolean;
 }
 
 export interface SimStats {
@@ -74,6 +84,9 @@ function ratePacer(rate: number, base: number, t0: number): Pacer {
   };
 }
 
+/** Jetstream sends text frames, also for bytes given as a Buffer (ws would send those as binary). */
+const TEXT = { binary: false } as const;
+
 /** Events examined per turn of the event loop before yielding to other connections. */
 const SCAN_PER_TURN = 4096;
 
@@ -81,7 +94,7 @@ export async function startJetstreamSim(options: JetstreamSimOptions): Promise<J
   const source = await openSource(options.source);
   const rate = options.source.rate ?? 0;
   if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError('rate must be a finite number ≥ 0');
-  const sim = new Simulator(source, rate, options);
+  const sim = new Simulator(options.oversized ? withOversized(source, options.oversized) : source, rate, options);
   await sim.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return sim;
 }
@@ -91,6 +104,7 @@ class Simulator implements JetstreamSim {
   silent = false;
   dropLimit: number | null;
   readonly highWaterMark: number;
+  readonly honorMaxMessageSize: boolean;
   private refuseUntil = 0;
   private readonly refuseMode: 'http-503' | 'destroy';
   private readonly connections = new Set<Connection>();
@@ -111,6 +125,7 @@ class Simulator implements JetstreamSim {
     this.firehose = source instanceof SyntheticSource ? source.firehose : undefined;
     this.dropLimit = options.dropEveryN ?? null;
     this.highWaterMark = options.highWaterMarkBytes ?? 1024 * 1024;
+    this.honorMaxMessageSize = options.honorMaxMessageSize ?? true;
     this.refuseMode = options.refuseMode ?? 'http-503';
     if (options.refuse) this.refuseUntil = Infinity;
     if (source instanceof SyntheticSource && rate > 0) this.livePacer = ratePacer(rate, 0, Date.now());
@@ -250,6 +265,32 @@ class Simulator implements JetstreamSim {
   }
 }
 
+/** The source with every `every`-th message padded to `bytes` (an extra field at the end keeps it JSON). */
+function withOversized(source: EventSource, o: { every: number; bytes: number }): EventSource {
+  if (!Number.isSafeInteger(o.every) || o.every < 1) throw new RangeError('oversized.every must be an integer ≥ 1');
+  let cached: { position: number; raw: Buffer } | undefined;
+  const pad = (raw: string | Buffer): Buffer => {
+    const body = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
+    const head = body[body.length - 1] === 0x7d ? body.subarray(0, -1) : body;
+    const prefix = Buffer.concat([head, Buffer.from(',"padding":"')]);
+    const fill = Math.max(0, o.bytes - prefix.length - 2);
+    return Buffer.concat([prefix, Buffer.alloc(fill, 0x78), Buffer.from('"}')]);
+  };
+  return {
+    get length() {
+      return source.length;
+    },
+    facts: (position) => source.facts(position),
+    positionFor: (cursorUs) => source.positionFor(cursorUs),
+    raw(position) {
+      if ((position + 1) % o.every !== 0) return source.raw(position);
+      // One padded copy kept: every connection replaying this position sends the same bytes.
+      if (cached?.position !== position) cached = { position, raw: pad(source.raw(position)) };
+      return cached.raw;
+    },
+  };
+}
+
 function reply(socket: Duplex, status: number, text: string, body: string): void {
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
@@ -312,21 +353,21 @@ class Connection {
     if (this.closed || this.waitingDrain || this.sim.silent) return;
     const source = this.sim.source;
     const limit = Math.min(source.length, this.pacer.limit(Date.now()));
-    const max = this.params.maxMessageSizeBytes;
+    const max = this.sim.honorMaxMessageSize ? this.params.maxMessageSizeBytes : 0;
     for (let scanned = 0; this.position < limit && scanned < SCAN_PER_TURN; scanned++) {
       const drop = this.sim.dropLimit;
       if (drop !== null && this.sent >= drop) return this.drop();
       const pos = this.position++;
       if (!matches(this.params, source.facts(pos))) continue;
       const raw = source.raw(pos);
-      if (max > 0 && (raw.length > max || Buffer.byteLength(raw, 'utf8') > max)) continue;
+      if (max > 0 && (raw.length > max || (typeof raw === 'string' && Buffer.byteLength(raw, 'utf8') > max))) continue;
       this.sent++;
       this.sim.countSent();
       const last = drop !== null && this.sent >= drop;
       if (last || this.ws.bufferedAmount >= this.sim.highWaterMark) {
         // Wait until this frame reached the kernel: then cut (dropAfter), or go on (backpressure).
         this.waitingDrain = true;
-        this.ws.send(raw, (err) => {
+        this.ws.send(raw, TEXT, (err) => {
           this.waitingDrain = false;
           if (err) return;
           if (last) this.drop();
@@ -334,7 +375,7 @@ class Connection {
         });
         return;
       }
-      this.ws.send(raw);
+      this.ws.send(raw, TEXT);
     }
     if (this.position < limit) this.schedule();
     else if (this.position < source.length) {

@@ -1,13 +1,14 @@
 // Where a connection's events come from. A source is an indexed sequence: position → message, with the first
 // position at or after a cursor. Connections keep their own position, so any number can read one source.
 
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import type { FilterFacts } from './subscribe-params';
 import { SyntheticFirehose, type SyntheticOptions } from './synthetic/firehose';
 
 export interface SourceItem extends FilterFacts {
-  /** The exact text sent on the socket. */
-  readonly raw: string;
+  /** The exact text sent on the socket: bytes when a capture or a test gave bytes (they may be invalid UTF-8). */
+  readonly raw: string | Buffer;
 }
 
 export interface EventSource {
@@ -15,8 +16,8 @@ export interface EventSource {
   readonly length: number;
   /** Filter facts of a position (cheap: synthetic events are not built for it). */
   facts(position: number): FilterFacts;
-  /** The message text at a position. */
-  raw(position: number): string;
+  /** The message at a position, sent as a text frame exactly as it is (a Buffer is not re-encoded). */
+  raw(position: number): string | Buffer;
   /** The first position whose time_us ≥ cursor (inclusive replay). */
   positionFor(cursorUs: number): number;
 }
@@ -24,7 +25,7 @@ export interface EventSource {
 export type SourceSpec =
   | ({ kind: 'synthetic'; count?: number; rate?: number } & SyntheticOptions)
   | { kind: 'replay'; file: string; rate?: number }
-  | { kind: 'events'; events: ReadonlyArray<string | object>; rate?: number };
+  | { kind: 'events'; events: ReadonlyArray<string | Buffer | object>; rate?: number };
 
 export class SyntheticSource implements EventSource {
   readonly length: number;
@@ -55,10 +56,10 @@ interface StoredItem extends SourceItem {
 }
 
 /** Facts of a raw message; every field null when it is not a JSON object. */
-function storedItem(raw: string): StoredItem {
+function storedItem(raw: string | Buffer): StoredItem {
   let v: unknown;
   try {
-    v = JSON.parse(raw);
+    v = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
   } catch {
     return { raw, timeUs: null, did: null, kind: null, collection: null };
   }
@@ -88,7 +89,7 @@ export class ListSource implements EventSource {
     return this.items[position];
   }
 
-  raw(position: number): string {
+  raw(position: number): string | Buffer {
     return this.items[position].raw;
   }
 
@@ -98,9 +99,11 @@ export class ListSource implements EventSource {
     return i < 0 ? this.items.length : i;
   }
 
-  /** Raw strings are sent as they are (even if not JSON); objects are serialised. Array order is kept. */
-  static fromEvents(events: ReadonlyArray<string | object>): ListSource {
-    return new ListSource(events.map((e) => storedItem(typeof e === 'string' ? e : JSON.stringify(e))));
+  /** Strings and Buffers are sent as they are (even if not JSON or not UTF-8); objects are serialised. Order kept. */
+  static fromEvents(events: ReadonlyArray<string | Buffer | object>): ListSource {
+    return new ListSource(
+      events.map((e) => storedItem(typeof e === 'string' || Buffer.isBuffer(e) ? e : JSON.stringify(e))),
+    );
   }
 
   /**
@@ -108,12 +111,20 @@ export class ListSource implements EventSource {
    * Lines without a time_us keep their place after the line before them. Blank lines are skipped.
    */
   static async fromFile(file: string): Promise<ListSource> {
-    const text = await readFile(file, 'utf8');
+    // Read as bytes: decoding the file as UTF-8 would turn a capture's invalid bytes into U+FFFD, and the
+    // subscriber would never see the message Jetstream actually sent.
+    const bytes = await readFile(file);
     const items: Array<{ item: StoredItem; key: number; seq: number }> = [];
     let key = Number.MIN_SAFE_INTEGER;
-    for (const line of text.split('\n')) {
-      const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
-      if (raw.trim() === '') continue;
+    for (let start = 0; start < bytes.length;) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end === -1) end = bytes.length;
+      let line = bytes.subarray(start, end);
+      start = end + 1;
+      if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, -1);
+      // Valid UTF-8 becomes a string (decoding it is exact); anything else stays bytes.
+      const raw: string | Buffer = isUtf8(line) ? line.toString('utf8') : Buffer.from(line);
+      if (typeof raw === 'string' && raw.trim() === '') continue;
       const item = storedItem(raw);
       if (item.timeUs !== null) key = item.timeUs;
       items.push({ item, key, seq: items.length });
