@@ -51,6 +51,54 @@ describe('DuckDbPool', () => {
     expect(order).toEqual([1, 2, 3]);
   });
 
+  it('a shared deadline bounds a whole unit of work: several queries end by it, not each by its own timeout', async () => {
+    const seen: QueryObservation[] = [];
+    await using pool = await DuckDbPool.create({
+      dataDir: tmp.path,
+      threads: 1,
+      poolSize: 1,
+      queryTimeoutMs: 5000,
+      onQuery: (o) => seen.push(o),
+    });
+    const started = Date.now();
+    const err = await DuckDbPool.withDeadline(600, async () => {
+      await pool.query('lookup', 'SELECT 1 AS x');
+      // The slow query gets what is left of 600 ms, not 5000 ms.
+      const first = await pool.query('search', SLOW).catch((e: unknown) => e);
+      // Past the deadline nothing else starts.
+      const second = await pool.query('count', 'SELECT 2 AS x').catch((e: unknown) => e);
+      return [first, second];
+    });
+    const elapsed = Date.now() - started;
+    expect(err[0]).toBeInstanceOf(QueryTimeoutError);
+    expect(err[1]).toBeInstanceOf(QueryTimeoutError);
+    // The error names the budget the caller set.
+    expect((err[0] as QueryTimeoutError).timeoutMs).toBe(600);
+    expect(elapsed).toBeGreaterThanOrEqual(550);
+    expect(elapsed).toBeLessThan(2500);
+    expect(seen.map((o) => [o.kind, o.result])).toEqual([
+      ['lookup', 'ok'],
+      ['search', 'timeout'],
+      ['count', 'timeout'],
+    ]);
+    // Outside the deadline the pool's own timeout applies again.
+    expect(await pool.query('lookup', 'SELECT 3::INTEGER AS x')).toEqual([{ x: 3 }]);
+  });
+
+  it('a deadline also ends the wait for a connection, and nested deadlines keep the earlier one', async () => {
+    await using pool = await DuckDbPool.create({ dataDir: tmp.path, threads: 1, poolSize: 1, queryTimeoutMs: 5000 });
+    const slow = pool.query('search', SLOW).catch((e: unknown) => e);
+    const started = Date.now();
+    const queued = await DuckDbPool.withDeadline(300, () =>
+      DuckDbPool.withDeadline(10_000, () => pool.query('count', 'SELECT 1 AS x').catch((e: unknown) => e)),
+    );
+    expect(queued).toBeInstanceOf(QueryTimeoutError);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(pool.stats().queued).toBe(0);
+    await pool.close();
+    await slow;
+  });
+
   it('binds parameters, including a list of file paths for read_parquet', async () => {
     await using pool = await DuckDbPool.create({ dataDir: tmp.path, queryTimeoutMs: 5000 });
     const file = `${tmp.path}/it's here.parquet`;

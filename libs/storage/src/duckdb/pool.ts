@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
@@ -40,6 +41,14 @@ export interface Session {
   /** Runs a statement for its effect; resolves to the rows it changed or wrote (COPY). */
   run(sql: string, params?: Params): Promise<number>;
 }
+
+/** A deadline shared by every query of one unit of work (a GraphQL request), see DuckDbPool.withDeadline. */
+interface Deadline {
+  atMs: number;
+  budgetMs: number;
+}
+
+const deadlines = new AsyncLocalStorage<Deadline>();
 
 interface Waiter {
   resolve: (conn: DuckDBConnection) => void;
@@ -95,6 +104,18 @@ export class DuckDbPool {
     return new DuckDbPool(instance, limit, options.queryTimeoutMs, options.onQuery);
   }
 
+  /**
+   * Runs `fn` under a deadline `budgetMs` from now that every query it starts (directly or through a store, in any
+   * number of steps) shares: each query's timeout becomes min(its own, time left), and a query started after the
+   * deadline fails at once. A request of several queries (a page, its count, its lookups) thus ends by the one
+   * bound, not each query by its own. Nested calls keep the earlier deadline.
+   */
+  static withDeadline<T>(budgetMs: number, fn: () => T): T {
+    const atMs = Date.now() + budgetMs;
+    const outer = deadlines.getStore();
+    return deadlines.run(outer && outer.atMs <= atMs ? outer : { atMs, budgetMs }, fn);
+  }
+
   /** Queries running now and queries waiting for a connection (for an in-flight gauge). */
   stats(): { running: number; queued: number } {
     return { running: this.busy, queued: this.waiters.length };
@@ -104,12 +125,21 @@ export class DuckDbPool {
    * Runs `fn` with a connection of its own, under the pool's concurrency bound and the query timeout.
    * Throws QueryTimeoutError when the timeout hits, whether the query was still queued or running.
    */
-  async use<T>(kind: QueryKind, fn: (session: Session) => Promise<T>, timeoutMs = this.queryTimeoutMs): Promise<T> {
+  async use<T>(kind: QueryKind, fn: (session: Session) => Promise<T>, ownTimeoutMs = this.queryTimeoutMs): Promise<T> {
     const started = performance.now();
     let queuedMs = 0;
     let timedOut = false;
     let conn: DuckDBConnection | undefined;
     let waiter: Waiter | undefined;
+    // Under a shared deadline the error names the whole budget: that is the bound the caller configured.
+    const deadline = deadlines.getStore();
+    const leftMs = deadline ? deadline.atMs - Date.now() : Infinity;
+    const delayMs = Math.max(0, Math.min(ownTimeoutMs, leftMs));
+    const timeoutMs = leftMs < ownTimeoutMs ? deadline!.budgetMs : ownTimeoutMs;
+    if (leftMs <= 0) {
+      this.onQuery?.({ kind, durationMs: 0, queuedMs: 0, result: 'timeout' });
+      throw new QueryTimeoutError(kind, timeoutMs);
+    }
     const timer = setTimeout(() => {
       timedOut = true;
       if (conn) conn.interrupt();
@@ -118,7 +148,7 @@ export class DuckDbPool {
         if (i >= 0) this.waiters.splice(i, 1);
         waiter.reject(new QueryTimeoutError(kind, timeoutMs));
       }
-    }, timeoutMs);
+    }, delayMs);
     const observe = (result: QueryObservation['result']) =>
       this.onQuery?.({ kind, durationMs: performance.now() - started, queuedMs, result });
     try {
