@@ -51,6 +51,8 @@ export {
   type SearchArgs,
   type SearchPage,
   type ExportArgs,
+  type PostCount,
+  type Timings,
   type PostRecord,
   type PostFilter,
   type SearchTerms,

@@ -5,6 +5,8 @@ export {
   type SearchArgs,
   type SearchPage,
   type ExportArgs,
+  type PostCount,
+  type Timings,
 } from './post-store';
 export { type PostRecord } from './post-record';
 export { type PostFilter } from './post-sql';

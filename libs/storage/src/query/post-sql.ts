@@ -27,6 +27,11 @@ export interface FileSets {
   unindexed?: string[];
 }
 
+/** The posts files a text search must scan: flush files and compacted days without token files. */
+export function filesWithoutTokens(files: FileSets): string[] {
+  return [...(files.unindexed ?? []), ...(files.indexed ?? []).filter((d) => !d.tokens).flatMap((d) => d.files)];
+}
+
 /** Post columns as the reader returns them: timestamps as µs BIGINT. */
 export const POST_SELECT = POST_COLUMNS.map((c) =>
   c.type === 'timestamp_us' ? `epoch_us(p.${c.name}) AS ${c.name}` : `p.${c.name}`,

@@ -1,0 +1,68 @@
+import type { Session } from '../../duckdb/pool';
+import { CSV_SELECT, pathLiteral } from '../csv-export-sql';
+import { SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import { filesOverlapping, scanBounds } from '../time-windows';
+
+const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
+const DAY_US = 86_400_000_000;
+
+/**
+ * Has DuckDB write the newest `limit` visible posts matching `filter` in `files` to `path` as CSV (RFC 4180:
+ * header row, CRLF, quotes doubled; text cells neutralised, see CSV_SELECT); returns the rows written.
+ *
+ * Formatting and sorting every matching row before the LIMIT costs minutes at a day of data. So the indexed_at of
+ * the limit-th newest match is found first (exportEdge), and only rows from there on are formatted. 5 % slack for
+ * hidden and duplicated rows makes one pass usually enough; otherwise the edge moves further back.
+ */
+export async function writeCsv(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter,
+  limit: number,
+  path: string,
+): Promise<number> {
+  let skip = Math.ceil(limit * 1.05) - 1;
+  for (;;) {
+    const edge = await exportEdge(session, files, filter, skip);
+    const fromUs = edge !== undefined ? Math.max(edge, filter.fromUs ?? Number.MIN_SAFE_INTEGER) : filter.fromUs;
+    const sql = new SqlParams();
+    const cte = visiblePostsCte(sql, files, filterConditions(sql, { ...filter, fromUs }), fromUs);
+    // DISTINCT ON the sort key drops exact duplicates (one version twice); older versions are hidden already.
+    const query = `${cte} SELECT DISTINCT ON (p.indexed_at, p.uri) ${CSV_SELECT} FROM visible p ${ORDER} LIMIT ${limit}`;
+    const written = await session.run(
+      `COPY (${query}) TO ${pathLiteral(path)} (FORMAT csv, HEADER, NEW_LINE '\r\n')`,
+      sql.values,
+    );
+    // Fewer rows than asked although older matches exist: hidden or duplicated rows took room; widen.
+    if (written >= limit || edge === undefined) return written;
+    skip = Math.ceil(((skip + 1) * limit * 1.1) / Math.max(written, 1));
+  }
+}
+
+/**
+ * The indexed_at (µs) of the (skip+1)-th newest match, or undefined when there are fewer matches: a one-column
+ * top-N over the newest day's files, then the newest 4, 16… days until found (counted before visibility: cheap,
+ * no uri read; hidden rows only move it earlier). At a month, one top-N over every file cost ~10 s more.
+ */
+async function exportEdge(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter,
+  skip: number,
+): Promise<number | undefined> {
+  const bounds = scanBounds(files.posts, filter.fromUs, filter.toUs);
+  for (let days = 1; ; days *= 4) {
+    const lo = Number.isFinite(bounds.hi) ? Math.max(bounds.lo, bounds.hi - days * DAY_US) : bounds.lo;
+    const whole = !(lo > bounds.lo);
+    const sql = new SqlParams();
+    const where = filterConditions(sql, whole ? filter : { ...filter, fromUs: lo });
+    const scope = whole ? files.posts : filesOverlapping(files.posts, lo, bounds.hi);
+    const [edge] = await session.all(
+      `SELECT epoch_us(p.indexed_at) AS t FROM ${sql.files(scope)} p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY p.indexed_at DESC LIMIT 1 OFFSET ${skip}`,
+      sql.values,
+    );
+    if (edge) return Number(edge.t);
+    if (whole) return undefined;
+  }
+}

@@ -1,0 +1,113 @@
+import type { Session } from '../../duckdb/pool';
+import type { PostCursor } from '../cursor';
+import { SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import { timed, type Timings } from '../timings';
+import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from '../time-windows';
+import type { SearchContext, SearchStrategy } from './strategy';
+
+const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
+
+/** dataEnd reads statistics of at most this many files (a compacted day has one or a few). */
+const MAX_STAT_FILES = 8;
+
+/**
+ * The fallback that serves every filter: a scan of the posts files, window by window, newest first.
+ *
+ * Files are sorted by indexed_at within a day, so the newest matches sit in the last row groups. DuckDB's top-N
+ * still reads every row group, so the page is found window by window (5 min, then sized from the matches seen so
+ * far, see nextWindowWidth; the rest in one go when little is left, see windowLow): a common term is answered from
+ * the last minutes' row groups (Parquet min/max statistics skip the rest), a rare one costs one full scan in a
+ * few queries. Each window query reads only the key columns; read-back fetches the page's full rows.
+ */
+export const scanStrategy: SearchStrategy = {
+  name: 'scan',
+  applies: () => true,
+  keys: (ctx: SearchContext) => scanKeys(ctx.session, ctx.files, ctx.filter, ctx.after, ctx.want, ctx.timings),
+};
+
+/** Keys of the first `want` visible matches after `after` in `files.posts`, newest first, window by window. */
+export async function scanKeys(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter,
+  after: PostCursor | undefined,
+  want: number,
+  timings?: Timings,
+): Promise<PostCursor[]> {
+  return timed(timings, 'scan', async () => {
+    const keys: PostCursor[] = [];
+    let position: PostCursor | undefined = after;
+    const bounds = scanBounds(files.posts, filter.fromUs, filter.toUs);
+    const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
+    let hi = after
+      ? Math.min(bounds.hi, after.indexedAtUs + 1)
+      : windowed
+        ? await dataEnd(session, files.posts, bounds.hi)
+        : bounds.hi;
+    let width = firstWindowWidth(hi, Date.now() * 1000);
+    while (keys.length < want && (!windowed || hi > bounds.lo)) {
+      const lo = windowed ? windowLow(hi, width, bounds.lo) : undefined;
+      const windowFiles: FileSets = windowed
+        ? {
+            ...files,
+            posts: filesOverlapping(files.posts, lo as number, hi),
+            tombstones: filesOverlapping(files.tombstones, lo as number, Number.POSITIVE_INFINITY),
+          }
+        : files;
+      const need = want - keys.length;
+      const raw = windowFiles.posts.length
+        ? await pageKeys(session, windowFiles, windowed ? { ...filter, fromUs: lo, toUs: hi } : filter, position, need)
+        : [];
+      for (const k of raw) {
+        // The same version twice (a replayed flush not yet compacted) sits next to itself in this order.
+        const last = keys.at(-1);
+        if (last && last.uri === k.uri && last.indexedAtUs === k.indexedAtUs) continue;
+        keys.push(k);
+      }
+      if (raw.length === need) {
+        // The window may hold more: go on after the last row seen (the keyset also skips its duplicates).
+        position = raw[raw.length - 1];
+        continue;
+      }
+      if (!windowed) break;
+      hi = lo as number;
+      width = nextWindowWidth(width, raw.length, want - keys.length);
+    }
+    return keys;
+  });
+}
+
+/**
+ * Where the data of a newest-first scan really ends: `hi` (a partition end), or just after the greatest
+ * indexed_at of the newest partition's files when that is earlier — a closed day whose posts stop before
+ * midnight would otherwise cost an empty first window and a 16× wider second one. Read from Parquet statistics
+ * (one single-file max per file, which DuckDB answers without reading rows: a few ms); skipped for a partition
+ * of many files (today's flushes: the first window already starts at "now").
+ */
+async function dataEnd(session: Session, files: string[], hi: number): Promise<number> {
+  const newest = filesOverlapping(files, hi - 1, hi);
+  if (newest.length === 0 || newest.length > MAX_STAT_FILES) return hi;
+  const sql = new SqlParams();
+  const maxes = newest.map((f) => `SELECT max(indexed_at) AS m FROM ${sql.files([f])}`).join(' UNION ALL ');
+  const [row] = await session.all(`SELECT epoch_us(max(m)) AS m FROM (${maxes})`, sql.values);
+  // Partitions are by indexed_at day: older partitions hold only earlier rows.
+  return row?.m === null || row?.m === undefined ? hi : Math.min(hi, Number(row.m) + 1);
+}
+
+/** Keys of the next `limit` visible matches after `position`, in page order (duplicates included). */
+async function pageKeys(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter,
+  position: PostCursor | undefined,
+  limit: number,
+): Promise<PostCursor[]> {
+  const sql = new SqlParams();
+  const cte = visiblePostsCte(sql, files, filterConditions(sql, filter, position), filter.fromUs);
+  // LIMIT is a validated integer spliced as a constant: DuckDB plans a top-N only for a constant limit.
+  const rows = await session.all(
+    `${cte} SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM visible p ${ORDER} LIMIT ${limit}`,
+    sql.values,
+  );
+  return rows.map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));
+}
