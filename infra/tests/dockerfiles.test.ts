@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, makeTempDir, startRedis } from '@bsky-explorer/testing';
-import { APPS, bundleApp, type AppName } from '../docker/bundle';
+import { APPS, EXTERNAL_PACKAGES, bundleApp, type AppName } from '../docker/bundle';
 import { ROOT, run, startProcess, stopProcess, waitFor } from './_util';
 
-// No Docker engine here: the Dockerfiles are checked statically, and their build step (the esbuild bundle) and
-// run step (CMD, HEALTHCHECK) are executed for real in the image's layout: /app/dist/*.js beside /app/node_modules.
+// Checks that need no Docker engine (compose-smoke.test.ts builds and starts the real images where one runs): the
+// Dockerfiles are read statically, and their build step (the esbuild bundle) and run step (CMD, HEALTHCHECK) are
+// executed for real in the image's layout: /app/dist/*.js beside /app/node_modules.
 
 const PORT_ENV: Record<AppName, [string, number]> = { ingest: ['INGEST_PORT', 9464], graph: ['GRAPH_PORT', 4000] };
 
@@ -21,20 +22,57 @@ async function dockerfile(app: AppName) {
   return { text, lines, instr, joined, cmd: jsonArg('CMD '), healthcheck: jsonArg('HEALTHCHECK ') };
 }
 
+let tmpRoot: { path: string; remove: () => Promise<void> };
+beforeAll(async () => {
+  tmpRoot = await makeTempDir('bsky-dockerfile-');
+});
+afterAll(async () => {
+  await tmpRoot.remove();
+});
+
 describe.each(APPS)('apps/%s/Dockerfile', (app) => {
-  it('is multi-stage on node:20-slim, runs as non-root with only production dependencies, exposes its port, has a HEALTHCHECK on /healthz', async () => {
+  it('is multi-stage on a Node 24 base pinned by version and digest, runs as non-root with only its own production dependencies, exposes its port, has a HEALTHCHECK on /healthz', async () => {
     const d = await dockerfile(app);
-    expect(d.text).toContain('ARG NODE_IMAGE=node:20-slim');
+    // The same pinned base in both Dockerfiles (docs/deploy.md says how to update it).
+    expect(d.instr('ARG')[0]).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim@sha256:[0-9a-f]{64}$/);
+    expect(d.instr('ARG')[0]).toBe((await dockerfile(app === 'graph' ? 'ingest' : 'graph')).instr('ARG')[0]);
+    // No `# syntax=` line: the classic builder needs no frontend image pull.
+    expect(d.text).not.toMatch(/^# syntax=/m);
     expect(d.instr('FROM').length).toBeGreaterThanOrEqual(3);
     const runtime = d.text.slice(d.text.lastIndexOf('\nFROM '));
     expect(runtime).toMatch(/\nUSER node\n/);
     expect(runtime).toMatch(/COPY --from=prod-deps \/app\/node_modules/);
-    expect(d.text).toMatch(/npm ci --omit=dev/);
+    expect(runtime).not.toMatch(/npm (ci|install)/);
+    expect(d.joined.join('\n')).toContain(
+      `npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace=@bsky-explorer/${app}`,
+    );
     expect(d.instr('EXPOSE')).toEqual([`EXPOSE ${PORT_ENV[app][1]}`]);
     expect(d.healthcheck.join(' ')).toContain('/healthz');
     expect(d.cmd).toEqual(['node', '--enable-source-maps', 'dist/main.js']);
     // No secret is baked in: nothing secret-like in ENV/ARG, and .env never enters the build context.
     expect([...d.instr('ENV'), ...d.instr('ARG')].join('\n')).not.toMatch(/SECRET|PASSWORD|TOKEN/i);
+  });
+
+  it("declares as its own dependencies exactly the packages its bundle leaves out, at the root's versions", async () => {
+    const manifest = JSON.parse(await readFile(join(ROOT, `apps/${app}/package.json`), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    const root = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual([...EXTERNAL_PACKAGES].sort());
+    for (const name of EXTERNAL_PACKAGES)
+      expect([name, manifest.dependencies?.[name]]).toEqual([name, root.dependencies[name]]);
+  });
+
+  it('its bundle loads no package at run time but those it declares (and ws optional add-ons)', async () => {
+    const { runtimePackages } = await bundleApp(app, join(tmpRoot.path, `${app}-bundle`));
+    const manifest = JSON.parse(await readFile(join(ROOT, `apps/${app}/package.json`), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    // ws loads these two only if they are installed (inside try/catch): optional speed-ups, not installed.
+    const optional = new Set(['bufferutil', 'utf-8-validate']);
+    expect(runtimePackages.filter((n) => !optional.has(n))).toEqual(Object.keys(manifest.dependencies ?? {}).sort());
   });
 
   it('copies the manifest of every workspace in package-lock.json before npm ci (and no other)', async () => {
