@@ -1,4 +1,7 @@
-import { ConfigError, loadConfig } from './config';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, weakSecretReason } from './config';
 
 describe('loadConfig', () => {
   it('applies defaults and warns about a generated secret outside production', () => {
@@ -23,9 +26,70 @@ describe('loadConfig', () => {
 
   it('requires the signing secret in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/EXPORT_SIGNING_SECRET is required/);
-    const c = loadConfig({ NODE_ENV: 'production', EXPORT_SIGNING_SECRET: 'x'.repeat(40) });
-    expect(c.exportSigningSecret).toBe('x'.repeat(40));
+    const secret = randomBytes(32).toString('hex');
+    const c = loadConfig({ NODE_ENV: 'production', EXPORT_SIGNING_SECRET: secret });
+    expect(c.exportSigningSecret).toBe(secret);
     expect(c.warnings).toEqual([]);
+  });
+
+  it('refuses placeholder, short or low-variety secrets in production, and warns about them otherwise', () => {
+    const example = readFileSync(join(__dirname, '../../../infra/compose/.env.example'), 'utf8');
+    const placeholder = /^EXPORT_SIGNING_SECRET=(.*)$/m.exec(example)![1];
+    for (const weak of [
+      placeholder,
+      'change-me-run-openssl-rand-hex-32', // the placeholder .env.example shipped before (33 characters)
+      'CHANGEME-please-replace-with-a-long-value',
+      'x'.repeat(40),
+      'abababababababababababababababababab',
+      randomBytes(15).toString('hex'), // 30 characters
+    ]) {
+      expect(() => loadConfig({ NODE_ENV: 'production', EXPORT_SIGNING_SECRET: weak })).toThrow(
+        /EXPORT_SIGNING_SECRET is unsafe/,
+      );
+    }
+    expect(weakSecretReason(randomBytes(24).toString('base64'))).toBeUndefined();
+    // Outside production a long weak secret is only a warning (a short one is always refused).
+    const dev = loadConfig({ EXPORT_SIGNING_SECRET: 'x'.repeat(40) });
+    expect(dev.warnings.join()).toMatch(/unsafe.*refused when NODE_ENV=production/);
+    expect(() => loadConfig({ EXPORT_SIGNING_SECRET: 'short' })).toThrow(/EXPORT_SIGNING_SECRET/);
+  });
+
+  it('has safe production defaults for exposure, and development ones for convenience', () => {
+    const prod = loadConfig({ NODE_ENV: 'production', EXPORT_SIGNING_SECRET: randomBytes(32).toString('hex') });
+    expect([prod.introspection, prod.graphiql, prod.metricsPort, prod.corsOrigins]).toEqual([false, false, 9465, []]);
+    const dev = loadConfig({});
+    expect([dev.introspection, dev.graphiql, dev.metricsPort, dev.corsOrigins]).toEqual([true, true, undefined, []]);
+    const opened = loadConfig({
+      NODE_ENV: 'production',
+      EXPORT_SIGNING_SECRET: randomBytes(32).toString('hex'),
+      GRAPH_INTROSPECTION: 'true',
+      GRAPH_GRAPHIQL: 'yes',
+      GRAPH_METRICS_PORT: '9500',
+      GRAPH_CORS_ORIGINS: 'https://app.example.org, http://localhost:5173',
+    });
+    expect([opened.introspection, opened.graphiql, opened.metricsPort, opened.corsOrigins]).toEqual([
+      true,
+      true,
+      9500,
+      ['https://app.example.org', 'http://localhost:5173'],
+    ]);
+    expect(loadConfig({ GRAPH_GRAPHIQL: 'on', GRAPH_INTROSPECTION: 'off' }).warnings.join()).toMatch(
+      /GraphiQL cannot load the schema/,
+    );
+  });
+
+  it('refuses bad exposure and limit settings', () => {
+    for (const [name, value] of [
+      ['GRAPH_CORS_ORIGINS', '*'],
+      ['GRAPH_CORS_ORIGINS', 'https://app.example.org/path'],
+      ['GRAPH_INTROSPECTION', 'maybe'],
+      ['GRAPH_METRICS_PORT', '4000'],
+      ['GRAPH_MAX_QUEUE_WAIT_MS', '-1'],
+      ['EXPORT_MAX_CONCURRENT', '0'],
+      ['EXPORT_MAX_DISK_BYTES', 'lots'],
+    ]) {
+      expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+    }
   });
 
   it('reports every problem at once', () => {

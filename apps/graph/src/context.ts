@@ -16,6 +16,8 @@ export interface AppContext {
 /** What resolvers see: the app context plus per-request state (loaders must never be shared across requests). */
 export interface GraphContext extends AppContext {
   requestId: string;
+  /** Who rate limits and export quotas count this request against (see http/client-address.ts). */
+  clientKey: string;
   postLoader: PostLoader;
 }
 
@@ -26,6 +28,6 @@ export function requestIdFrom(header: string | null | undefined): string {
   return header && REQUEST_ID_RE.test(header) ? header : randomUUID();
 }
 
-export function createRequestContext(app: AppContext, requestId: string): GraphContext {
-  return { ...app, requestId, log: app.log.child({ requestId }), postLoader: createPostLoader(app.store) };
+export function createRequestContext(app: AppContext, requestId: string, clientKey: string): GraphContext {
+  return { ...app, requestId, clientKey, log: app.log.child({ requestId }), postLoader: createPostLoader(app.store) };
 }

@@ -1,9 +1,17 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PostStore, type QueryObservation } from '@bsky-explorer/storage';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphConfig } from './config';
 import { createRequestContext, requestIdFrom, type AppContext, type GraphContext } from './context';
+import { graphiqlOptions, renderGraphiQL } from './graphiql';
+import { clientKey } from './http/client-address';
+import { corsOptions } from './http/cors';
+import { MetricsServer } from './http/metrics-server';
+import { requestGuardPlugins } from './http/request-guards';
+import { Admission } from './overload/admission';
+import { useOperationGuard } from './overload/operation-guard';
+import { RateLimiter } from './overload/rate-limiter';
 import { useExportDownloads } from './exports/download-route';
 import { ExportService } from './exports/export-service';
 import { schema } from './graphql-schema';
@@ -27,8 +35,11 @@ export interface Graph extends AsyncDisposable {
   readonly server: Server;
   readonly store: PostStore;
   readonly exports: ExportService;
+  readonly admission: Admission;
   /** http://host:port once started (the real port when GRAPH_PORT=0). */
   readonly url: string;
+  /** http://host:port of the separate /metrics listener once started, '' when /metrics is on the API port. */
+  readonly metricsUrl: string;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -59,35 +70,68 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     throw err;
   }
   const app: AppContext = { config, store, exports, log };
-  const requestIds = new WeakMap<Request, string>();
+  /** Per request: its id (logs, x-request-id) and the client key limits count by. */
+  const requests = new WeakMap<Request, { id: string; client: string }>();
+  const admission = new Admission({
+    maxConcurrent: config.maxConcurrentOperations,
+    maxQueued: config.maxQueuedOperations,
+    maxWaitMs: config.maxQueueWaitMs,
+  });
+  const rateLimiter = new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst });
+  const metricsServer =
+    config.metricsPort === undefined ? undefined : new MetricsServer(config.host, config.metricsPort);
 
   const yoga = createYoga<Record<string, unknown>, GraphContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: { title: 'Bluesky Post Explorer' },
+    graphiql: config.graphiql ? graphiqlOptions() : false,
+    renderGraphiQL,
     landingPage: false,
+    cors: corsOptions(config.corsOrigins),
     maskedErrors: { isDev: false, maskError: logAndMaskError(log) },
     logging: yogaLogging(log),
     context: ({ request }) => {
-      let id = requestIds.get(request);
-      if (!id) requestIds.set(request, (id = requestIdFrom(request.headers.get('x-request-id'))));
-      return createRequestContext(app, id);
+      let r = requests.get(request);
+      if (!r)
+        requests.set(request, (r = { id: requestIdFrom(request.headers.get('x-request-id')), client: 'unknown' }));
+      return createRequestContext(app, r.id, r.client);
     },
     plugins: [
       {
-        onRequest({ request }) {
-          requestIds.set(request, requestIdFrom(request.headers.get('x-request-id')));
+        onRequest({ request, serverContext }) {
+          const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
+          requests.set(request, {
+            id: requestIdFrom(request.headers.get('x-request-id')),
+            client: clientKey(
+              req?.socket.remoteAddress,
+              request.headers.get('x-forwarded-for'),
+              config.trustedProxyHops,
+            ),
+          });
         },
       },
-      useHealthRoutes(store, config.dataDir, Math.min(config.queryTimeoutMs, 5000)),
+      useHealthRoutes(store, config.dataDir, Math.min(config.queryTimeoutMs, 5000), metricsServer === undefined),
       useExportDownloads(exports, log.child({ component: 'downloads' })),
+      ...requestGuardPlugins({ graphqlEndpoint: '/graphql', maxBodyBytes: config.maxBodyBytes }),
       ...queryLimitPlugins({
         maxDepth: config.maxQueryDepth,
-        maxCost: config.maxQueryCost,
         maxRootFields: config.maxRootFields,
+        maxAliases: config.maxAliases,
+        maxTokens: config.maxTokens,
+        maxDocumentBytes: config.maxDocumentBytes,
+        introspection: config.introspection,
       }),
       useInputErrorCodes(),
-      useObservability(log, requestIds),
+      useObservability(log, requests),
+      useOperationGuard({
+        schema,
+        admission,
+        rateLimiter,
+        maxCost: config.maxQueryCost,
+        defaultPageSize: config.searchDefaultPageSize,
+        queryTimeoutMs: config.queryTimeoutMs,
+        exportTimeoutMs: config.exportTimeoutMs,
+      }),
     ],
   });
 
@@ -101,8 +145,12 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     server,
     store,
     exports,
+    admission,
     get url() {
       return url;
+    },
+    get metricsUrl() {
+      return metricsServer?.url ?? '';
     },
     async start() {
       await new Promise<void>((resolve, reject) => {
@@ -114,8 +162,17 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
       });
       const { port } = server.address() as AddressInfo;
       url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      await metricsServer?.start();
       exports.startSweeping();
-      log.info({ url: `${url}/graphql`, dataDir: config.dataDir, publicUrl: config.publicUrl }, 'graph listening');
+      log.info(
+        {
+          url: `${url}/graphql`,
+          metrics: metricsServer ? `${metricsServer.url}/metrics` : `${url}/metrics`,
+          dataDir: config.dataDir,
+          publicUrl: config.publicUrl,
+        },
+        'graph listening',
+      );
     },
     async stop() {
       if (stopped) return;
@@ -125,6 +182,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
+      await metricsServer?.stop();
       await store.close();
       log.info('graph stopped');
     },

@@ -43,8 +43,11 @@ export async function checkReadiness(store: PostStore, dataDir: string, timeoutM
   return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
 }
 
-/** /healthz (the process answers), /readyz (dependencies reachable), /metrics (Prometheus text). */
-export function useHealthRoutes(store: PostStore, dataDir: string, readyTimeoutMs: number): Plugin {
+/**
+ * /healthz (the process answers), /readyz (dependencies reachable), and /metrics (Prometheus text) when it is not
+ * served on a port of its own (GRAPH_METRICS_PORT).
+ */
+export function useHealthRoutes(store: PostStore, dataDir: string, readyTimeoutMs: number, metrics: boolean): Plugin {
   return {
     async onRequest({ url, fetchAPI, endResponse }) {
       const json = (status: number, body: unknown) =>
@@ -59,6 +62,7 @@ export function useHealthRoutes(store: PostStore, dataDir: string, readyTimeoutM
           return;
         }
         case '/metrics':
+          if (!metrics) return;
           endResponse(
             new fetchAPI.Response(await registry.metrics(), {
               status: 200,

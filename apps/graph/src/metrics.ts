@@ -37,7 +37,7 @@ export const duckdbQueriesInFlight = new Gauge({
 
 export const exportsTotal = new Counter({
   name: 'graph_exports_total',
-  help: 'exportPosts mutations, by result (ok/too_large/error)',
+  help: 'exportPosts mutations, by result (ok/too_large/limited/error)',
   labelNames: ['result'] as const,
   registers: [registry],
 });
@@ -45,6 +45,19 @@ export const exportsTotal = new Counter({
 export const exportRowsTotal = new Counter({
   name: 'graph_export_rows_total',
   help: 'Rows written to CSV exports',
+  registers: [registry],
+});
+
+export const exportEvictionsTotal = new Counter({
+  name: 'graph_export_evictions_total',
+  help: 'Export files removed before expiry to keep the export folder within EXPORT_MAX_DISK_BYTES',
+  registers: [registry],
+});
+
+export const operationsRejected = new Counter({
+  name: 'graph_operations_rejected_total',
+  help: 'Operations refused before or stopped during execution, by reason (cost/rate_limit/queue_full/wait_too_long/timeout)',
+  labelNames: ['reason'] as const,
   registers: [registry],
 });
 
@@ -62,8 +75,12 @@ const KNOWN_ERROR_CODES = [
   'QUERY_TIMEOUT',
   'EXPORT_TOO_LARGE',
   'QUERY_TOO_COMPLEX',
+  'SERVER_BUSY',
+  'RATE_LIMITED',
   'GRAPHQL_VALIDATION_FAILED',
   'INTERNAL_SERVER_ERROR',
 ];
 for (const code of KNOWN_ERROR_CODES) errorsTotal.inc({ code }, 0);
-for (const result of ['ok', 'too_large', 'error']) exportsTotal.inc({ result }, 0);
+for (const result of ['ok', 'too_large', 'limited', 'error']) exportsTotal.inc({ result }, 0);
+for (const reason of ['cost', 'rate_limit', 'queue_full', 'wait_too_long', 'timeout'])
+  operationsRejected.inc({ reason }, 0);

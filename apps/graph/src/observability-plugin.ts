@@ -26,12 +26,12 @@ function errorsOf(result: unknown): readonly GraphQLError[] {
  * field, errors by code (after masking, i.e. as clients see them), and one log line per operation without
  * variables (search text is user data: debug only).
  */
-export function useObservability(log: Logger, requestIds: WeakMap<Request, string>): Plugin {
+export function useObservability(log: Logger, requests: WeakMap<Request, { id: string }>): Plugin {
   return {
     onExecute({ args }) {
       const started = process.hrtime.bigint();
       const operation = rootFieldLabel(args.document, args.operationName);
-      const requestId = requestIds.get((args.contextValue as { request: Request }).request);
+      const requestId = requests.get((args.contextValue as { request: Request }).request)?.id;
       return {
         onExecuteDone({ result }) {
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -58,7 +58,7 @@ export function useObservability(log: Logger, requestIds: WeakMap<Request, strin
       }
     },
     onResponse({ request, response }) {
-      const id = requestIds.get(request);
+      const id = requests.get(request)?.id;
       if (id) response.headers.set('x-request-id', id);
     },
   };

@@ -126,6 +126,8 @@ export async function startTestGraph(
     QUERY_TIMEOUT_MS: '20000',
     // Off, so tests can count the DuckDB queries a request runs; the cache has its own test.
     SEARCH_CACHE_SIZE: '0',
+    // Tests send many requests from one client; the rate limit has its own tests.
+    GRAPH_RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   });
   const queries: QueryObservation[] = [];

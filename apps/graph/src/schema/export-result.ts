@@ -31,7 +31,7 @@ builder.mutationField('exportPosts', (t) =>
     },
     resolve: (_root, args, ctx) => {
       const limit = validateExportLimit(args.limit, ctx.config.exportMaxRows);
-      return ctx.exports.create(validateFilter(args), limit, ctx.log);
+      return ctx.exports.create(validateFilter(args), limit, ctx.clientKey, ctx.log);
     },
   }),
 );

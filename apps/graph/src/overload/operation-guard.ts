@@ -1,0 +1,115 @@
+import { DuckDbPool } from '@bsky-explorer/storage';
+import { getOperationAST, Kind, type ExecutionResult, type FragmentDefinitionNode, type GraphQLSchema } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { GraphContext } from '../context';
+import { clientError, ErrorCode, retryLaterError } from '../errors';
+import { operationsRejected } from '../metrics';
+import { estimateCost } from '../query-cost';
+import type { Admission } from './admission';
+import { ServerBusyError } from './admission';
+import type { RateLimiter } from './rate-limiter';
+
+export interface OperationGuardOptions {
+  schema: GraphQLSchema;
+  admission: Admission;
+  rateLimiter: RateLimiter;
+  maxCost: number;
+  defaultPageSize: number;
+  queryTimeoutMs: number;
+  exportTimeoutMs: number;
+}
+
+const INTROSPECTION = new Set(['__schema', '__type', '__typename']);
+
+/**
+ * Around every operation that touches data, in order of cost: the response-size estimate (with the variables),
+ * the client's rate limit (429 RATE_LIMITED), a turn in the admission queue (503 SERVER_BUSY; mutations, i.e.
+ * exports, have their own bound in ExportQuota instead), then execution under one deadline for the whole
+ * operation: QUERY_TIMEOUT_MS for queries, EXPORT_TIMEOUT_MS for exports. Every DuckDB query of the operation
+ * shares that deadline (DuckDbPool.withDeadline), and the answer is sent when it passes even if some non-DuckDB
+ * work is still running; the admission slot is held until that work has really ended.
+ */
+export function useOperationGuard(options: OperationGuardOptions): Plugin<GraphContext> {
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation) return;
+      const onlyIntrospection = operation.selectionSet.selections.every(
+        (s) => s.kind === Kind.FIELD && INTROSPECTION.has(s.name.value),
+      );
+      if (onlyIntrospection) return;
+      const ctx = args.contextValue as GraphContext;
+      const isMutation = operation.operation === 'mutation';
+
+      setExecuteFn(async (execArgs) => {
+        const fragments: Record<string, FragmentDefinitionNode> = {};
+        for (const d of execArgs.document.definitions)
+          if (d.kind === Kind.FRAGMENT_DEFINITION) fragments[d.name.value] = d;
+        const cost = estimateCost(options.schema, operation, fragments, execArgs.variableValues ?? undefined, {
+          defaultPageSize: options.defaultPageSize,
+        });
+        if (cost > options.maxCost) {
+          operationsRejected.inc({ reason: 'cost' });
+          return failed(
+            clientError(
+              ErrorCode.QUERY_TOO_COMPLEX,
+              `this operation's cost (about ${cost} values in the response) is over the limit of ${options.maxCost}; select fewer fields or aliases, or ask for smaller pages (first)`,
+              { cost, maxCost: options.maxCost },
+            ),
+          );
+        }
+        const wait = options.rateLimiter.take(ctx.clientKey);
+        if (wait > 0) {
+          operationsRejected.inc({ reason: 'rate_limit' });
+          return failed(
+            retryLaterError(ErrorCode.RATE_LIMITED, `too many requests from this client; retry in ${wait} s`, wait, {
+              limit: 'requestsPerMinute',
+            }),
+          );
+        }
+        let release = () => {};
+        if (!isMutation) {
+          try {
+            release = await options.admission.acquire();
+          } catch (err) {
+            if (!(err instanceof ServerBusyError)) throw err;
+            operationsRejected.inc({ reason: err.reason });
+            return failed(
+              retryLaterError(
+                ErrorCode.SERVER_BUSY,
+                `the server is busy (${err.message}); retry in ${err.retryAfterSeconds} s`,
+                err.retryAfterSeconds,
+              ),
+            );
+          }
+        }
+        const budgetMs = isMutation ? options.exportTimeoutMs : options.queryTimeoutMs;
+        const work = Promise.resolve(DuckDbPool.withDeadline(budgetMs, () => executeFn(execArgs)));
+        void work.then(release, release);
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<ExecutionResult>((resolve) => {
+          timer = setTimeout(() => {
+            operationsRejected.inc({ reason: 'timeout' });
+            resolve(
+              failed(
+                clientError(
+                  ErrorCode.QUERY_TIMEOUT,
+                  `the operation took longer than ${budgetMs} ms and was stopped; narrow it with dateRange, author or more specific text`,
+                ),
+              ),
+            );
+          }, budgetMs + 50); // a DuckDB timeout (at budgetMs) answers with its own error first when it can
+        });
+        try {
+          return (await Promise.race([work, late])) as ExecutionResult;
+        } finally {
+          clearTimeout(timer);
+        }
+      });
+    },
+  };
+}
+
+function failed(error: Error): ExecutionResult {
+  return { data: null, errors: [error as never] };
+}
