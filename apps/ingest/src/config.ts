@@ -46,6 +46,8 @@ export interface IngestConfig {
   /** Redis key prefix; one ingest per prefix (the append sequence fences a second writer). */
   redisKeyPrefix: string;
   deadLetterMaxLen: number;
+  /** Largest Jetstream message accepted: sent as maxMessageSizeBytes; a larger one is dead-lettered and skipped. */
+  maxMessageBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -126,6 +128,7 @@ export function parseConfig(env: Env = process.env): IngestConfig {
     readyMaxSilenceMs: int('READY_MAX_SILENCE_MS', 60_000, 1),
     redisKeyPrefix: str('REDIS_KEY_PREFIX', 'ingest:'),
     deadLetterMaxLen: int('DEAD_LETTER_MAX_LEN', 100_000, 1),
+    maxMessageBytes: int('JETSTREAM_MAX_MESSAGE_BYTES', 1_048_576, 4096, 64 * 1_048_576),
   };
 
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.compactionMemoryLimit))

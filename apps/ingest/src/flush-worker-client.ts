@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { WrittenFile } from '@bsky-explorer/storage';
-import type { RawFlushBatch } from './flush-rows';
+import type { FlushBatch } from './flush-commit';
 import type { FlushJob, FlushReply } from './flush-worker';
 
 interface Pending {
@@ -32,7 +32,7 @@ export class FlushWorkerClient {
   private readonly pending = new Map<number, Pending>();
 
   /** Same shape as WriteFlushBatch. */
-  readonly write = (dataDir: string, batch: RawFlushBatch): Promise<WrittenFile[]> => {
+  readonly write = (dataDir: string, batch: FlushBatch): Promise<WrittenFile[]> => {
     const worker = this.worker ?? this.spawn();
     const id = this.nextId++;
     worker.ref(); // only a job in progress keeps the process alive

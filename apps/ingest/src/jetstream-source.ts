@@ -1,9 +1,13 @@
-// Jetstream WebSocket client: one socket at a time, the resume point re-read on every (re)connect, jittered
-// capped backoff, silence detection, failover across hosts, and pause/resume for backpressure.
-// Callback shape rather than an async iterator: the consumer appends to Redis asynchronously and applies
-// backpressure through pause(), which maps directly onto the socket (ws.pause() stops reading from TCP).
+// Step 1 of ingest: the Jetstream socket as an async iterable of message batches (as atproto's Subscription).
+// Every (re)connection re-reads the resume point from the consumer, so it always starts from what is persisted;
+// reconnects use jittered capped backoff, a silent socket is replaced, hosts fail over in turn.
+// Backpressure: messages wait in a bounded queue; when the consumer stops pulling, the queue fills and the
+// socket is paused (TCP stops being read, Jetstream holds the data). The source owns no other policy.
+import { isIP, connect as netConnect, type NetConnectOpts } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { WebSocket } from 'ws';
 import { backoffDelay, sleep } from './backoff';
+import { envelopeOf, FrameSizer, type OversizedHead } from './frame-sizer';
 import type { Logger } from './logger';
 
 export interface ResumePoint {
@@ -14,7 +18,21 @@ export interface ResumePoint {
   cursor?: number;
 }
 
-export type ReconnectReason = 'close' | 'error' | 'silent' | 'refused';
+export type ReconnectReason = 'close' | 'error' | 'silent' | 'refused' | 'oversized';
+
+/** A message over maxMessageBytes that the host sent anyway: not delivered, described. */
+export interface OversizedMessage extends OversizedHead {
+  url: string;
+  timeUs?: number;
+}
+
+/** What one pull yields: the messages received since the last pull, in order, from one host. */
+export interface SourceBatch {
+  url: string;
+  messages: Buffer[];
+  /** Set on the last batch of a connection that an oversized message ended. */
+  oversized?: OversizedMessage;
+}
 
 export interface JetstreamSourceOptions {
   urls: string[];
@@ -23,171 +41,269 @@ export interface JetstreamSourceOptions {
   silenceTimeoutMs: number;
   backoffMinMs: number;
   backoffMaxMs: number;
+  /** Largest message wanted: sent as maxMessageSizeBytes, and the socket's own limit. */
+  maxMessageBytes: number;
   /** Called before every connection attempt; throwing counts as a failed attempt (e.g. Redis down). */
   resumePoint: () => Promise<ResumePoint | undefined>;
-  onMessage: (data: Buffer, url: string) => void;
   onReconnect?: (reason: ReconnectReason, url: string) => void;
   log: Logger;
 }
 
-// Big enough that an oversized event reaches the decoder (which rejects it, counted) instead of killing the socket.
-const MAX_PAYLOAD = 16 * 1024 * 1024;
+/** Messages queued before the socket is paused. */
+const QUEUE_HIGH_WATER = 4096;
+/** The same resume point this many times in a row: the source is stuck (readiness says so). */
+const STUCK_AFTER = 3;
 
-export class JetstreamSource {
+export class JetstreamSource implements AsyncIterable<SourceBatch> {
   connected = false;
   /** Date.now() of the last message, of the last successful open. */
   lastMessageAt = 0;
   lastOpenAt = 0;
   currentUrl: string | undefined;
-  private ws: WebSocket | undefined;
-  private readonly pauses = new Set<string>();
-  private pausedAt = 0;
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private abort = new AbortController();
-  private endSocket: ((reason: ReconnectReason) => void) | undefined;
+  /** Connections in a row that started from the same resume point, and how the last one ended. */
+  readonly stall = { count: 0, cursor: '', reason: '' as ReconnectReason | '' };
+  private connection: Connection | undefined;
+  private stopped = false;
+  private readonly abort = new AbortController();
+  /** After an oversized message: the next connection to that host starts after it. */
+  private skipPast: { url: string; timeUs: number } | undefined;
 
   constructor(private readonly opts: JetstreamSourceOptions) {}
 
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.abort = new AbortController();
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
+  /** Ends the iteration: the current socket closes, what it queued is still yielded. */
+  stop(): void {
     this.stopped = true;
     this.abort.abort();
-    this.endSocket?.('close');
-    await this.loop;
+    this.connection?.end('close');
   }
 
-  /** Stop reading from the socket until every pause `key` is released (backpressure). */
-  pause(key: string): void {
-    if (this.pauses.size === 0) this.pausedAt = Date.now();
-    this.pauses.add(key);
-    this.ws?.pause();
-  }
-
-  resume(key: string): void {
-    if (!this.pauses.delete(key) || this.pauses.size > 0) return;
-    // Time spent paused is not silence of the server.
-    this.lastMessageAt = Math.max(this.lastMessageAt, Date.now());
-    this.ws?.resume();
+  /** Drop the current socket; the next connection starts from the persisted resume point again. */
+  reconnect(reason: ReconnectReason = 'error'): void {
+    this.connection?.end(reason, true);
   }
 
   get paused(): boolean {
-    return this.pauses.size > 0;
+    return this.connection?.paused ?? false;
   }
 
-  /** Drop the current socket and reconnect from the persisted resume point (used after an append failure). */
-  reconnect(reason: ReconnectReason = 'error'): void {
-    this.endSocket?.(reason);
+  /**
+   * Why the source makes no progress, if it does not: the same resume point STUCK_AFTER connections in a row
+   * (e.g. a message that ends every socket, or cuts inside the rewind window). A socket that has stayed open
+   * longer than the silence timeout is delivering, whatever happened before.
+   */
+  get stuck(): string | undefined {
+    if (this.stall.count < STUCK_AFTER) return undefined;
+    if (this.connected && Date.now() - this.lastOpenAt > this.opts.silenceTimeoutMs) return undefined;
+    return `no progress: ${this.stall.count} connections in a row resumed from cursor ${this.stall.cursor || '(live)'} (last ended: ${this.stall.reason})`;
   }
 
-  private async run(): Promise<void> {
+  async *[Symbol.asyncIterator](): AsyncIterator<SourceBatch> {
     const { urls, log } = this.opts;
     let index = 0;
     let attempt = 0;
+    let lastCursor: string | undefined;
     while (!this.stopped) {
       const url = urls[index % urls.length];
-      let outcome: { reason: ReconnectReason; received: boolean };
+      let reason: ReconnectReason = 'error';
+      let received = false;
+      let cursor = '';
       try {
+        // The consumer has handled every message yielded so far: the resume point covers them.
         const resume = await this.opts.resumePoint();
         if (this.stopped) break;
-        outcome = await this.connectOnce(url, resume);
+        const target = this.target(url, resume);
+        cursor = target.searchParams.get('cursor') ?? '';
+        const c = new Connection(target, url, this.opts, this);
+        this.connection = c;
+        for (;;) {
+          const batch = await c.next();
+          if (!batch) break;
+          received = true;
+          yield batch;
+        }
+        reason = c.reason;
+        if (c.oversized) this.skipOversized(c.oversized);
       } catch (err) {
         log.warn({ err, url }, 'could not prepare a Jetstream connection');
-        outcome = { reason: 'error', received: false };
+      } finally {
+        this.connection = undefined;
       }
       if (this.stopped) break;
-      this.opts.onReconnect?.(outcome.reason, url);
-      // A healthy socket that was closed is resumed on the same host (its v2 cursor stays valid);
-      // anything else fails over to the next host.
-      const healthy = outcome.received && outcome.reason === 'close';
+      this.stall.count = cursor === lastCursor ? this.stall.count + 1 : 1;
+      this.stall.cursor = cursor;
+      this.stall.reason = reason;
+      lastCursor = cursor;
+      this.opts.onReconnect?.(reason, url);
+      // A healthy socket that was closed (or cut by an oversized message) is resumed on the same host (its v2
+      // cursor stays valid); anything else fails over to the next host.
+      const healthy = received && (reason === 'close' || reason === 'oversized');
       if (!healthy) index++;
-      attempt = outcome.received ? 0 : attempt + 1;
-      const delay = backoffDelay(attempt, this.opts.backoffMinMs, this.opts.backoffMaxMs);
-      log.warn(
-        { reason: outcome.reason, url, nextUrl: urls[index % urls.length], delayMs: delay },
-        'Jetstream reconnecting',
-      );
+      attempt = received ? 0 : attempt + 1;
+      const delay = reason === 'oversized' ? 0 : backoffDelay(attempt, this.opts.backoffMinMs, this.opts.backoffMaxMs);
+      log.warn({ reason, url, nextUrl: urls[index % urls.length], delayMs: delay }, 'Jetstream reconnecting');
       await sleep(delay, this.abort.signal);
     }
   }
 
-  private connectOnce(
-    url: string,
-    resume: ResumePoint | undefined,
-  ): Promise<{ reason: ReconnectReason; received: boolean }> {
+  /** From now on, resume that host after the oversized message (the consumer dead-letters its record). */
+  private skipOversized(o: OversizedMessage): void {
+    if (o.timeUs !== undefined) this.skipPast = { url: o.url, timeUs: o.timeUs };
+  }
+
+  private target(url: string, resume: ResumePoint | undefined): URL {
     const target = new URL(url);
     for (const c of this.opts.wantedCollections ?? []) target.searchParams.append('wantedCollections', c);
+    // Jetstream drops larger messages itself (counted on its side); a host without the parameter is handled by
+    // the frame sizer.
+    target.searchParams.set('maxMessageSizeBytes', String(this.opts.maxMessageBytes));
+    let cursor: number | undefined;
     if (resume) {
       // The v2 cursor is exact but only meaningful on the host that issued it; time_us works everywhere.
-      const cursor =
+      cursor =
         resume.cursor !== undefined && resume.url === url
           ? resume.cursor
           : Math.max(0, resume.timeUs - this.opts.rewindUs);
-      target.searchParams.set('cursor', String(cursor));
     }
-    const { log } = this.opts;
-    return new Promise((resolve) => {
-      let received = false;
-      let settled = false;
-      // skipUTF8Validation: the decoder checks UTF-8 itself and dead-letters a bad message with its reason; ws would
-      // instead close the socket (1007), and the resume would fetch the same message again, forever.
-      const ws = new WebSocket(target, {
-        perMessageDeflate: false,
-        skipUTF8Validation: true,
-        maxPayload: MAX_PAYLOAD,
-        handshakeTimeout: this.opts.silenceTimeoutMs,
-      });
-      this.ws = ws;
-      this.currentUrl = url;
-      // One periodic check instead of re-arming a timer per message (tens of thousands per second).
-      const tick = Math.max(50, Math.floor(this.opts.silenceTimeoutMs / 4));
-      const silence = setInterval(() => {
-        if (!this.connected || this.pauses.size > 0) return;
-        if (Date.now() - Math.max(this.lastMessageAt, this.lastOpenAt) > this.opts.silenceTimeoutMs) finish('silent');
-      }, tick);
-      const finish = (reason: ReconnectReason) => {
-        if (settled) return;
-        settled = true;
-        clearInterval(silence);
-        this.connected = false;
-        this.endSocket = undefined;
-        if (this.ws === ws) this.ws = undefined;
-        ws.removeAllListeners('message');
-        ws.on('error', () => undefined);
-        ws.terminate();
-        resolve({ reason, received });
-      };
-      this.endSocket = finish;
-      ws.on('open', () => {
-        this.connected = true;
-        this.lastOpenAt = Date.now();
-        if (this.pauses.size > 0) ws.pause();
-        log.info(
-          { url: target.origin + target.pathname, cursor: target.searchParams.get('cursor') },
-          'Jetstream connected',
-        );
-      });
-      ws.on('message', (data: Buffer) => {
-        received = true;
-        this.lastMessageAt = Date.now();
-        this.opts.onMessage(data, url);
-      });
-      ws.on('unexpected-response', (_req, res) => {
-        log.warn({ url, status: res.statusCode }, 'Jetstream refused the upgrade');
-        finish('refused');
-      });
-      ws.on('error', (err: NodeJS.ErrnoException) => {
-        const refused = err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH';
-        if (!settled) log.warn({ err: { message: err.message, code: err.code }, url }, 'Jetstream socket error');
-        finish(refused ? 'refused' : 'error');
-      });
-      ws.on('close', () => finish('close'));
+    // Past an oversized message of this host: everything before it on this host was received and persisted (the
+    // resume point is read after the consumer took every message), so starting after it loses nothing.
+    const skip = this.skipPast;
+    if (skip && skip.url === url && (cursor === undefined || cursor <= skip.timeUs)) cursor = skip.timeUs + 1;
+    if (cursor !== undefined) target.searchParams.set('cursor', String(cursor));
+    return target;
+  }
+}
+
+/** One socket: a queue of its messages, silence detection, and its end (with the reason). */
+class Connection {
+  reason: ReconnectReason = 'close';
+  oversized: OversizedMessage | undefined;
+  paused = false;
+  private queue: Buffer[] = [];
+  private ended = false;
+  private wake: (() => void) | undefined;
+  private readonly ws: WebSocket;
+  private readonly sizer: FrameSizer;
+  private readonly silence: NodeJS.Timeout;
+
+  constructor(
+    target: URL,
+    private readonly url: string,
+    private readonly opts: JetstreamSourceOptions,
+    private readonly source: JetstreamSource,
+  ) {
+    const { log } = opts;
+    const sizer = new FrameSizer(opts.maxMessageBytes);
+    this.sizer = sizer;
+    // skipUTF8Validation: the decoder checks UTF-8 itself and dead-letters a bad message with its reason; ws would
+    // instead close the socket (1007), and the resume would fetch the same message again, forever.
+    const ws = new WebSocket(target, {
+      perMessageDeflate: false,
+      skipUTF8Validation: true,
+      maxPayload: opts.maxMessageBytes,
+      handshakeTimeout: opts.silenceTimeoutMs,
+      // ws's own connectors, plus a listener that lets the sizer see the bytes too.
+      createConnection: ((options: ConnectionOptions & { host?: string }) => {
+        const socket =
+          target.protocol === 'wss:'
+            ? tlsConnect({
+                ...options,
+                path: undefined,
+                servername: options.servername ?? (isIP(options.host ?? '') ? '' : options.host),
+              })
+            : netConnect(options as NetConnectOpts);
+        socket.on('data', (chunk: Buffer) => sizer.feed(chunk));
+        return socket;
+      }) as unknown as typeof netConnect,
     });
+    this.ws = ws;
+    source.currentUrl = url;
+    // One periodic check instead of re-arming a timer per message (tens of thousands per second).
+    const tick = Math.max(50, Math.floor(opts.silenceTimeoutMs / 4));
+    this.silence = setInterval(() => {
+      // Time spent waiting for the consumer is not silence of the server.
+      if (!source.connected || this.paused || this.queue.length > 0) return;
+      if (Date.now() - Math.max(source.lastMessageAt, source.lastOpenAt) > opts.silenceTimeoutMs) this.end('silent');
+    }, tick);
+    ws.on('open', () => {
+      source.connected = true;
+      source.lastOpenAt = Date.now();
+      log.info(
+        { url: target.origin + target.pathname, cursor: target.searchParams.get('cursor') },
+        'Jetstream connected',
+      );
+    });
+    ws.on('message', (data: Buffer) => {
+      source.lastMessageAt = Date.now();
+      this.queue.push(data);
+      if (this.queue.length >= QUEUE_HIGH_WATER && !this.paused) {
+        this.paused = true;
+        ws.pause();
+      }
+      this.wake?.();
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      log.warn({ url, status: res.statusCode }, 'Jetstream refused the upgrade');
+      this.end('refused');
+    });
+    ws.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return void this.endOversized();
+      const refused = err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH';
+      if (!this.ended) log.warn({ err: { message: err.message, code: err.code }, url }, 'Jetstream socket error');
+      this.end(refused ? 'refused' : 'error');
+    });
+    ws.on('close', () => this.end('close'));
+  }
+
+  /** The queued messages, waiting for some if there are none; undefined once the socket ended and all were taken. */
+  async next(): Promise<SourceBatch | undefined> {
+    while (this.queue.length === 0 && !this.ended) await new Promise<void>((r) => (this.wake = r));
+    this.wake = undefined;
+    if (this.queue.length === 0) return this.oversizedBatch();
+    const messages = this.queue;
+    this.queue = [];
+    if (this.paused && !this.ended) {
+      this.paused = false;
+      this.ws.resume();
+    }
+    return { url: this.url, messages };
+  }
+
+  /** Ends the socket. `discard`: drop what is queued (it comes again from the persisted cursor). */
+  end(reason: ReconnectReason, discard = false): void {
+    if (discard) this.queue = [];
+    if (this.ended) return;
+    this.ended = true;
+    this.reason = reason;
+    clearInterval(this.silence);
+    this.source.connected = false;
+    this.ws.removeAllListeners('message');
+    this.ws.on('error', () => undefined);
+    this.ws.terminate();
+    this.wake?.();
+  }
+
+  private oversizedDelivered = false;
+
+  private oversizedBatch(): SourceBatch | undefined {
+    if (!this.oversized || this.oversizedDelivered) return undefined;
+    this.oversizedDelivered = true;
+    return { url: this.url, messages: [], oversized: this.oversized };
+  }
+
+  /** ws refused a message from its header: keep its head (a little more of the socket), then end. */
+  private async endOversized(): Promise<void> {
+    if (this.ended) return;
+    this.ws.removeAllListeners('close');
+    this.ws.on('close', () => undefined);
+    await this.sizer.whenCaptured(2000);
+    const o = this.sizer.oversized;
+    if (o) {
+      this.oversized = { ...o, url: this.url, ...envelopeOf(o.head) };
+      this.opts.log.warn(
+        { url: this.url, bytes: o.bytes, timeUs: this.oversized.timeUs, limit: this.opts.maxMessageBytes },
+        'Jetstream sent a message over maxMessageSizeBytes; skipping past it',
+      );
+    }
+    this.end('oversized');
   }
 }

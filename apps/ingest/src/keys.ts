@@ -1,9 +1,6 @@
 /** Redis keys of one ingest instance (all under one prefix). */
 export interface IngestKeys {
-  /**
-   * The buffer: one entry per appended batch, fields r (JSON array of each event's rows), n (raw message
-   * bytes), c (rows), e (events).
-   */
+  /** The buffer: one entry per appended batch (fields: stream-entry.ts). */
   stream: string;
   /** Events in the stream not yet flushed (INCRBY on append, DECRBY on trim): the backpressure measure. */
   buffered: string;

@@ -1,5 +1,7 @@
-// The ingest service: Jetstream → RedisBuffer → Redis stream → Flusher → Parquet, plus HTTP and compaction.
-// Resources are created in start() and closed in reverse order in stop().
+// The ingest service: JetstreamSource → Pipeline → Redis stream → Flusher → Parquet, plus HTTP and compaction.
+// Each part is built with what it uses and nothing else; resources are created in start() and closed in
+// reverse order in stop(). Reading order for one post: jetstream-source.ts, pipeline.ts, decode-message.ts,
+// stream-entry.ts, append-script.ts, flusher.ts, flush-commit.ts, flush-worker.ts.
 import { mkdir, statfs, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { POST_COLLECTION } from '@bsky-explorer/schema';
@@ -8,19 +10,20 @@ import type { Redis } from 'ioredis';
 import { CompactionSchedule, type CompactFn } from './compaction-schedule';
 import type { IngestConfig } from './config';
 import { FLUSH_STATE_DIR } from './flush-state';
-import { Flusher, type WriteFlushBatch } from './flusher';
+import type { WriteFlushBatch } from './flush-commit';
+import { Flusher } from './flusher';
 import { FlushWorkerClient } from './flush-worker-client';
 import { startHttp, type CheckResult } from './http';
 import { JetstreamSource } from './jetstream-source';
 import { ingestKeys, type IngestKeys } from './keys';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type IngestMetrics } from './metrics';
-import { RedisBuffer } from './redis-buffer';
+import { Pipeline } from './pipeline';
 import { createRedis } from './redis-client';
 
 export interface IngestDeps {
   logger?: Logger;
-  /** Defaults to a worker thread running writeRawFlushBatch (decode + libs/storage writeFlushBatch). */
+  /** Defaults to a worker thread running writeBatch (flush-worker.ts). */
   write?: WriteFlushBatch;
   compact?: CompactFn;
 }
@@ -36,7 +39,7 @@ export interface Ingest extends AsyncDisposable {
   readonly metrics: IngestMetrics;
   readonly keys: IngestKeys;
   readonly source: JetstreamSource;
-  readonly buffer: RedisBuffer;
+  readonly pipeline: Pipeline;
   readonly flusher: Flusher;
   readonly redis: Redis;
   readiness(): Promise<Record<string, CheckResult>>;
@@ -50,36 +53,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
   const redis = createRedis(config.redisUrl, 'ingest');
   const reader = createRedis(config.redisUrl, 'ingest-flusher');
 
-  // The source and the buffer call each other (messages one way, pause/reconnect the other).
-  const source: JetstreamSource = new JetstreamSource({
-    urls: config.jetstreamUrls,
-    wantedCollections: [POST_COLLECTION],
-    rewindUs: config.rewindSeconds * 1_000_000,
-    silenceTimeoutMs: config.silenceTimeoutMs,
-    backoffMinMs: config.backoffMinMs,
-    backoffMaxMs: config.backoffMaxMs,
-    resumePoint: () => buffer.resumePoint(),
-    onMessage: (data, url) => buffer.push(data, url),
-    onReconnect: (reason) => metrics.reconnects.inc({ reason }),
-    log: log.child({ component: 'jetstream' }),
-  });
-  const buffer = new RedisBuffer({
-    redis,
-    keys,
-    dedupWindowSeconds: config.dedupWindowSeconds,
-    batchSize: config.appendBatchSize,
-    batchMaxWaitMs: config.appendBatchMaxWaitMs,
-    maxEntries: config.bufferMaxEntries,
-    deadLetterMaxLen: config.deadLetterMaxLen,
-    metrics,
-    log: log.child({ component: 'buffer' }),
-    onBackpressure: (key, active) => {
-      if (!active) return source.resume(key);
-      source.pause(key);
-      if (key === 'buffer') flusher.requestFlush();
-    },
-    onFailure: () => source.reconnect('error'),
-  });
+  // In the order a message meets them; each part gets what it calls, none calls back into its caller.
   const flushWorker = new FlushWorkerClient();
   const flusher = new Flusher({
     redis,
@@ -92,7 +66,31 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     write: deps.write ?? flushWorker.write,
     metrics,
     log: log.child({ component: 'flusher' }),
-    onTrimmed: (length) => buffer.setLength(length),
+  });
+  const pipeline = new Pipeline({
+    redis,
+    keys,
+    dedupWindowSeconds: config.dedupWindowSeconds,
+    batchSize: config.appendBatchSize,
+    batchMaxWaitMs: config.appendBatchMaxWaitMs,
+    maxEntries: config.bufferMaxEntries,
+    maxMessageBytes: config.maxMessageBytes,
+    deadLetterMaxLen: config.deadLetterMaxLen,
+    flusher,
+    metrics,
+    log: log.child({ component: 'pipeline' }),
+  });
+  const source = new JetstreamSource({
+    urls: config.jetstreamUrls,
+    wantedCollections: [POST_COLLECTION],
+    rewindUs: config.rewindSeconds * 1_000_000,
+    silenceTimeoutMs: config.silenceTimeoutMs,
+    backoffMinMs: config.backoffMinMs,
+    backoffMaxMs: config.backoffMaxMs,
+    maxMessageBytes: config.maxMessageBytes,
+    resumePoint: () => pipeline.resumePoint(),
+    onReconnect: (reason) => metrics.reconnects.inc({ reason }),
+    log: log.child({ component: 'jetstream' }),
   });
   const compaction = new CompactionSchedule({
     dataDir: config.dataDir,
@@ -105,13 +103,14 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
   });
 
   let http: Awaited<ReturnType<typeof startHttp>> | undefined;
+  let running: Promise<void> | undefined;
   let gauges: NodeJS.Timeout | undefined;
   let started = false;
 
   const refreshGauges = () => {
     metrics.jetstreamConnected.set(source.connected && !source.paused ? 1 : 0);
     if (source.lastMessageAt > 0) metrics.lastEventTimestamp.set(source.lastMessageAt / 1000);
-    if (buffer.lastTimeUs > 0) metrics.lag.set(Math.max(0, Date.now() / 1000 - buffer.lastTimeUs / 1e6));
+    if (pipeline.lastTimeUs > 0) metrics.lag.set(Math.max(0, Date.now() / 1000 - pipeline.lastTimeUs / 1e6));
   };
 
   const beforeScrape = async () => {
@@ -153,8 +152,10 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
       }),
     ]);
     const sinceMs = Date.now() - Math.max(source.lastMessageAt, source.lastOpenAt);
-    const jetstream: CheckResult =
-      source.connected || sinceMs <= config.readyMaxSilenceMs
+    const stuck = source.stuck;
+    const jetstream: CheckResult = stuck
+      ? { ok: false, detail: stuck }
+      : source.connected || sinceMs <= config.readyMaxSilenceMs
         ? { ok: true }
         : {
             ok: false,
@@ -167,7 +168,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     metrics,
     keys,
     source,
-    buffer,
+    pipeline,
     flusher,
     redis,
     readiness,
@@ -178,26 +179,27 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
       if (started) return;
       started = true;
       await Promise.all([redis, reader].map((r) => (r.status === 'wait' ? r.connect() : Promise.resolve())));
-      await buffer.sync();
+      await pipeline.sync();
       await flusher.start();
       http = await startHttp({ port: config.ingestPort, registry: metrics.registry, checks: readiness, beforeScrape });
       gauges = setInterval(refreshGauges, 1000);
       gauges.unref();
       compaction.start();
-      source.start();
+      running = pipeline.run(source).catch((err: unknown) => log.error({ err }, 'ingest loop failed'));
       log.info({ urls: config.jetstreamUrls, dataDir: config.dataDir, port: http.port }, 'ingest started');
     },
     async flushNow() {
-      await buffer.drain();
+      await pipeline.drain();
       await flusher.flushNow();
     },
     async stop() {
       if (!started) return;
       started = false;
       log.info('stopping: no more reading, final flush');
-      await source.stop();
-      await buffer.drain();
-      buffer.close();
+      source.stop();
+      await running;
+      await pipeline.drain();
+      pipeline.close();
       await flusher.stop();
       await flushWorker.close();
       await compaction.stop();

@@ -171,13 +171,18 @@ export interface Expected {
   messages: string[];
 }
 
-/** What the synthetic firehose with these options must produce in Parquet. */
-export function expectedRows(options: { seed: number; count: number }): Expected {
+/**
+ * What the synthetic firehose with these options must produce in Parquet. `lost(n)` names the messages (by
+ * their index in `messages`) that are sent but must not be stored (e.g. the simulator's oversized ones).
+ */
+export function expectedRows(options: { seed: number; count: number }, lost?: (n: number) => boolean): Expected {
   const out: Expected = { posts: new Map(), deletes: new Set(), accounts: 0, lastTimeUs: 0, messages: [] };
+  let n = 0;
   for (const e of generateEvents(options)) {
     if (e.type === 'commit') continue;
     out.lastTimeUs = e.timeUs;
     out.messages.push(e.json);
+    if (lost?.(n++)) continue;
     if (e.type === 'post' || e.type === 'post-update') {
       const ev = e.event;
       const c = ev.commit as NonNullable<typeof ev.commit>;

@@ -3,8 +3,7 @@
 // be written, and a flush interrupted after its files were written.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeEvent, toRows } from '@bsky-explorer/schema';
-import { writeRawFlushBatch } from '../src/flush-rows';
+import { writeBatch } from '../src/flush-worker';
 import { createIngest, type Ingest } from '../src/service';
 import {
   accountMessage,
@@ -22,7 +21,7 @@ import {
 } from './_util';
 
 const URL = 'ws://sim.invalid/subscribe';
-const push = (ingest: Ingest, msg: string) => ingest.buffer.push(Buffer.from(msg), URL);
+const push = (ingest: Ingest, msg: string) => ingest.pipeline.push(Buffer.from(msg), URL);
 const metric = async (ingest: Ingest, name: string, labels?: Record<string, string>) => {
   const m = (await ingest.metrics.registry.getSingleMetric(name)?.get())?.values ?? [];
   return m
@@ -86,7 +85,7 @@ describe('buffer and flusher', () => {
       ]);
       expect(await readTable(tmp.path, 'accounts', 'active, status')).toEqual([{ active: false, status: 'takendown' }]);
 
-      expect(ingest.buffer.stats.duplicates).toBe(601);
+      expect(ingest.pipeline.stats.duplicates).toBe(601);
       expect(await metric(ingest, 'ingest_duplicates_dropped_total')).toBe(601);
       expect(await metric(ingest, 'ingest_events_invalid_total')).toBe(3);
       expect(await metric(ingest, 'ingest_events_invalid_total', { reason: 'invalid_json' })).toBe(1);
@@ -113,45 +112,26 @@ describe('buffer and flusher', () => {
     }
   });
 
-  it('flushes entries of the previous version (rows as JSON) and multi-line messages', async () => {
+  it('flushes multi-line messages, and fails loudly (nothing acked) on a stream entry of another format', async () => {
     const ingest = make('t5:');
     await ingest.start();
     try {
-      const rowsOf = (i: number) => {
-        const d = decodeEvent(postMessage(i, `legacy ${i}`));
-        const r = d.ok ? toRows(d.event) : d;
-        if (!r.ok) throw new Error(r.reason);
-        return r.rows;
-      };
-      await ingest.redis.xadd(
-        ingest.keys.stream,
-        '*',
-        'r',
-        JSON.stringify([rowsOf(1), rowsOf(2)]),
-        'n',
-        '200',
-        'c',
-        '2',
-        'e',
-        '2',
-      );
-      await ingest.redis.incrby(ingest.keys.buffered, 2);
       push(ingest, postMessage(3));
-      // Newlines between JSON tokens are legal; entries join messages with '\n', so they must not split one.
+      // Newlines between JSON tokens are legal; the stream entry holds one line per event, so they must not split one.
       push(ingest, JSON.stringify(JSON.parse(postMessage(4, 'two\nlines')), null, 2));
       await ingest.flushNow();
       const posts = await readTable(tmp.path, 'posts', 'uri, text');
-      expect(posts.sort((a, b) => String(a.uri).localeCompare(String(b.uri)))).toEqual(
-        [
-          { uri: postUriOf(1), text: 'legacy 1' },
-          { uri: postUriOf(2), text: 'legacy 2' },
-          { uri: postUriOf(3), text: 'post number 3' },
-          { uri: postUriOf(4), text: 'two\nlines' },
-        ].sort((a, b) => a.uri.localeCompare(b.uri)),
-      );
+      expect(posts.sort((a, b) => String(a.uri).localeCompare(String(b.uri)))).toEqual([
+        { uri: postUriOf(3), text: 'post number 3' },
+        { uri: postUriOf(4), text: 'two\nlines' },
+      ]);
       expect(await ingest.redis.get(ingest.keys.buffered)).toBe('0');
+      await ingest.redis.xadd(ingest.keys.stream, '*', 'm', postMessage(5), 'n', '200', 'c', '1', 'e', '1');
+      await expect(ingest.flushNow()).rejects.toThrow(/has no 'j' field/);
+      expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(1);
     } finally {
-      await ingest.stop();
+      await ingest.redis.del(ingest.keys.stream);
+      await ingest.stop().catch(() => undefined);
     }
   });
 
@@ -160,20 +140,20 @@ describe('buffer and flusher', () => {
     await ingest.start();
     try {
       for (let i = 0; i < 100; i++) push(ingest, postMessage(i));
-      await ingest.buffer.drain();
-      expect(ingest.buffer.stats.appended).toBe(100);
+      await ingest.pipeline.drain();
+      expect(ingest.pipeline.stats.appended).toBe(100);
       // As if Redis had come back from its AOF without the last batches: its sequence is behind ours.
       await ingest.redis.set(ingest.keys.appendSeq, '0');
       for (let i = 100; i < 200; i++) push(ingest, postMessage(i));
-      await ingest.buffer.drain();
-      expect(ingest.buffer.stats.appended).toBe(100); // refused: these come again from the persisted cursor
+      await ingest.pipeline.drain();
+      expect(ingest.pipeline.stats.appended).toBe(100); // refused: these come again from the persisted cursor
       expect(await ingest.redis.hget(ingest.keys.cursor, 'time_us')).toBe(String(JSON.parse(postMessage(99)).time_us));
       // The reconnect loop re-reads the sequence and the cursor before the next socket.
       await waitFor('the buffer to resync', async () => {
-        await ingest.buffer.resumePoint();
+        await ingest.pipeline.resumePoint();
         push(ingest, postMessage(200));
-        await ingest.buffer.drain();
-        return ingest.buffer.stats.appended === 101;
+        await ingest.pipeline.drain();
+        return ingest.pipeline.stats.appended === 101;
       });
       expect(await ingest.redis.hget(ingest.keys.cursor, 'time_us')).toBe(String(JSON.parse(postMessage(200)).time_us));
     } finally {
@@ -190,7 +170,7 @@ describe('buffer and flusher', () => {
     await ingest.start();
     try {
       for (let i = 0; i < 300; i++) push(ingest, postMessage(i));
-      await ingest.buffer.drain();
+      await ingest.pipeline.drain();
       await expect(ingest.flushNow()).rejects.toThrow(/flush/);
       // The periodic flush keeps retrying with backoff, counting every failure.
       await waitFor('retries', async () => (await metric(ingest, 'ingest_flushes_total', { result: 'error' })) >= 3);
@@ -225,7 +205,7 @@ describe('buffer and flusher', () => {
       {
         // The files reach the disk, then the flush dies before the state and the ack are recorded.
         write: async (dir, batch) => {
-          const files = await writeRawFlushBatch(dir, batch);
+          const files = await writeBatch(dir, batch);
           if (crashes++ === 0) throw new Error('simulated crash after the files were written');
           return files;
         },
@@ -234,7 +214,7 @@ describe('buffer and flusher', () => {
     await ingest.start();
     try {
       for (let i = 0; i < 1000; i++) push(ingest, postMessage(i));
-      await ingest.buffer.drain();
+      await ingest.pipeline.drain();
       // 400 rows (crash, then redone by recovery), 400 rows; then flushNow() writes the last 200.
       await waitFor('two size-triggered flushes', () => crashes >= 3);
       await ingest.flushNow();

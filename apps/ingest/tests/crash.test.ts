@@ -128,11 +128,11 @@ describe('crash safety', () => {
     await ingest.start();
     try {
       await waitFor('a flush while the firehose still streams', () => ingest.flusher.stats.flushes >= 1, 60_000);
-      expect(ingest.buffer.stats.received).toBeLessThan(expected.messages.length);
+      expect(ingest.pipeline.stats.received).toBeLessThan(expected.messages.length);
       await redis.kill();
       await new Promise((r) => setTimeout(r, 300));
       await redis.restart();
-      await waitFor('the last event', () => ingest.buffer.lastTimeUs >= expected.lastTimeUs, 90_000);
+      await waitFor('the last event', () => ingest.pipeline.lastTimeUs >= expected.lastTimeUs, 90_000);
       await ingest.flushNow();
       // Whether Redis lost its last second (then the append fence forces a resume from the restored cursor and
       // the rewind replays) or not (ioredis retried the queued commands), the files must be exact.

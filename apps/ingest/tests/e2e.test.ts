@@ -63,10 +63,10 @@ describe('end to end with the simulator', () => {
     );
     await ingest.start();
     const running = ingest;
-    await waitFor('the last event', () => running.buffer.lastTimeUs >= expected.lastTimeUs, 120_000);
+    await waitFor('the last event', () => running.pipeline.lastTimeUs >= expected.lastTimeUs, 120_000);
     await running.flushNow();
     await expectExactly(tmp.path, expected);
-    expect(running.buffer.stats.invalid).toBe(0);
+    expect(running.pipeline.stats.invalid).toBe(0);
   });
 
   it('loses nothing and duplicates nothing when the connection is dropped every 3000 events; stop() flushes', async () => {
@@ -79,10 +79,10 @@ describe('end to end with the simulator', () => {
     );
     await ingest.start();
     const running = ingest;
-    await waitFor('the last event', () => running.buffer.lastTimeUs >= expected.lastTimeUs, 60_000);
+    await waitFor('the last event', () => running.pipeline.lastTimeUs >= expected.lastTimeUs, 60_000);
     expect(sim.stats.connectionsDropped).toBeGreaterThan(3);
     expect(await reconnects(running, 'close')).toBeGreaterThan(3);
-    expect(running.buffer.stats.duplicates).toBeGreaterThan(0); // the rewind replayed some
+    expect(running.pipeline.stats.duplicates).toBeGreaterThan(0); // the rewind replayed some
     // Graceful shutdown: nothing flushed so far (interval 1 h, fewer rows than FLUSH_MAX_ROWS); stop() writes it all.
     await running.stop();
     ingest = undefined;
@@ -106,11 +106,11 @@ describe('end to end with the simulator', () => {
     await seedCursor(ingest);
     await ingest.start();
     const running = ingest;
-    await waitFor('some events', () => running.buffer.stats.received > 1000);
+    await waitFor('some events', () => running.pipeline.stats.received > 1000);
     sim.goSilent();
     await waitFor('silence detected', async () => (await reconnects(running, 'silent')) >= 1);
     sim.resume();
-    await waitFor('the last event', () => running.buffer.lastTimeUs >= expected.lastTimeUs, 60_000);
+    await waitFor('the last event', () => running.pipeline.lastTimeUs >= expected.lastTimeUs, 60_000);
     await running.flushNow();
     await expectExactly(tmp.path, expected);
   });
@@ -140,7 +140,7 @@ describe('end to end with the simulator', () => {
     b.refuseConnections();
     b.closeAll({ abrupt: true });
     await waitFor('events from the first host', () => a.stats.eventsSent > 5000);
-    await waitFor('the last event', () => running.buffer.lastTimeUs >= expected.lastTimeUs, 60_000);
+    await waitFor('the last event', () => running.pipeline.lastTimeUs >= expected.lastTimeUs, 60_000);
     await running.flushNow();
     await expectExactly(tmp.path, expected);
   });

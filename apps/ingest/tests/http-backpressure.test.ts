@@ -36,7 +36,7 @@ describe('http and backpressure', () => {
       await ingest.start();
       const base = `http://127.0.0.1:${ingest.port}`;
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
-      await waitFor('the last event', () => ingest.buffer.lastTimeUs >= expected.lastTimeUs);
+      await waitFor('the last event', () => ingest.pipeline.lastTimeUs >= expected.lastTimeUs);
       await ingest.flushNow();
 
       const ready = await fetch(`${base}/readyz`);
@@ -91,12 +91,12 @@ describe('http and backpressure', () => {
     let maxLength = 0;
     let paused = 0;
     const watch = setInterval(() => {
-      maxLength = Math.max(maxLength, ingest.buffer.length);
-      if (ingest.buffer.backpressureActive) paused++;
+      maxLength = Math.max(maxLength, ingest.pipeline.length);
+      if (ingest.pipeline.backpressureActive) paused++;
     }, 5);
     try {
       await ingest.start();
-      await waitFor('the last event', () => ingest.buffer.lastTimeUs >= expected.lastTimeUs, 60_000);
+      await waitFor('the last event', () => ingest.pipeline.lastTimeUs >= expected.lastTimeUs, 60_000);
       await ingest.flushNow();
       expect(paused).toBeGreaterThan(0);
       // Over the bound by at most what was already in flight when the socket paused (4 batches + socket buffers).

@@ -1,0 +1,263 @@
+// Step 2: the ingest loop and the one owner of backpressure. It pulls message batches from the source, decodes
+// each message once (decode-message.ts), and appends them to Redis in batches (append-script.ts): accepted
+// events as their rows (stream-entry.ts), rejected ones as dead letters, with the cursor, atomically.
+// Before each pull it waits for room: fewer than MAX_IN_FLIGHT appends in flight and the stream under its bound
+// (asking the flusher to flush meanwhile). While it waits, the source's queue fills and the socket is paused.
+// Batches are sent in order on one connection; each names the sequence number it expects, so if one fails,
+// every later one is refused by Redis too and the cursor can never skip a lost batch.
+import type { Redis } from 'ioredis';
+import { APPEND_SCRIPT } from './append-script';
+import { sleep } from './backoff';
+import { bytesKey, decodeMessage } from './decode-message';
+import type { JetstreamSource, OversizedMessage, ResumePoint, SourceBatch } from './jetstream-source';
+import type { IngestKeys } from './keys';
+import type { Logger } from './logger';
+import type { IngestMetrics } from './metrics';
+import { encodeRows } from './stream-entry';
+
+/** What the pipeline needs of the flusher: a flush now, when the stream is over its bound. */
+export interface FlushTrigger {
+  requestFlush(): void;
+}
+
+export interface PipelineOptions {
+  redis: Redis;
+  keys: IngestKeys;
+  dedupWindowSeconds: number;
+  batchSize: number;
+  batchMaxWaitMs: number;
+  /** Backpressure bound on unflushed events in the stream. */
+  maxEntries: number;
+  /** Largest message accepted (bytes). */
+  maxMessageBytes: number;
+  deadLetterMaxLen: number;
+  flusher: FlushTrigger;
+  metrics: IngestMetrics;
+  log: Logger;
+}
+
+/** Dead-lettered messages keep at most this many bytes of the raw input (as received, bytes). */
+export const DEAD_LETTER_RAW_BYTES = 4096;
+const MAX_IN_FLIGHT = 4;
+const NEWLINE = '\n';
+
+interface Batch {
+  keys: string[];
+  args: (string | Buffer)[];
+  lines: string[];
+  events: number;
+  lastTimeUs: number;
+  lastCursor: number | undefined;
+  url: string;
+  received: Map<string, number>;
+}
+
+const newBatch = (): Batch => ({
+  keys: [],
+  args: [],
+  lines: [],
+  events: 0,
+  lastTimeUs: 0,
+  lastCursor: undefined,
+  url: '',
+  received: new Map(),
+});
+
+type AppendReply = [number, number, number, string, ...string[]];
+type AppendFn = (numKeys: number, ...args: (string | Buffer)[]) => Promise<AppendReply>;
+
+export class Pipeline {
+  /** Unflushed events in the stream as of the last append or length poll. */
+  length = 0;
+  /** time_us of the last event decoded (the lag gauge, tests). */
+  lastTimeUs = 0;
+  readonly stats = { received: 0, appended: 0, duplicates: 0, invalid: 0 };
+  private seq = 0;
+  private batch = newBatch();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failed = false;
+  private source: JetstreamSource | undefined;
+  private backpressure = false;
+  private readonly append: AppendFn;
+
+  constructor(private readonly opts: PipelineOptions) {
+    opts.redis.defineCommand('ingestAppend', { lua: APPEND_SCRIPT });
+    const redis = opts.redis as unknown as { ingestAppend: AppendFn };
+    this.append = (...args) => redis.ingestAppend(...args);
+  }
+
+  /** Loads the append sequence; call before the first push and after any failure. */
+  async sync(): Promise<void> {
+    const [seq, len] = await Promise.all([
+      this.opts.redis.get(this.opts.keys.appendSeq),
+      this.opts.redis.get(this.opts.keys.buffered),
+    ]);
+    this.seq = Number(seq ?? 0);
+    this.setLength(Number(len ?? 0));
+    this.failed = false;
+  }
+
+  /** Pulls from the source until it ends (source.stop()), then sends what is left. */
+  async run(source: JetstreamSource): Promise<void> {
+    this.source = source;
+    for await (const batch of source) {
+      this.take(batch);
+      await this.room();
+    }
+    await this.drain();
+  }
+
+  /** One message straight in (the loop does this for every message; tests call it without a socket). */
+  push(data: Buffer, url: string): void {
+    if (this.failed) return; // replayed from the persisted cursor after the reconnect
+    this.stats.received++;
+    const b = this.batch;
+    const m = decodeMessage(data, this.opts.maxMessageBytes);
+    if (m.event) {
+      const ev = m.event;
+      const label = ev.kind === 'commit' ? `commit|${ev.commit.operation}` : `${ev.kind}|none`;
+      b.received.set(label, (b.received.get(label) ?? 0) + 1);
+      b.lastTimeUs = ev.time_us;
+      b.lastCursor = ev.cursor;
+      b.url = url;
+      this.lastTimeUs = ev.time_us;
+    }
+    if (!m.ok) {
+      this.deadLetter(b, m.key, m.reason, m.detail, data.subarray(0, DEAD_LETTER_RAW_BYTES));
+    } else if (m.rows.length > 0) {
+      b.keys.push(this.opts.keys.dedupPrefix + m.key);
+      b.lines.push(encodeRows(m.rows));
+      b.args.push('r', '', String(data.length), String(m.rows.length), '');
+    }
+    this.added(b);
+  }
+
+  /** A message the host sent over the size limit: a record of it, written once (see jetstream-source.ts). */
+  pushOversized(o: OversizedMessage): void {
+    if (this.failed) return;
+    const b = this.batch;
+    const detail = `message of ${o.bytes} bytes over the ${this.opts.maxMessageBytes}-byte limit${o.timeUs === undefined ? '' : ` at time_us ${o.timeUs}`} from ${o.url}`;
+    this.deadLetter(b, bytesKey(o.head, o.bytes), 'too_large', detail, o.head.subarray(0, DEAD_LETTER_RAW_BYTES));
+    this.added(b);
+  }
+
+  /** Sends the pending batch and waits for every batch in flight (errors are handled by reconnecting). */
+  async drain(): Promise<void> {
+    this.send();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  /** The resume point for the next connection: drains first, so the cursor covers everything taken. */
+  async resumePoint(): Promise<ResumePoint | undefined> {
+    await this.drain();
+    if (this.failed) await this.sync();
+    const h = await this.opts.redis.hgetall(this.opts.keys.cursor);
+    if (!h.time_us) return undefined;
+    return { timeUs: Number(h.time_us), url: h.url || undefined, cursor: h.cursor ? Number(h.cursor) : undefined };
+  }
+
+  get backpressureActive(): boolean {
+    return this.backpressure;
+  }
+
+  private setLength(length: number): void {
+    this.length = length;
+    this.opts.metrics.bufferLength.set(length);
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+  }
+
+  private take(batch: SourceBatch): void {
+    for (const m of batch.messages) this.push(m, batch.url);
+    if (batch.oversized) this.pushOversized(batch.oversized);
+  }
+
+  /** Waits until another batch may be taken: the single place where ingest holds back. */
+  private async room(): Promise<void> {
+    while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
+    if (this.length <= this.opts.maxEntries) return;
+    const { metrics, log, redis, keys } = this.opts;
+    this.backpressure = true;
+    metrics.backpressureActive.set(1);
+    log.warn({ length: this.length, bound: this.opts.maxEntries }, 'buffer full: pausing the Jetstream socket');
+    while (this.length > this.opts.maxEntries && !this.failed) {
+      // The flusher may flush only what is old enough: ask again each round.
+      this.opts.flusher.requestFlush();
+      await sleep(250);
+      const n = await redis.get(keys.buffered).catch(() => undefined);
+      if (n !== undefined) this.setLength(Number(n ?? 0));
+    }
+    this.backpressure = false;
+    metrics.backpressureActive.set(0);
+    log.info({ length: this.length }, 'buffer below its bound: resuming the Jetstream socket');
+  }
+
+  private added(b: Batch): void {
+    b.events++;
+    if (b.events >= this.opts.batchSize) this.send();
+    else if (this.timer === undefined) this.timer = setTimeout(() => this.send(), this.opts.batchMaxWaitMs);
+  }
+
+  private deadLetter(b: Batch, key: string, reason: string, detail: string, raw: Buffer): void {
+    b.keys.push(this.opts.keys.dedupPrefix + key);
+    b.args.push('d', reason, detail, raw, new Date().toISOString());
+  }
+
+  private send(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const b = this.batch;
+    if (b.events === 0) return;
+    this.batch = newBatch();
+    for (const [label, n] of b.received) {
+      const [kind, operation] = label.split('|');
+      this.opts.metrics.eventsReceived.inc({ kind, operation }, n);
+    }
+    const { keys, metrics, log } = this.opts;
+    const argv = [
+      String(this.seq++),
+      String(this.opts.dedupWindowSeconds),
+      b.lastTimeUs > 0 ? String(b.lastTimeUs) : '',
+      b.url,
+      b.lastCursor !== undefined ? String(b.lastCursor) : '',
+      String(this.opts.deadLetterMaxLen),
+      b.lines.join(NEWLINE),
+      ...b.args,
+    ];
+    const p = this.append(
+      5 + b.keys.length,
+      keys.stream,
+      keys.cursor,
+      keys.deadLetter,
+      keys.appendSeq,
+      keys.buffered,
+      ...b.keys,
+      ...argv,
+    ).then(
+      ([appended, dupes, length, , ...dead]) => {
+        this.stats.appended += appended;
+        this.stats.duplicates += dupes;
+        if (dupes > 0) metrics.duplicatesDropped.inc(dupes);
+        // Counted and logged when written, so a replayed bad event counts once.
+        for (let i = 0; i + 1 < dead.length; i += 2) {
+          this.stats.invalid++;
+          metrics.eventsInvalid.inc({ reason: dead[i] });
+          log.warn({ reason: dead[i], detail: dead[i + 1] }, 'invalid event dead-lettered');
+        }
+        if (!this.failed) this.setLength(length);
+      },
+      (err: unknown) => {
+        if (this.failed) return;
+        this.failed = true;
+        this.batch = newBatch();
+        log.error({ err }, 'append to Redis failed; reconnecting from the persisted cursor');
+        this.source?.reconnect('error');
+      },
+    );
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+}
