@@ -52,6 +52,12 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
   const keys = ingestKeys(config.redisKeyPrefix);
   const redis = createRedis(config.redisUrl, 'ingest');
   const reader = createRedis(config.redisUrl, 'ingest-flusher');
+  // Connection errors are handled where commands fail (append fence, flush retry); log them instead of letting
+  // ioredis print "[ioredis] Unhandled error event" on stderr.
+  for (const client of [redis, reader])
+    client.on('error', (err: NodeJS.ErrnoException) =>
+      log.warn({ err: { message: err.message, code: err.code } }, 'Redis connection error'),
+    );
 
   // In the order a message meets them; each part gets what it calls, none calls back into its caller.
   const flushWorker = new FlushWorkerClient();

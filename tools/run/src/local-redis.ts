@@ -51,6 +51,9 @@ export async function startLocalRedis(dataDir: string, port: number): Promise<Lo
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  // Refused connections are expected while the server starts; connect() rejects with them (handled below).
+  // Without a listener, ioredis prints each one as "[ioredis] Unhandled error event".
+  client.on('error', () => undefined);
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
