@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { POST_COLUMNS } from '@bsky-explorer/schema';
+import { getNamedType, isObjectType, type GraphQLObjectType } from 'graphql';
+import { schema } from '../src/graphql-schema';
 import { signExport } from '../src/signing';
 import { asPosts, post, SECRET, startTestGraph, T0, type TestGraph } from './_util';
 
@@ -29,6 +30,26 @@ beforeAll(async () => {
   base = t.graph.url;
 });
 afterAll(() => t.close());
+
+/** The CSV's columns: the GraphQL Post fields, in the order a reader expects (identity, text, times, links). */
+const CSV_FIELDS = [
+  'uri',
+  'cid',
+  'authorDid',
+  'text',
+  'createdAt',
+  'indexedAt',
+  'langs',
+  'replyParentUri',
+  'replyRootUri',
+  'quotedUri',
+  'embedKind',
+  'externalUri',
+  'mentions',
+  'tags',
+  'links',
+  'labels',
+];
 
 const EXPORT = `mutation($text: String, $author: String, $limit: Int, $dateRange: DateRangeInput) {
   exportPosts(text: $text, author: $author, limit: $limit, dateRange: $dateRange) { url expiresAt rowCount } }`;
@@ -64,8 +85,9 @@ describe('exportPosts and the download route', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.csv"$/);
     const records = parse(await res.text(), { columns: true }) as Record<string, string>[];
-    expect(Object.keys(records[0])).toEqual(POST_COLUMNS.map((c) => c.name));
-    const byRkey = new Map(records.map((rec) => [rec.rkey, rec]));
+    expect(Object.keys(records[0])).toEqual(CSV_FIELDS);
+    const rkeyOf = new Map(tricky.map((p) => [p.uri, p.rkey]));
+    const byRkey = new Map(records.map((rec) => [rkeyOf.get(rec.uri), rec]));
     expect(records.map((rec) => rec.uri).sort()).toEqual(tricky.map((p) => p.uri).sort());
     expect(byRkey.get('q')!.text).toBe('she said "hi", then left');
     expect(byRkey.get('n')!.text).toBe('line one\nline two\r\nline three, with comma');
@@ -77,7 +99,66 @@ describe('exportPosts and the download route', () => {
     expect(byRkey.get('f')!.text).toBe(`'=HYPERLINK("http://evil")`);
     expect(byRkey.get('m')!.text).toBe(`'-2+3 looks like a formula`);
     // Newest first, as in search.
-    expect(records[0].rkey).toBe('f');
+    expect(records[0].uri).toBe(tricky[2].uri);
+  });
+
+  it('names its columns as the GraphQL Post fields, and each row holds what the API answers for that post', async () => {
+    // Every scalar field of Post is a column (a new field must be added to the export too), nothing else is.
+    const postType = schema.getType('Post') as GraphQLObjectType;
+    const scalarFields = Object.values(postType.getFields())
+      .filter((f) => !isObjectType(getNamedType(f.type)))
+      .map((f) => f.name);
+    expect([...CSV_FIELDS].sort()).toEqual(scalarFields.sort());
+
+    const withLinks = [
+      post({
+        rkey: 'x1',
+        did: 'did:plc:csv',
+        text: 'all the fields',
+        langs: ['de'],
+        reply_parent_uri: tricky[0].uri,
+        reply_root_uri: tricky[1].uri,
+        quoted_uri: tricky[2].uri,
+        embed_kind: 'recordWithMedia',
+        external_uri: 'https://example.org/a,b',
+        mentions: ['did:plc:bob'],
+        tags: ['csv'],
+        links: ['https://example.org/x'],
+        labels: ['nudity'],
+        created_at: null,
+      }),
+      post({ rkey: 'x2', did: 'did:plc:csv', text: 'plain' }),
+    ];
+    const t2 = await startTestGraph(asPosts(withLinks), { PUBLIC_URL: 'http://placeholder.invalid' }, { listen: true });
+    try {
+      const exported = await t2.http<{ exportPosts: { url: string; rowCount: number } }>(
+        'mutation { exportPosts(author: "did:plc:csv") { url rowCount } }',
+      );
+      expect(exported.data?.exportPosts.rowCount).toBe(2);
+      const csv = await (
+        await fetch(exported.data!.exportPosts.url.replace('http://placeholder.invalid', t2.graph.url))
+      ).text();
+      const records = parse(csv, { columns: true }) as Record<string, string>[];
+      expect(csv.split('\r\n')[0]).toBe(CSV_FIELDS.join(','));
+
+      const api = await t2.http<{ searchPosts: { edges: { node: Record<string, unknown> }[] } }>(
+        `{ searchPosts(author: "did:plc:csv") { edges { node { ${CSV_FIELDS.join(' ')} } } } }`,
+      );
+      const nodes = api.data!.searchPosts.edges.map((e) => e.node);
+      expect(records).toHaveLength(nodes.length);
+      // As the API gives it: lists as JSON, null as an empty cell.
+      const asCell = (v: unknown) => (v === null ? '' : Array.isArray(v) ? JSON.stringify(v) : String(v));
+      for (const [i, node] of nodes.entries()) {
+        expect(records[i]).toEqual(Object.fromEntries(CSV_FIELDS.map((f) => [f, asCell(node[f])])));
+      }
+      const full = records.find((r) => r.uri === withLinks[0].uri)!;
+      expect(full.createdAt).toBe('');
+      expect(full.embedKind).toBe('recordWithMedia');
+      expect(full.externalUri).toBe('https://example.org/a,b');
+      expect(JSON.parse(full.labels)).toEqual(['nudity']);
+    } finally {
+      await t2.close();
+    }
   });
 
   it('honours filters and limit', async () => {
@@ -87,7 +168,7 @@ describe('exportPosts and the download route', () => {
     expect(records.map((rec) => rec.text)).toEqual(['other 4', 'other 3']);
     const none = await exportUrl({ text: 'no such words here' });
     expect(none.rowCount).toBe(0);
-    expect((await (await fetch(none.local)).text()).trim()).toBe(POST_COLUMNS.map((c) => c.name).join(','));
+    expect((await (await fetch(none.local)).text()).trim()).toBe(CSV_FIELDS.join(','));
   });
 
   it('refuses exports over EXPORT_MAX_ROWS with EXPORT_TOO_LARGE', async () => {

@@ -10,27 +10,58 @@ export function neutralisedSql(expr: string): string {
 }
 
 /**
- * One export cell per post column, same names and order as the contract: timestamps as ISO-8601 UTC with µs
- * (`2024-05-25T14:00:00.123456Z`), lists as JSON arrays (unambiguous whatever the items hold: `["en","ja"]`),
- * every text cell neutralised. Numbers (time_us) stay numbers.
+ * The export's columns: named and ordered as the GraphQL `Post` fields, so that a CSV reads like the API's answer;
+ * storage-internal columns (rkey, rev, time_us, operation) are left out. The author's handle belongs right after
+ * authorDid as `authorHandle` once the DID → handle history is stored (it needs a join, not a post column).
  */
-function cellSql(c: ColumnDef): string {
+export const CSV_COLUMNS: readonly { header: string; column: string }[] = [
+  { header: 'uri', column: 'uri' },
+  { header: 'cid', column: 'cid' },
+  { header: 'authorDid', column: 'did' },
+  { header: 'text', column: 'text' },
+  { header: 'createdAt', column: 'created_at' },
+  { header: 'indexedAt', column: 'indexed_at' },
+  { header: 'langs', column: 'langs' },
+  { header: 'replyParentUri', column: 'reply_parent_uri' },
+  { header: 'replyRootUri', column: 'reply_root_uri' },
+  { header: 'quotedUri', column: 'quoted_uri' },
+  { header: 'embedKind', column: 'embed_kind' },
+  { header: 'externalUri', column: 'external_uri' },
+  { header: 'mentions', column: 'mentions' },
+  { header: 'tags', column: 'tags' },
+  { header: 'links', column: 'links' },
+  { header: 'labels', column: 'labels' },
+];
+
+/**
+ * One export cell: timestamps as ISO-8601 UTC with µs (`2024-05-25T14:00:00.123456Z`, as the API's DateTime), lists
+ * as JSON arrays (unambiguous whatever the items hold: `["en","ja"]`), every text cell neutralised. Headers are
+ * quoted identifiers: camelCase survives DuckDB's case folding.
+ */
+function cellSql(header: string, c: ColumnDef): string {
   const ref = `p.${c.name}`;
+  const as = `AS "${header}"`;
   switch (c.type) {
     case 'timestamp_us':
-      return `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${c.name}`;
+      return `strftime(${ref}, '%Y-%m-%dT%H:%M:%S.%fZ') ${as}`;
     case 'varchar[]':
       // Most lists are empty: skipping to_json for them is ~10× cheaper. A non-empty JSON array starts with '['.
-      return `CASE WHEN coalesce(len(${ref}), 0) = 0 THEN '[]' ELSE CAST(to_json(${ref}) AS VARCHAR) END AS ${c.name}`;
+      return `CASE WHEN coalesce(len(${ref}), 0) = 0 THEN '[]' ELSE CAST(to_json(${ref}) AS VARCHAR) END ${as}`;
     case 'varchar':
-      return `${neutralisedSql(ref)} AS ${c.name}`;
+      return `${neutralisedSql(ref)} ${as}`;
     default:
-      return `${ref} AS ${c.name}`;
+      return `${ref} ${as}`;
   }
 }
 
-export const CSV_SELECT = POST_COLUMNS.map(cellSql).join(', ');
-export const CSV_HEADER = POST_COLUMNS.map((c) => c.name).join(',');
+function columnDef(name: string): ColumnDef {
+  const def = POST_COLUMNS.find((c) => c.name === name);
+  if (!def) throw new Error(`CSV_COLUMNS names ${name}, which is not a post column`);
+  return def;
+}
+
+export const CSV_SELECT = CSV_COLUMNS.map((c) => cellSql(c.header, columnDef(c.column))).join(', ');
+export const CSV_HEADER = CSV_COLUMNS.map((c) => c.header).join(',');
 
 /** A SQL string literal for a server-generated file path (COPY TO takes no bound parameter for its target). */
 export function pathLiteral(path: string): string {
