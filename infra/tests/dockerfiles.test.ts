@@ -75,7 +75,7 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
     expect(runtimePackages.filter((n) => !optional.has(n))).toEqual(Object.keys(manifest.dependencies ?? {}).sort());
   });
 
-  it('copies the manifest of every workspace in package-lock.json before npm ci (and no other)', async () => {
+  it('installs from the manifests of exactly the workspaces package-lock.json knows, found rather than listed', async () => {
     const d = await dockerfile(app);
     const lock = JSON.parse(await readFile(join(ROOT, 'package-lock.json'), 'utf8')) as {
       packages: Record<string, { name?: string }>;
@@ -83,9 +83,22 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
     const workspaces = Object.keys(lock.packages)
       .filter((k) => k !== '' && !k.startsWith('node_modules/') && lock.packages[k].name)
       .sort();
-    const copied = d.lines.map((l) => /^COPY (\S+)\/package\.json \1\/$/.exec(l)?.[1]).filter((x): x is string => !!x);
-    // Two stages run npm ci: build and prod-deps.
-    expect(copied.sort()).toEqual([...workspaces, ...workspaces].sort());
+    // The manifests stage runs this find over the build context; run it over the repository the same way.
+    const find = /find (apps libs tools -mindepth 2 -maxdepth 2 -name package\.json)/.exec(d.text);
+    expect(find).not.toBeNull();
+    const found = await run('find', find![1].split(' '));
+    expect(
+      found.stdout
+        .trim()
+        .split('\n')
+        .map((f) => f.replace(/\/package\.json$/, ''))
+        .sort(),
+    ).toEqual(workspaces);
+    const root = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { workspaces: string[] };
+    expect(root.workspaces).toEqual(['apps/*', 'libs/*', 'tools/*']);
+    // Both npm ci stages start from those manifests only, so their layers are cached until a dependency changes.
+    expect(d.lines.filter((l) => l === 'COPY --from=manifests /manifests/ ./').length).toBe(2);
+    expect(d.lines.filter((l) => /^COPY \S+\/package\.json/.test(l))).toEqual([]);
   });
 });
 
