@@ -84,10 +84,4 @@ export {
 } from './compaction/compact-partition';
 export { openCompactionDb, type CompactionDb, type CompactionDbOptions } from './compaction/compaction-db';
 export { acquireCompactionLock, CompactionBusyError } from './compaction/compaction-lock';
-export {
-  writeSideFiles,
-  isSideFile,
-  SIDE_ROW_GROUP_SIZE,
-  BY_AUTHOR_PREFIX,
-  BY_URI_PREFIX,
-} from './compaction/side-files';
+export { writeSideFiles, isSideFile, SIDE_ROW_GROUP_SIZE, BY_AUTHOR_PREFIX } from './compaction/side-files';

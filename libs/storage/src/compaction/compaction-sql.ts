@@ -37,3 +37,6 @@ export function compactionSelect(table: TableName, { withTombstones }: Compactio
       return `SELECT DISTINCT * FROM read_parquet($inputs) ORDER BY did, time_us`;
   }
 }
+
+/** zstd level of the side files: written once per closed day (see CompactionOptions.compressionLevel). */
+export const SIDE_COMPRESSION_LEVEL = 15;

@@ -187,8 +187,6 @@ describe('compaction', () => {
       'by-author-2.parquet',
       'by-token-1.parquet',
       'by-token-2.parquet',
-      'by-uri-1.parquet',
-      'by-uri-2.parquet',
       'compacted-1-0.parquet',
       'compacted-2-0.parquet',
       expect.stringMatching(/^flush-/),
@@ -204,7 +202,6 @@ describe('compaction', () => {
     const current = [
       'by-author-2.parquet',
       'by-token-2.parquet',
-      'by-uri-2.parquet',
       'compacted-2-0.parquet',
       'tokens-2.parquet',
     ];
@@ -251,16 +248,14 @@ describe('compaction', () => {
     await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0 });
     const dir = partitionDir(tmp.path, 'posts', DAY);
     const manifest = await readManifest(dir);
-    expect(manifest?.index).toMatchObject({ byAuthor: 'by-author-1.parquet', byUri: 'by-uri-1.parquet' });
+    expect(manifest?.index).toMatchObject({ byAuthor: 'by-author-1.parquet' });
+    expect(manifest?.index).not.toHaveProperty('byUri'); // uri lookups go through by-author
     expect(manifest?.index?.bytes).toBeGreaterThan(0);
     const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS().map((r) => r.map(String).join(' '));
     const posts = join(dir, 'compacted-1-0.parquet');
     // Exactly the compacted (live) rows, in the side file's order.
     expect(await rows(`SELECT did, indexed_at, uri FROM read_parquet('${join(dir, 'by-author-1.parquet')}')`)).toEqual(
       await rows(`SELECT did, indexed_at, uri FROM read_parquet('${posts}') ORDER BY did, indexed_at DESC, uri DESC`),
-    );
-    expect(await rows(`SELECT uri, indexed_at FROM read_parquet('${join(dir, 'by-uri-1.parquet')}')`)).toEqual(
-      await rows(`SELECT uri, indexed_at FROM read_parquet('${posts}') ORDER BY uri`),
     );
     expect(await readManifest(partitionDir(tmp.path, 'tombstones', DAY))).not.toHaveProperty('index');
 
@@ -276,12 +271,11 @@ describe('compaction', () => {
     expect(indexed).toMatchObject({
       generation: 2,
       files: ['compacted-1-0.parquet'],
-      index: { byAuthor: 'by-author-2.parquet', byUri: 'by-uri-2.parquet' },
+      index: { byAuthor: 'by-author-2.parquet' },
     });
     expect((await readdir(dir)).sort()).toEqual([
       'by-author-2.parquet',
       'by-token-2.parquet',
-      'by-uri-2.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,
       'tokens-2.parquet',
@@ -290,7 +284,7 @@ describe('compaction', () => {
     const again = await compactDay(tmp.path, DAY, { now: NOW + 2, graceMs: 0, tables: ['posts'] });
     expect(again.partitions[0].compacted).toBe(false);
 
-    // A partition indexed before the token files existed gains them alone; its by-author and by-uri stay.
+    // A partition indexed before the token files existed gains them alone; its by-author stays.
     const { tokens: _t, byToken: _b, ...keyFiles } = (indexed as PartitionManifest).index as PartitionIndex;
     await writeManifest(dir, { ...(indexed as PartitionManifest), index: keyFiles });
     await rm(join(dir, 'tokens-2.parquet'));
@@ -299,14 +293,12 @@ describe('compaction', () => {
     expect(upgraded.partitions[0]).toMatchObject({ compacted: true, generation: 3 });
     expect((await readManifest(dir))?.index).toMatchObject({
       byAuthor: 'by-author-2.parquet',
-      byUri: 'by-uri-2.parquet',
       tokens: 'tokens-3.parquet',
       byToken: 'by-token-3.parquet',
     });
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
       'by-author-2.parquet',
       'by-token-3.parquet',
-      'by-uri-2.parquet',
       'compacted-1-0.parquet',
       'tokens-3.parquet',
     ]);
@@ -357,7 +349,7 @@ describe('compaction', () => {
     await writeFile(join(dir, 'compacted-1-0.parquet.tmp'), 'half a file');
     // …and of a crash while writing side files: their staging folder and a side file never published.
     await mkdir(join(dir, '.compacting-side-1'), { recursive: true });
-    await writeFile(join(dir, '.compacting-side-1', 'by-uri-1.parquet'), 'half a file');
+    await writeFile(join(dir, '.compacting-side-1', 'by-author-1.parquet'), 'half a file');
     await writeFile(join(dir, 'by-author-7.parquet'), 'never published');
 
     await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0, stopAfter: step });
@@ -373,7 +365,6 @@ describe('compaction', () => {
     expect(entries.sort()).toEqual([
       'by-author-1.parquet',
       'by-token-1.parquet',
-      'by-uri-1.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,
       'tokens-1.parquet',

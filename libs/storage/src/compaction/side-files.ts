@@ -3,15 +3,16 @@ import { join } from 'node:path';
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { fsyncDir, fsyncFile } from '../layout/durable-fs';
 import type { PartitionIndex } from '../layout/manifest';
-import { sqlLiteral } from './compaction-sql';
+import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
 import { BY_TOKEN_PREFIX, TOKENS_PREFIX, writeTokenFiles } from './token-files';
 
 // Per-day lookup files of a compacted posts partition, built from the compacted files themselves (so they hold
 // exactly the live rows compaction kept) and published in the same manifest as those files:
 //   by-author-<generation>.parquet  (did, indexed_at, uri) sorted by did, indexed_at DESC, uri DESC
-//   by-uri-<generation>.parquet     (uri, indexed_at)      sorted by uri
 //   tokens-, by-token-<generation>.parquet                 the token index (token-files.ts)
-// Small row groups: min/max statistics on the sort column narrow a did or a uri to the one group holding it.
+// Small row groups: min/max statistics on did narrow an author to the one group holding it. A uri holds its
+// author's did (at://<did>/app.bsky.feed.post/<rkey>), so by-author also finds a uri: the by-uri files that older
+// versions wrote (13 B/post) are no longer written or read, and removed with their generation.
 
 export const BY_AUTHOR_PREFIX = 'by-author-';
 export const BY_URI_PREFIX = 'by-uri-';
@@ -29,7 +30,7 @@ export function isSideFile(name: string): boolean {
 export function sideFileNames(index: PartitionIndex): string[] {
   return [
     index.byAuthor,
-    index.byUri,
+    ...(index.byUri ? [index.byUri] : []),
     ...(index.tokens ? [index.tokens] : []),
     ...(index.byToken ? [index.byToken] : []),
   ];
@@ -42,10 +43,8 @@ export interface SideFileOptions {
   rareTokenMaxDf?: number;
 }
 
-const SIDE_SELECTS = {
-  byAuthor: (src: string) => `SELECT did, indexed_at, uri FROM ${src} ORDER BY did, indexed_at DESC, uri DESC`,
-  byUri: (src: string) => `SELECT uri, indexed_at FROM ${src} ORDER BY uri`,
-} as const;
+const BY_AUTHOR_SELECT = (src: string) =>
+  `SELECT did, indexed_at, uri FROM ${src} ORDER BY did, indexed_at DESC, uri DESC`;
 
 /**
  * Writes the side files of `files` (compacted posts file names in `dir`) durably but not yet visible: the caller
@@ -73,13 +72,10 @@ export async function writeSideFiles(
   if (options.previous) {
     index = { ...options.previous, ...tokens, bytes: options.previous.bytes + tokens.bytes };
   } else {
-    const names = {
-      byAuthor: `${BY_AUTHOR_PREFIX}${generation}.parquet`,
-      byUri: `${BY_URI_PREFIX}${generation}.parquet`,
-    };
-    index = { ...names, ...tokens };
-    index.bytes += await writeKeyFiles(conn, dir, staging, names, files);
-    written.push(names.byAuthor, names.byUri);
+    const byAuthor = `${BY_AUTHOR_PREFIX}${generation}.parquet`;
+    index = { byAuthor, ...tokens };
+    index.bytes += await writeByAuthor(conn, dir, join(staging, byAuthor), files);
+    written.push(byAuthor);
   }
   for (const name of written) await rename(join(staging, name), join(dir, name));
   await fsyncDir(dir);
@@ -87,26 +83,20 @@ export async function writeSideFiles(
   return index;
 }
 
-/** by-author and by-uri into `staging`; returns their bytes. */
-async function writeKeyFiles(
+/** by-author of `files` (names in `dir`) written durably to `path`; returns its bytes. */
+async function writeByAuthor(
   conn: DuckDBConnection,
   dir: string,
-  staging: string,
-  names: { byAuthor: string; byUri: string },
+  path: string,
   files: readonly string[],
 ): Promise<number> {
-  let bytes = 0;
-  for (const kind of ['byAuthor', 'byUri'] as const) {
-    const tmp = join(staging, names[kind]);
-    // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
-    await conn.run(
-      `COPY (${SIDE_SELECTS[kind]('read_parquet($inputs)')}) TO ${sqlLiteral(tmp)}
-       (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${SIDE_ROW_GROUP_SIZE})`,
-      { inputs: listValue(files.map((f) => join(dir, f))) },
-      { inputs: LIST(VARCHAR) },
-    );
-    await fsyncFile(tmp);
-    bytes += (await stat(tmp)).size;
-  }
-  return bytes;
+  // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
+  await conn.run(
+    `COPY (${BY_AUTHOR_SELECT('read_parquet($inputs)')}) TO ${sqlLiteral(path)}
+     (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${SIDE_ROW_GROUP_SIZE})`,
+    { inputs: listValue(files.map((f) => join(dir, f))) },
+    { inputs: LIST(VARCHAR) },
+  );
+  await fsyncFile(path);
+  return (await stat(path)).size;
 }

@@ -22,7 +22,7 @@ export interface PartitionFiles {
   /** Every entry of the folder at listing time. */
   entries: string[];
   /** The published side files indexing `compacted` (posts), when present on disk. */
-  index: { byAuthor: string; byUri: string; tokens?: string; byToken?: string } | undefined;
+  index: { byAuthor: string; tokens?: string; byToken?: string } | undefined;
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {
@@ -64,10 +64,9 @@ export async function listPartitionFiles(dataDir: string, table: TableName, date
     flushes: entries.filter((f) => isFlushFile(f) && !replaced.has(f)),
     entries,
     index:
-      index && present.has(index.byAuthor) && present.has(index.byUri)
+      index && present.has(index.byAuthor)
         ? {
             byAuthor: index.byAuthor,
-            byUri: index.byUri,
             // The token files count only when both are on disk (else text search scans the day).
             ...(index.tokens && index.byToken && present.has(index.tokens) && present.has(index.byToken)
               ? { tokens: index.tokens, byToken: index.byToken }
@@ -103,7 +102,6 @@ export interface IndexedDay {
   date: string;
   files: string[];
   byAuthor: string;
-  byUri: string;
   /** The token files (absent on days indexed before they existed: text search scans those days). */
   tokens?: { vocabulary: string; postings: string };
 }
@@ -129,7 +127,6 @@ export async function listPostFiles(dataDir: string, range: TimeRangeUs = {}): P
         date: p.date,
         files: p.compacted.map(abs),
         byAuthor: abs(p.index.byAuthor),
-        byUri: abs(p.index.byUri),
         ...(p.index.tokens && p.index.byToken
           ? { tokens: { vocabulary: abs(p.index.tokens), postings: abs(p.index.byToken) } }
           : {}),

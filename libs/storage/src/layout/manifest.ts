@@ -18,8 +18,8 @@ export interface ReplacedFile {
 export interface PartitionIndex {
   /** (did, indexed_at, uri) sorted by did, indexed_at DESC. */
   byAuthor: string;
-  /** (uri, indexed_at) sorted by uri. */
-  byUri: string;
+  /** (uri, indexed_at) sorted by uri: written by older versions only, no longer read (uri lookups use byAuthor). */
+  byUri?: string;
   /** (token, df), every token of the day; absent on partitions indexed before the token files existed. */
   tokens?: string;
   /** (token, indexed_at) for the rare tokens, sorted by token (with `tokens`). */
