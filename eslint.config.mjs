@@ -3,7 +3,8 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 // Who may import whom: schema depends on nothing of ours, storage only on schema, apps only on libs, nothing on
-// apps. `type:testing` (libs/testing: a real redis-server for tests, temp dirs) is open to every project.
+// apps. `type:testing` (libs/testing: a real redis-server for tests, temp dirs, row builders) is open to every project
+// and itself uses only the contract; `type:config` (libs/config: env parsing) is for apps.
 const boundaries = (appMayUse) => [
   'error',
   {
@@ -11,9 +12,13 @@ const boundaries = (appMayUse) => [
     allow: [],
     depConstraints: [
       { sourceTag: 'type:contract', onlyDependOnLibsWithTags: ['type:testing'] },
-      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: [] },
+      { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contract'] },
+      { sourceTag: 'type:config', onlyDependOnLibsWithTags: [] },
       { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:contract', 'type:testing'] },
-      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contract', 'type:data', 'type:testing', ...appMayUse] },
+      {
+        sourceTag: 'type:app',
+        onlyDependOnLibsWithTags: ['type:contract', 'type:data', 'type:testing', 'type:config', ...appMayUse],
+      },
       { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contract', 'type:data', 'type:tool', 'type:testing'] },
     ],
   },

@@ -101,8 +101,8 @@ async function main() {
     // Received: every message of the replay arrived (or, should some never come, nothing new for 5 s).
     for (;;) {
       await new Promise((r) => setTimeout(r, 20));
-      if (!firstAt && ingest.buffer.stats.received > 0) firstAt = performance.now();
-      const received = ingest.buffer.stats.received;
+      if (!firstAt && ingest.pipeline.stats.received > 0) firstAt = performance.now();
+      const received = ingest.pipeline.stats.received;
       if (received >= messages) break;
       if (received !== lastRows) {
         lastRows = received;
@@ -128,7 +128,7 @@ async function main() {
         {
           events,
           messages,
-          received: ingest.buffer.stats.received,
+          received: ingest.pipeline.stats.received,
           postRows,
           rows,
           flushes,

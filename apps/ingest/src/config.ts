@@ -1,6 +1,9 @@
-// Ingest configuration: parsed from the environment once, at boot. Every problem is collected and reported
-// together (ConfigError), so an operator fixes a deployment in one round. Tests call parseConfig with a plain
-// record (or spread overrides over its result) instead of mutating process.env.
+// Ingest configuration: parsed from the environment once, at boot, by @bsky-explorer/config (zod). Every problem
+// is collected and reported together (ConfigError), so an operator fixes a deployment in one round. Tests call
+// parseConfig with a plain record (or spread overrides over its result) instead of mutating process.env.
+import { byteSize, ConfigError, integer, oneOf, parseEnv, text, url, urlList, type Env } from '@bsky-explorer/config';
+
+export { ConfigError };
 
 export const DEFAULT_JETSTREAM_URLS = [
   'wss://jetstream1.us-east.bsky.network/subscribe',
@@ -50,96 +53,68 @@ export interface IngestConfig {
   maxMessageBytes: number;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  }
-}
-
-type Env = Record<string, string | undefined>;
+/** Every variable, its default and its bounds (README "Configuration" has the table). */
+const SCHEMA = {
+  REDIS_URL: url(['redis:', 'rediss:']),
+  JETSTREAM_URL: urlList(['ws:', 'wss:'], DEFAULT_JETSTREAM_URLS),
+  DATA_DIR: text('./data'),
+  FLUSH_INTERVAL_MS: integer(300_000, 100),
+  FLUSH_MAX_ROWS: integer(50_000, 1, 10_000_000),
+  INGEST_PORT: integer(9464, 0, 65_535),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  BUFFER_MAX_ENTRIES: integer(250_000, 1),
+  JETSTREAM_REWIND_SECONDS: integer(10, 0, 3600),
+  JETSTREAM_SILENCE_TIMEOUT_MS: integer(20_000, 100),
+  JETSTREAM_BACKOFF_MIN_MS: integer(500, 1),
+  JETSTREAM_BACKOFF_MAX_MS: integer(30_000, 1),
+  JETSTREAM_MAX_MESSAGE_BYTES: integer(1_048_576, 4096, 64 * 1_048_576),
+  DEDUP_WINDOW_SECONDS: integer(900, 1),
+  APPEND_BATCH_SIZE: integer(500, 1, 100_000),
+  APPEND_BATCH_MAX_WAIT_MS: integer(20, 0, 10_000),
+  FLUSH_SAFETY_LAG_MS: integer(2_500, 0, 60_000),
+  COMPACTION_INTERVAL_MS: integer(3_600_000, 0),
+  COMPACTION_GRACE_MS: integer(600_000, 0),
+  COMPACTION_MEMORY_LIMIT: byteSize('4GB'),
+  READY_MAX_SILENCE_MS: integer(60_000, 1),
+  REDIS_KEY_PREFIX: text('ingest:'),
+  DEAD_LETTER_MAX_LEN: integer(100_000, 1),
+};
 
 /** Parses and validates the environment; throws one ConfigError listing every problem. */
 export function parseConfig(env: Env = process.env): IngestConfig {
-  const problems: string[] = [];
-  const str = (name: string, fallback: string): string => {
-    const v = env[name]?.trim();
-    return v === undefined || v === '' ? fallback : v;
-  };
-  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    if (!/^-?\d+$/.test(raw)) {
-      problems.push(`${name} must be an integer, got ${JSON.stringify(raw)}`);
-      return fallback;
-    }
-    const n = Number(raw);
-    if (n < min || n > max) {
-      problems.push(`${name} must be between ${min} and ${max}, got ${n}`);
-      return fallback;
-    }
-    return n;
-  };
-
-  const redisUrl = env.REDIS_URL?.trim() || undefined;
-  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
-    problems.push(`REDIS_URL must start with redis:// or rediss://, got ${JSON.stringify(redisUrl)}`);
-  }
-
-  const jetstreamUrls = str('JETSTREAM_URL', DEFAULT_JETSTREAM_URLS.join(','))
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-  if (jetstreamUrls.length === 0) problems.push('JETSTREAM_URL lists no URL');
-  for (const url of jetstreamUrls) {
-    let ok = false;
-    try {
-      ok = ['ws:', 'wss:'].includes(new URL(url).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) problems.push(`JETSTREAM_URL entry is not a ws:// or wss:// URL: ${JSON.stringify(url)}`);
-  }
-
-  const logLevel = str('LOG_LEVEL', 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel))
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
-
-  const config: IngestConfig = {
-    redisUrl,
-    jetstreamUrls,
-    dataDir: str('DATA_DIR', './data'),
-    flushIntervalMs: int('FLUSH_INTERVAL_MS', 300_000, 100),
-    flushMaxRows: int('FLUSH_MAX_ROWS', 50_000, 1, 10_000_000),
-    ingestPort: int('INGEST_PORT', 9464, 0, 65_535),
-    logLevel,
-    bufferMaxEntries: int('BUFFER_MAX_ENTRIES', 250_000, 1),
-    rewindSeconds: int('JETSTREAM_REWIND_SECONDS', 10, 0, 3600),
-    silenceTimeoutMs: int('JETSTREAM_SILENCE_TIMEOUT_MS', 20_000, 100),
-    backoffMinMs: int('JETSTREAM_BACKOFF_MIN_MS', 500, 1),
-    backoffMaxMs: int('JETSTREAM_BACKOFF_MAX_MS', 30_000, 1),
-    dedupWindowSeconds: int('DEDUP_WINDOW_SECONDS', 900, 1),
-    appendBatchSize: int('APPEND_BATCH_SIZE', 500, 1, 100_000),
-    appendBatchMaxWaitMs: int('APPEND_BATCH_MAX_WAIT_MS', 20, 0, 10_000),
-    flushSafetyLagMs: int('FLUSH_SAFETY_LAG_MS', 2_500, 0, 60_000),
-    compactionIntervalMs: int('COMPACTION_INTERVAL_MS', 3_600_000, 0),
-    compactionGraceMs: int('COMPACTION_GRACE_MS', 600_000, 0),
-    compactionMemoryLimit: str('COMPACTION_MEMORY_LIMIT', '4GB'),
-    readyMaxSilenceMs: int('READY_MAX_SILENCE_MS', 60_000, 1),
-    redisKeyPrefix: str('REDIS_KEY_PREFIX', 'ingest:'),
-    deadLetterMaxLen: int('DEAD_LETTER_MAX_LEN', 100_000, 1),
-    maxMessageBytes: int('JETSTREAM_MAX_MESSAGE_BYTES', 1_048_576, 4096, 64 * 1_048_576),
-  };
-
-  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(config.compactionMemoryLimit))
-    problems.push(`COMPACTION_MEMORY_LIMIT must be a size such as 4GB or 512MB, got "${config.compactionMemoryLimit}"`);
-  if (config.backoffMaxMs < config.backoffMinMs)
-    problems.push('JETSTREAM_BACKOFF_MAX_MS must be >= JETSTREAM_BACKOFF_MIN_MS');
-  if (config.dedupWindowSeconds <= config.rewindSeconds * 2) {
-    problems.push(
+  const v = parseEnv(SCHEMA, env, (v) => [
+    v.JETSTREAM_BACKOFF_MAX_MS !== undefined &&
+      v.JETSTREAM_BACKOFF_MIN_MS !== undefined &&
+      v.JETSTREAM_BACKOFF_MAX_MS < v.JETSTREAM_BACKOFF_MIN_MS &&
+      'JETSTREAM_BACKOFF_MAX_MS must be >= JETSTREAM_BACKOFF_MIN_MS',
+    v.DEDUP_WINDOW_SECONDS !== undefined &&
+      v.JETSTREAM_REWIND_SECONDS !== undefined &&
+      v.DEDUP_WINDOW_SECONDS <= v.JETSTREAM_REWIND_SECONDS * 2 &&
       'DEDUP_WINDOW_SECONDS must be more than twice JETSTREAM_REWIND_SECONDS (replays must still be recognised)',
-    );
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  ]);
+  return {
+    redisUrl: v.REDIS_URL,
+    jetstreamUrls: v.JETSTREAM_URL,
+    dataDir: v.DATA_DIR,
+    flushIntervalMs: v.FLUSH_INTERVAL_MS,
+    flushMaxRows: v.FLUSH_MAX_ROWS,
+    ingestPort: v.INGEST_PORT,
+    logLevel: v.LOG_LEVEL,
+    bufferMaxEntries: v.BUFFER_MAX_ENTRIES,
+    rewindSeconds: v.JETSTREAM_REWIND_SECONDS,
+    silenceTimeoutMs: v.JETSTREAM_SILENCE_TIMEOUT_MS,
+    backoffMinMs: v.JETSTREAM_BACKOFF_MIN_MS,
+    backoffMaxMs: v.JETSTREAM_BACKOFF_MAX_MS,
+    dedupWindowSeconds: v.DEDUP_WINDOW_SECONDS,
+    appendBatchSize: v.APPEND_BATCH_SIZE,
+    appendBatchMaxWaitMs: v.APPEND_BATCH_MAX_WAIT_MS,
+    flushSafetyLagMs: v.FLUSH_SAFETY_LAG_MS,
+    compactionIntervalMs: v.COMPACTION_INTERVAL_MS,
+    compactionGraceMs: v.COMPACTION_GRACE_MS,
+    compactionMemoryLimit: v.COMPACTION_MEMORY_LIMIT,
+    readyMaxSilenceMs: v.READY_MAX_SILENCE_MS,
+    redisKeyPrefix: v.REDIS_KEY_PREFIX,
+    deadLetterMaxLen: v.DEAD_LETTER_MAX_LEN,
+    maxMessageBytes: v.JETSTREAM_MAX_MESSAGE_BYTES,
+  };
 }

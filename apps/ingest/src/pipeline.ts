@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { APPEND_SCRIPT } from './append-script';
 import { sleep } from './backoff';
 import { bytesKey, decodeMessage } from './decode-message';
-import type { JetstreamSource, OversizedMessage, ResumePoint, SourceBatch } from './jetstream-source';
+import type { JetstreamSource, OversizedMessage, ResumePoint } from './jetstream-source';
 import type { IngestKeys } from './keys';
 import type { Logger } from './logger';
 import type { IngestMetrics } from './metrics';
@@ -102,7 +102,12 @@ export class Pipeline {
   async run(source: JetstreamSource): Promise<void> {
     this.source = source;
     for await (const batch of source) {
-      this.take(batch);
+      for (const m of batch.messages) {
+        this.push(m, batch.url);
+        // A pull can bring thousands of messages: hold back between append batches too, not only between pulls.
+        if (this.inFlight.size >= MAX_IN_FLIGHT) await this.room();
+      }
+      if (batch.oversized) this.pushOversized(batch.oversized);
       await this.room();
     }
     await this.drain();
@@ -168,11 +173,6 @@ export class Pipeline {
 
   close(): void {
     clearTimeout(this.timer);
-  }
-
-  private take(batch: SourceBatch): void {
-    for (const m of batch.messages) this.push(m, batch.url);
-    if (batch.oversized) this.pushOversized(batch.oversized);
   }
 
   /** Waits until another batch may be taken: the single place where ingest holds back. */

@@ -10,10 +10,10 @@ import {
   startJetstreamSim,
   type JetstreamSim,
 } from '@bsky-explorer/jetstream-sim';
-import { freePort, makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
+import { freePort, makeTempDir, startRedis, waitFor, type RedisServer } from '@bsky-explorer/testing';
 import { parseConfig, type IngestConfig } from '../src/config';
 
-export { freePort, makeTempDir, startRedis, type RedisServer };
+export { freePort, makeTempDir, startRedis, waitFor, type RedisServer };
 
 /** Config for tests: no env, short timings, ephemeral port, silent logs; `overrides` win. */
 export function testConfig(
@@ -34,17 +34,6 @@ export function testConfig(
     compactionIntervalMs: 0,
     ...overrides,
   };
-}
-
-/** Polls `fn` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 export async function parquetFiles(dataDir: string, table: TableName): Promise<string[]> {

@@ -44,15 +44,6 @@ export function connect(url: string): Promise<RecordingClient> {
   });
 }
 
-/** Polls `cond` until true; fails with `what` after the deadline. */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** Resolves once `get()` has not changed for `quietMs` (a bounded wait for something to stop). */
 export async function settle(get: () => number, quietMs: number, timeoutMs = 20_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;

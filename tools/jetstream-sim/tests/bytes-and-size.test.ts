@@ -4,10 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '@bsky-explorer/testing';
+import { freePort, waitFor } from '@bsky-explorer/testing';
 import WebSocket from 'ws';
 import { generateEvents, startJetstreamSim, type JetstreamSim } from '../src';
-import { waitFor } from './_util';
 
 const sims: JetstreamSim[] = [];
 afterEach(async () => {
@@ -36,7 +35,7 @@ describe('bytes', () => {
     const s = await startJetstreamSim({ source: { kind: 'events', events: ['{"a":1}', BAD] } });
     sims.push(s);
     const c = await record(s.subscribeUrl);
-    await waitFor(() => c.frames.length === 2, 'two frames');
+    await waitFor('two frames', () => c.frames.length === 2);
     expect(c.frames.map((f) => f.binary)).toEqual([false, false]);
     expect(c.frames[1].data.equals(BAD)).toBe(true);
     c.close();
@@ -51,7 +50,7 @@ describe('bytes', () => {
       const s = await startJetstreamSim({ source: { kind: 'replay', file } });
       sims.push(s);
       const c = await record(s.subscribeUrl);
-      await waitFor(() => c.frames.length === 2, 'two frames');
+      await waitFor('two frames', () => c.frames.length === 2);
       expect(c.frames[0].data.toString('utf8')).toBe(good);
       expect(c.frames[1].data.equals(BAD)).toBe(true);
       c.close();
@@ -70,7 +69,7 @@ describe('oversized switch', () => {
     sims.push(s);
     const plain = await record(s.subscribeUrl);
     const capped = await record(`${s.subscribeUrl}?maxMessageSizeBytes=1000000`);
-    await waitFor(() => plain.frames.length === 30 && capped.frames.length === 27, 'both streams');
+    await waitFor('both streams', () => plain.frames.length === 30 && capped.frames.length === 27);
     const big = plain.frames.filter((f) => f.data.length > 100_000);
     expect(big.map((f) => f.data.length)).toEqual([2_000_000, 2_000_000, 2_000_000]);
     const original = JSON.parse(all[9]) as Record<string, unknown>;
@@ -90,7 +89,7 @@ describe('oversized switch', () => {
     });
     sims.push(s);
     const capped = await record(`${s.subscribeUrl}?maxMessageSizeBytes=1000000`);
-    await waitFor(() => capped.frames.length === 30, 'every frame');
+    await waitFor('every frame', () => capped.frames.length === 30);
     expect(capped.frames.filter((f) => f.data.length === 2_000_000)).toHaveLength(3);
     capped.close();
   });
@@ -111,7 +110,7 @@ describe('cli', () => {
         child.once('exit', (code) => fail(new Error(`sim exited with ${code}`)));
       });
       const c = await record(`ws://127.0.0.1:${port}/subscribe`);
-      await waitFor(() => c.frames.length > 0, 'a first event');
+      await waitFor('a first event', () => c.frames.length > 0);
       const t0 = Date.now();
       const first = (JSON.parse(c.frames[0].data.toString()) as { time_us: number }).time_us;
       await new Promise((r) => setTimeout(r, 2500));

@@ -1,7 +1,8 @@
+import { waitFor } from '@bsky-explorer/testing';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateEvents, startJetstreamSim, type JetstreamSim, type SimEvent } from '../src';
-import { connect, settle, upgradeOutcome, waitFor } from './_util';
+import { connect, settle, upgradeOutcome } from './_util';
 
 const GOLDEN = join(__dirname, '../../../fixtures/jetstream-golden-v1.jsonl');
 
@@ -23,7 +24,7 @@ describe('synthetic source', () => {
     const s = await sim({ source: { kind: 'synthetic', seed: 7, count: 500 } });
     expect(s.url).toBe(`ws://127.0.0.1:${s.port}`);
     const c = await connect(s.subscribeUrl);
-    await waitFor(() => c.messages.length === 500, '500 events');
+    await waitFor('500 events', () => c.messages.length === 500);
     expect(c.messages).toEqual(expected(7, 500).map((e) => e.json));
     const times = c.messages.map(timeOf);
     for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1]);
@@ -39,7 +40,7 @@ describe('synthetic source', () => {
       sim({ source: { kind: 'synthetic', seed: 100, count: 300 } }),
     ]);
     const clients = await Promise.all([a, b, other].map((s) => connect(s.subscribeUrl)));
-    await waitFor(() => clients.every((c) => c.messages.length === 300), '300 events on each');
+    await waitFor('300 events on each', () => clients.every((c) => c.messages.length === 300));
     expect(clients[0].messages).toEqual(clients[1].messages);
     expect(clients[2].messages).not.toEqual(clients[0].messages);
     await Promise.all(clients.map((c) => c.close()));
@@ -50,7 +51,7 @@ describe('synthetic source', () => {
     const all = expected(3, 400);
     const at = await connect(`${s.subscribeUrl}?cursor=${all[250].timeUs}`);
     const between = await connect(`${s.subscribeUrl}?cursor=${all[250].timeUs + 1}`);
-    await waitFor(() => at.messages.length === 150 && between.messages.length === 149, 'the tails');
+    await waitFor('the tails', () => at.messages.length === 150 && between.messages.length === 149);
     expect(at.messages).toEqual(all.slice(250).map((e) => e.json));
     expect(between.messages).toEqual(all.slice(251).map((e) => e.json));
     await Promise.all([at.close(), between.close()]);
@@ -62,7 +63,7 @@ describe('synthetic source', () => {
     const clients = await Promise.all(
       [0, 50, 100, 150].map((k) => connect(`${s.subscribeUrl}?cursor=${timeOf(all[k])}`)),
     );
-    await waitFor(() => clients.every((c, n) => c.messages.length === 200 - 50 * n), 'all tails');
+    await waitFor('all tails', () => clients.every((c, n) => c.messages.length === 200 - 50 * n));
     clients.forEach((c, n) => expect(c.messages).toEqual(all.slice(50 * n)));
     expect(s.stats.connectionsAccepted).toBe(4);
     await Promise.all(clients.map((c) => c.close()));
@@ -71,9 +72,9 @@ describe('synthetic source', () => {
   it('with a rate, a subscriber without cursor starts live, one with a cursor catches up', async () => {
     const s = await sim({ source: { kind: 'synthetic', seed: 11, rate: 200 } });
     const fromStart = await connect(`${s.subscribeUrl}?cursor=1`);
-    await waitFor(() => fromStart.messages.length >= 20, '20 paced events');
+    await waitFor('20 paced events', () => fromStart.messages.length >= 20);
     const live = await connect(s.subscribeUrl);
-    await waitFor(() => live.messages.length >= 3, 'live events');
+    await waitFor('live events', () => live.messages.length >= 3);
     const all = expected(11, 20);
     expect(fromStart.messages.slice(0, 20)).toEqual(all.map((e) => e.json));
     // The firehose was at ≥ 20 events when the live client came: it never sees the first 20.
@@ -84,14 +85,14 @@ describe('synthetic source', () => {
   it('stops generating for a client that does not read (bounded buffer), then goes on without a gap', async () => {
     const s = await sim({ source: { kind: 'synthetic', seed: 13 }, highWaterMarkBytes: 64 * 1024 });
     const c = await connect(s.subscribeUrl);
-    await waitFor(() => c.messages.length > 100, 'first events');
+    await waitFor('first events', () => c.messages.length > 100);
     const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     socket.pause();
     const plateau = await settle(() => s.stats.eventsSent, 300);
     // Endless source, yet the server stopped: what is in flight is bounded by socket buffers + high-water mark.
     expect(plateau).toBeLessThan(100_000);
     socket.resume();
-    await waitFor(() => c.messages.length >= plateau + 1000, 'events after resuming');
+    await waitFor('events after resuming', () => c.messages.length >= plateau + 1000);
     const head = expected(13, plateau + 1000).map((e) => e.json);
     expect(c.messages.slice(0, plateau + 1000)).toEqual(head);
     await c.close();
@@ -104,7 +105,7 @@ describe('filters', () => {
     const s = await sim({ source: { kind: 'synthetic', seed: 21, count: 3000 } });
     const c = await connect(`${s.subscribeUrl}?${query}`);
     // The source is finite: once the server has sent what passes, nothing more comes.
-    await waitFor(() => s.stats.eventsSent > 0, 'first event');
+    await waitFor('first event', () => s.stats.eventsSent > 0);
     await settle(() => c.messages.length, 200);
     await c.close();
     return c.messages;
@@ -152,12 +153,12 @@ describe('faults', () => {
   it('dropEveryN cuts each connection abruptly after N events', async () => {
     const s = await sim({ source: { kind: 'synthetic', seed: 2 }, dropEveryN: 25 });
     const c = await connect(s.subscribeUrl);
-    await waitFor(() => c.closeCode !== null, 'the cut');
+    await waitFor('the cut', () => c.closeCode !== null);
     expect(c.closeCode).toBe(1006); // no close frame
     expect(c.messages).toEqual(expected(2, 25).map((e) => e.json));
     // Reconnecting from the last cursor resumes there (inclusive), and is cut again after 25.
     const again = await connect(`${s.subscribeUrl}?cursor=${timeOf(c.messages[24])}`);
-    await waitFor(() => again.closeCode !== null, 'the second cut');
+    await waitFor('the second cut', () => again.closeCode !== null);
     expect(again.messages).toEqual(
       expected(2, 49)
         .slice(24)
@@ -175,11 +176,11 @@ describe('faults', () => {
     const s = await sim({ source: { kind: 'synthetic', seed: 2, count: 100 } });
     s.dropAfter(10);
     const cut = await connect(s.subscribeUrl);
-    await waitFor(() => cut.closeCode !== null, 'the cut');
+    await waitFor('the cut', () => cut.closeCode !== null);
     expect(cut.messages).toHaveLength(10);
     s.dropAfter(null);
     const whole = await connect(s.subscribeUrl);
-    await waitFor(() => whole.messages.length === 100, 'all events');
+    await waitFor('all events', () => whole.messages.length === 100);
     expect(whole.closeCode).toBeNull();
     await whole.close();
   });
@@ -192,14 +193,14 @@ describe('faults', () => {
     c.ws.on('pong', () => pongs++);
     c.ws.ping();
     // An absence can only be observed over some time: nothing arrives while the client waits for its pong.
-    await expect(waitFor(() => pongs > 0 || c.messages.length > 0, 'anything', 300)).rejects.toThrow('timed out');
+    await expect(waitFor('anything', () => pongs > 0 || c.messages.length > 0, 300)).rejects.toThrow('timed out');
     expect(c.closeCode).toBeNull();
     expect(s.stats.connectionsOpen).toBe(1);
     s.resume();
-    await waitFor(() => c.messages.length === 1000, 'all events after resume');
+    await waitFor('all events after resume', () => c.messages.length === 1000);
     expect(c.messages).toEqual(expected(4, 1000).map((e) => e.json));
     c.ws.ping();
-    await waitFor(() => pongs > 0, 'a pong');
+    await waitFor('a pong', () => pongs > 0);
     await c.close();
   });
 
@@ -235,11 +236,11 @@ describe('faults', () => {
     const a = await connect(s.subscribeUrl);
     const b = await connect(s.subscribeUrl);
     s.closeAll();
-    await waitFor(() => a.closeCode !== null && b.closeCode !== null, 'both closed');
+    await waitFor('both closed', () => a.closeCode !== null && b.closeCode !== null);
     expect([a.closeCode, b.closeCode]).toEqual([1001, 1001]);
     const c = await connect(s.subscribeUrl);
     s.closeAll({ abrupt: true });
-    await waitFor(() => c.closeCode !== null, 'closed');
+    await waitFor('closed', () => c.closeCode !== null);
     expect(c.closeCode).toBe(1006);
   });
 });
@@ -252,7 +253,7 @@ describe('replay and in-memory sources', () => {
   it('replays a capture in time_us order, each line byte for byte', async () => {
     const s = await sim({ source: { kind: 'replay', file: GOLDEN } });
     const c = await connect(s.subscribeUrl);
-    await waitFor(() => c.messages.length === lines.length, 'every line');
+    await waitFor('every line', () => c.messages.length === lines.length);
     expect([...c.messages].sort()).toEqual([...lines].sort());
     const times = c.messages.map(timeOf);
     expect(times).toEqual([...times].sort((x, y) => x - y));
@@ -263,11 +264,11 @@ describe('replay and in-memory sources', () => {
   it('filters a capture and replays it from a cursor', async () => {
     const s = await sim({ source: { kind: 'replay', file: GOLDEN } });
     const posts = await connect(`${s.subscribeUrl}?wantedCollections=app.bsky.feed.post`);
-    await waitFor(() => posts.messages.length === 3, 'post + identity + account');
+    await waitFor('post + identity + account', () => posts.messages.length === 3);
     expect(posts.json().map((e) => e.kind)).toEqual(['commit', 'identity', 'account']);
     const sorted = lines.map(timeOf).sort((x, y) => x - y);
     const tail = await connect(`${s.subscribeUrl}?cursor=${sorted[6]}`);
-    await waitFor(() => tail.messages.length === 4, 'the tail');
+    await waitFor('the tail', () => tail.messages.length === 4);
     expect(tail.messages.map(timeOf)).toEqual(sorted.slice(6));
     await Promise.all([posts.close(), tail.close()]);
   });
@@ -283,10 +284,10 @@ describe('replay and in-memory sources', () => {
     ];
     const s = await sim({ source: { kind: 'events', events } });
     const c = await connect(`${s.subscribeUrl}?wantedCollections=app.bsky.feed.post`);
-    await waitFor(() => c.messages.length === 4, 'four messages');
+    await waitFor('four messages', () => c.messages.length === 4);
     expect(c.messages).toEqual([events[0], 'not json {', '{"time_us":"5"}', '\u00e9\u0301🦋']);
     const all = await connect(`${s.subscribeUrl}?cursor=20`);
-    await waitFor(() => all.messages.length === 3, 'from the cursor on');
+    await waitFor('from the cursor on', () => all.messages.length === 3);
     expect(all.messages).toEqual([JSON.stringify(good), '{"time_us":"5"}', '\u00e9\u0301🦋']);
     await Promise.all([c.close(), all.close()]);
   });
