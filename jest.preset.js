@@ -16,6 +16,7 @@ module.exports = {
     '^@bsky-explorer/storage$': path.join(root, 'libs/storage/src/index.ts'),
     '^@bsky-explorer/jetstream-sim$': path.join(root, 'tools/jetstream-sim/src/index.ts'),
     '^@bsky-explorer/testing$': path.join(root, 'libs/testing/src/index.ts'),
+    '^@bsky-explorer/config$': path.join(root, 'libs/config/src/index.ts'),
   },
   testTimeout: 60000,
 };
