@@ -39,6 +39,8 @@ export interface GraphConfig {
   corsOrigins: string[];
   introspection: boolean;
   graphiql: boolean;
+  /** Per-phase store timings in each response's extensions.timings (benchmarks, diagnosis; off by default). */
+  timings: boolean;
   /** Port of the separate /metrics listener; undefined: /metrics on the API port (development default). */
   metricsPort: number | undefined;
   /** Proxies in front that append to X-Forwarded-For (Caddy: 1); 0 trusts only the socket address. */
@@ -188,6 +190,13 @@ export function loadConfig(env: Env = process.env): GraphConfig {
   if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
     problems.push('GRAPH_METRICS_PORT must differ from GRAPH_PORT (metrics stay off the public API port)');
   const poolSize = int('DUCKDB_POOL_SIZE', 4, 1, 64);
+  const queryTimeoutMs = int('QUERY_TIMEOUT_MS', 10_000, 1);
+  // Waiting for a turn is part of the query's time: by default at most half of it, and never all of it.
+  const maxQueueWaitMs = int('GRAPH_MAX_QUEUE_WAIT_MS', Math.min(5000, Math.floor(queryTimeoutMs / 2)), 0, 600_000);
+  if (maxQueueWaitMs >= queryTimeoutMs)
+    problems.push(
+      `GRAPH_MAX_QUEUE_WAIT_MS (${maxQueueWaitMs}) must be below QUERY_TIMEOUT_MS (${queryTimeoutMs}): the wait counts against the timeout`,
+    );
 
   const threadsRaw = str('DUCKDB_THREADS');
   const duckdbThreads = threadsRaw === undefined ? undefined : int('DUCKDB_THREADS', 1, 1, 1024);
@@ -205,7 +214,7 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     exportSweepIntervalMs: int('EXPORT_SWEEP_INTERVAL_MS', 60_000, 100),
     searchDefaultPageSize,
     searchMaxPageSize,
-    queryTimeoutMs: int('QUERY_TIMEOUT_MS', 10_000, 1),
+    queryTimeoutMs,
     exportTimeoutMs: int('EXPORT_TIMEOUT_MS', 120_000, 1),
     searchCacheSize: int('SEARCH_CACHE_SIZE', 256, 0, 100_000),
     logLevel,
@@ -221,11 +230,12 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     corsOrigins,
     introspection,
     graphiql,
+    timings: bool('GRAPH_TIMINGS', false),
     metricsPort,
     trustedProxyHops: int('GRAPH_TRUSTED_PROXY_HOPS', 0, 0, 10),
     maxConcurrentOperations: int('GRAPH_MAX_CONCURRENT_OPERATIONS', poolSize, 1, 1024),
     maxQueuedOperations: int('GRAPH_MAX_QUEUED_OPERATIONS', 64, 0, 100_000),
-    maxQueueWaitMs: int('GRAPH_MAX_QUEUE_WAIT_MS', 2000, 0, 600_000),
+    maxQueueWaitMs,
     rateLimitPerMinute: int('GRAPH_RATE_LIMIT_PER_MINUTE', 120, 0),
     rateLimitBurst: int('GRAPH_RATE_LIMIT_BURST', 30, 1),
     exportMaxConcurrent: int('EXPORT_MAX_CONCURRENT', 2, 1, 64),

@@ -123,6 +123,31 @@ describe('QUERY_TIMEOUT_MS end to end', () => {
   });
 });
 
+describe('QUERY_TIMEOUT_MS counts the wait for a turn', () => {
+  it('answers by the timeout from arrival, however the time was split between waiting and running', async () => {
+    const t = await startTestGraph(
+      asPosts(rows),
+      { QUERY_TIMEOUT_MS: '1000', GRAPH_MAX_CONCURRENT_OPERATIONS: '1', GRAPH_MAX_QUEUE_WAIT_MS: '900' },
+      { listen: true },
+    );
+    const restore = slowDown(t, 'search', 600);
+    try {
+      const first = t.http(PAGE);
+      await sleep(20);
+      // Waits ~580 ms for the first, then needs 600 ms more: over 1000 ms in all.
+      const [second, ms] = await timed(t.http(PAGE));
+      expect((await first).errors).toBeUndefined();
+      expect(code(second)).toBe('QUERY_TIMEOUT');
+      expect(ms).toBeGreaterThanOrEqual(950);
+      expect(ms).toBeLessThan(1400);
+    } finally {
+      restore();
+      await drained(t);
+      await t.close();
+    }
+  });
+});
+
 describe('per-client rate limit', () => {
   let t: TestGraph;
   beforeAll(async () => {

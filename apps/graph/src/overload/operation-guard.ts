@@ -25,7 +25,7 @@ const INTROSPECTION = new Set(['__schema', '__type', '__typename']);
  * Around every operation that touches data, in order of cost: the response-size estimate (with the variables),
  * the client's rate limit (429 RATE_LIMITED), a turn in the admission queue (503 SERVER_BUSY; mutations, i.e.
  * exports, have their own bound in ExportQuota instead), then execution under one deadline for the whole
- * operation: QUERY_TIMEOUT_MS for queries, EXPORT_TIMEOUT_MS for exports. Every DuckDB query of the operation
+ * operation, counted from before the wait for a turn: QUERY_TIMEOUT_MS for queries, EXPORT_TIMEOUT_MS for exports. Every DuckDB query of the operation
  * shares that deadline (DuckDbPool.withDeadline), and the answer is sent when it passes even if some non-DuckDB
  * work is still running; the admission slot is held until that work has really ended.
  */
@@ -67,6 +67,8 @@ export function useOperationGuard(options: OperationGuardOptions): Plugin<GraphC
             }),
           );
         }
+        // The deadline runs from here: time spent waiting for a turn is part of QUERY_TIMEOUT_MS.
+        const arrivedMs = performance.now();
         let release = () => {};
         if (!isMutation) {
           try {
@@ -84,7 +86,8 @@ export function useOperationGuard(options: OperationGuardOptions): Plugin<GraphC
           }
         }
         const budgetMs = isMutation ? options.exportTimeoutMs : options.queryTimeoutMs;
-        const work = Promise.resolve(DuckDbPool.withDeadline(budgetMs, () => executeFn(execArgs)));
+        const leftMs = Math.max(1, Math.round(budgetMs - (performance.now() - arrivedMs)));
+        const work = Promise.resolve(DuckDbPool.withDeadline(leftMs, () => executeFn(execArgs)));
         void work.then(release, release);
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<ExecutionResult>((resolve) => {
@@ -98,7 +101,7 @@ export function useOperationGuard(options: OperationGuardOptions): Plugin<GraphC
                 ),
               ),
             );
-          }, budgetMs + 50); // a DuckDB timeout (at budgetMs) answers with its own error first when it can
+          }, leftMs + 50); // a DuckDB timeout (at the deadline) answers with its own error first when it can
         });
         try {
           return (await Promise.race([work, late])) as ExecutionResult;
