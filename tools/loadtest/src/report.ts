@@ -1,0 +1,48 @@
+import type { Sample } from './mix';
+import type { LevelResult } from './stats';
+
+export interface LoadReport {
+  date: string;
+  endpoint: string;
+  dataDir?: string;
+  posts?: number;
+  secondsPerLevel: number;
+  sample: Sample;
+  machine: string;
+  levels: LevelResult[];
+}
+
+const codes = (errors: Record<string, number>) =>
+  Object.keys(errors).length === 0
+    ? '0'
+    : Object.entries(errors)
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => `${n} ${code}`)
+        .join(', ');
+
+/** The Markdown section of a run: one row per level, then p95 per query shape per level. */
+export function markdown(r: LoadReport): string {
+  const lines = [
+    `### Load test ${r.date}`,
+    '',
+    `${r.machine}. Endpoint ${r.endpoint}${r.dataDir ? `, DATA_DIR ${r.dataDir}` : ''}${r.posts ? ` (${r.posts.toLocaleString('en')} posts)` : ''}; ` +
+      `${r.secondsPerLevel} s per level; mix: ${r.sample.commonWord} (common), ${r.sample.rareWord} (rare), one author, the newest hour, ` +
+      'next pages through cursors, counts, lookups by uri and 1 % exports of 1,000 rows. Latency measured at the client.',
+    '',
+    '| clients | requests | req/s | p50 ms | p95 ms | p99 ms | errors (by code) |',
+    '| ------: | -------: | ----: | -----: | -----: | -----: | ---------------- |',
+    ...r.levels.map(
+      (l) =>
+        `| ${l.connections} | ${l.requests} | ${l.throughput} | ${l.p50Ms} | ${l.p95Ms} | ${l.p99Ms} | ${codes(l.errors)} |`,
+    ),
+    '',
+  ];
+  const shapes = [...new Set(r.levels.flatMap((l) => Object.keys(l.shapes)))];
+  lines.push(
+    `| p95 ms by shape | ${r.levels.map((l) => `${l.connections} clients`).join(' | ')} |`,
+    `| --- | ${r.levels.map(() => '---:').join(' | ')} |`,
+    ...shapes.map((s) => `| ${s} | ${r.levels.map((l) => l.shapes[s]?.p95Ms ?? '–').join(' | ')} |`),
+    '',
+  );
+  return lines.join('\n');
+}
