@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PostStore } from '@bsky-explorer/storage';
+import type { PostStore, Timings } from '@bsky-explorer/storage';
 import type { GraphConfig } from './config';
 import type { ExportService } from './exports/export-service';
 import { createPostLoader, type PostLoader } from './loaders';
@@ -19,6 +19,8 @@ export interface GraphContext extends AppContext {
   /** Who rate limits and export quotas count this request against (see http/client-address.ts). */
   clientKey: string;
   postLoader: PostLoader;
+  /** With GRAPH_TIMINGS: ms per phase of this request's store calls, by call (see timings-plugin.ts). */
+  timings?: { search: Timings; count: Timings };
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -29,5 +31,12 @@ export function requestIdFrom(header: string | null | undefined): string {
 }
 
 export function createRequestContext(app: AppContext, requestId: string, clientKey: string): GraphContext {
-  return { ...app, requestId, clientKey, log: app.log.child({ requestId }), postLoader: createPostLoader(app.store) };
+  return {
+    ...app,
+    requestId,
+    clientKey,
+    log: app.log.child({ requestId }),
+    postLoader: createPostLoader(app.store),
+    ...(app.config.timings ? { timings: { search: {}, count: {} } } : {}),
+  };
 }

@@ -20,6 +20,7 @@ import { useInputErrorCodes } from './input-error-codes';
 import { logAndMaskError, yogaLogging } from './mask-error';
 import { createLogger, type Logger } from './logger';
 import { duckdbQueryDuration } from './metrics';
+import { useTimings } from './timings-plugin';
 import { useObservability } from './observability-plugin';
 import { queryLimitPlugins } from './query-limits';
 
@@ -123,6 +124,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
       }),
       useInputErrorCodes(),
       useObservability(log, requests),
+      useTimings(),
       useOperationGuard({
         schema,
         admission,

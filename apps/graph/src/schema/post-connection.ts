@@ -17,7 +17,7 @@ interface SearchConnection {
 
 function countOf(parent: unknown, ctx: GraphContext): Promise<PostCount> {
   const connection = parent as SearchConnection;
-  connection.count ??= storeCall(() => ctx.store.count(connection.filter));
+  connection.count ??= storeCall(() => ctx.store.count(connection.filter, ctx.timings?.count));
   return connection.count;
 }
 
@@ -60,7 +60,9 @@ builder.queryField('searchPosts', (t) =>
       const first = validateFirst(args.first, searchDefaultPageSize, searchMaxPageSize);
       const filter = validateFilter(args);
       const after = args.after ?? undefined; // decoded (and rejected as INVALID_CURSOR) by the store
-      const { rows, hasNextPage } = await storeCall(() => ctx.store.search({ ...filter, first, after }));
+      const { rows, hasNextPage } = await storeCall(() =>
+        ctx.store.search({ ...filter, first, after }, ctx.timings?.search),
+      );
       const edges = rows.map((row) => {
         // A parent or quoted post that is on this page needs no lookup.
         ctx.postLoader.prime(row.uri, row);
