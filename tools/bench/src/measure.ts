@@ -2,24 +2,58 @@
 import type { Log } from './progress';
 import type { QuerySpec } from './query-mix';
 import type { QueryResult, SearchSystemResult } from './result';
-import { summarize, type LatencySummary } from './stats';
+import { percentile, summarize, type LatencySummary } from './stats';
+
+/** What one timed execution returns beside its hit count (ours through GraphQL; peers give the count only). */
+export interface RunOutcome {
+  hits: number;
+  /** The server's own phase timings in ms (GraphQL extensions.timings), when it sent them. */
+  serverTimings?: Record<string, number>;
+  totalCountIsExact?: boolean;
+}
 
 export interface SearchSystem<State = unknown> {
   label: string;
   /** Untimed preparation, e.g. walking to the cursor of the page to measure. */
   prepare(spec: QuerySpec): Promise<State>;
-  /** One timed execution; resolves to the number of hits (edges, or totalCount). */
-  run(spec: QuerySpec, state: State): Promise<number>;
+  /** One timed execution; resolves to the number of hits (edges, or totalCount), or a RunOutcome. */
+  run(spec: QuerySpec, state: State): Promise<number | RunOutcome>;
 }
 
 const EMPTY: LatencySummary = { n: 0, minMs: NaN, p50Ms: NaN, p95Ms: NaN, p99Ms: NaN, maxMs: NaN, meanMs: NaN };
 
-/** Fewer warm runs for a query whose cold run is slow, so that a slow peer does not take hours. */
+/** Fewer runs than asked are never below this: a p95 of 3 samples is only their maximum. */
+export const MIN_WARM_RUNS = 10;
+
+/** A query whose cold run is slow (a peer scanning raw JSON) gets MIN_WARM_RUNS instead of `runs`, not fewer. */
 export function warmRunsFor(coldMs: number, runs: number): number {
-  if (coldMs > 30_000) return 1;
-  if (coldMs > 5_000) return Math.min(runs, 3);
-  return runs;
+  return coldMs > 5_000 ? Math.min(runs, MIN_WARM_RUNS) : runs;
 }
+
+/** The part of the client time the server accounts for: its 'total' if it sends one, else the sum of its phases. */
+export const serverTotal = (t: Record<string, number>): number =>
+  t.total ?? Object.values(t).reduce((a, b) => a + b, 0);
+
+export const OVERHEAD_PHASE = 'graphql + http';
+
+/**
+ * p50 per server phase over the runs that reported timings (a phase missing from a run took 0 ms in it), and
+ * the GraphQL + HTTP overhead: client time minus the server's total, per run.
+ */
+export function phaseBreakdown(
+  runs: { clientMs: number; server?: Record<string, number> }[],
+): { phases: Record<string, number>; serverMs: number } | undefined {
+  const timed = runs.filter((r): r is { clientMs: number; server: Record<string, number> } => !!r.server);
+  if (!timed.length) return undefined;
+  const keys = [...new Set(timed.flatMap((r) => Object.keys(r.server)))].filter((k) => k !== 'total').sort();
+  const p50 = (xs: number[]) => Math.round(percentile(xs, 50) * 100) / 100;
+  const phases: Record<string, number> = {};
+  for (const k of keys) phases[k] = p50(timed.map((r) => r.server[k] ?? 0));
+  phases[OVERHEAD_PHASE] = p50(timed.map((r) => Math.max(0, r.clientMs - serverTotal(r.server))));
+  return { phases, serverMs: p50(timed.map((r) => serverTotal(r.server))) };
+}
+
+const outcome = (r: number | RunOutcome): RunOutcome => (typeof r === 'number' ? { hits: r } : r);
 
 export async function measureSystem<S>(
   system: SearchSystem<S>,
@@ -33,25 +67,34 @@ export async function measureSystem<S>(
     try {
       const state = await system.prepare(spec);
       let t = performance.now();
-      const hits = await system.run(spec, state);
+      const { hits } = outcome(await system.run(spec, state));
       const coldMs = performance.now() - t;
       const samples: number[] = [];
+      const timings: { clientMs: number; server?: Record<string, number> }[] = [];
+      const exact: boolean[] = [];
       for (let i = warmRunsFor(coldMs, runs); i > 0; i--) {
         t = performance.now();
-        await system.run(spec, state);
-        samples.push(performance.now() - t);
+        const r = outcome(await system.run(spec, state));
+        const clientMs = performance.now() - t;
+        samples.push(clientMs);
+        timings.push({ clientMs, server: r.serverTimings });
+        if (r.totalCountIsExact !== undefined) exact.push(r.totalCountIsExact);
       }
       all.push(...samples);
       const warm = summarize(samples);
+      const breakdown = phaseBreakdown(timings);
       queries.push({
         name: spec.name,
         description: spec.description,
         coldMs: Math.round(coldMs * 10) / 10,
         warm,
         hits,
+        ...(exact.length ? { totalCountIsExact: exact.every(Boolean) } : {}),
+        ...(breakdown ?? {}),
       });
       log(
-        `[bench] search/${system.label}: ${spec.name.padEnd(10)} cold ${coldMs.toFixed(0)} ms, p50 ${warm.p50Ms} ms, p95 ${warm.p95Ms} ms (${samples.length} warm, ${hits} hits)`,
+        `[bench] search/${system.label}: ${spec.name.padEnd(10)} cold ${coldMs.toFixed(0)} ms, p50 ${warm.p50Ms} ms, p95 ${warm.p95Ms} ms (${samples.length} warm, ${hits} hits)` +
+          (breakdown ? `; server p50 ${breakdown.serverMs} ms` : ''),
       );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

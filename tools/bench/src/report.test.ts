@@ -1,91 +1,125 @@
-import { METRIC_ROWS, ratio, renderReport } from './report';
-import type { BenchResult, QueryResult } from './result';
-import { summarize } from './stats';
+import { OVERHEAD_PHASE } from './measure';
+import { METRIC_ROWS, NOT_MEASURED, orderPhases, ratio, renderReport, renderRun } from './report';
+import { q, sampleResult } from '../tests/_util';
 
-const q = (name: string, ms: number): QueryResult => ({
-  name,
-  description: name,
-  coldMs: ms * 2,
-  warm: summarize([ms, ms * 1.5, ms * 2]),
-  hits: 50,
-});
-const names = [
-  'rare',
-  'common',
-  'twoWords',
-  'phrase',
-  'author',
-  'authorText',
-  'oneDay',
-  'fullRange',
-  'page20',
-  'totalCount',
-];
-
-export function sampleResult(days = 1, startedAt = '2026-01-01T00:00:00.000Z'): BenchResult {
-  const sys = (ms: number) => ({ queries: names.map((n) => q(n, ms)), overall: summarize([ms, ms * 2]) });
-  return {
-    startedAt,
-    finishedAt: startedAt,
-    machine: { nproc: 2, cpuModel: 'cpu', memoryBytes: 8 * 2 ** 30, disk: '/dev/x 100G', node: 'v20', os: 'Linux' },
-    options: { days, postsPerDay: 1000, phases: ['data'], peers: true, runs: 3, peerRuns: 2, seed: 1 },
-    ingest: {
-      posts: 1000,
-      seconds: 1,
-      postsPerSecond: 60_000,
-      flushes: 2,
-      flushMeanMs: 400,
-      flushMaxRows: 30000,
-      peakRssMb: 300,
-      parquetBytes: 1,
-      rawJsonBytes: 10,
-      duckdbCopy: { rows: 1000, seconds: 1, rowsPerSecond: 1000, bytes: 1 },
-    },
-    storage: {
-      posts: 1000,
-      parquetBytes: 100_000,
-      bytesPerPost: 100,
-      rawJsonBytesPerPost: 800,
-      pctSmaller: 87.5,
-      postgresBytesPerPost: 1200,
-    },
-    search: {
-      ours: sys(100),
-      peers: {
-        duckdbNdjson: { ...sys(1000), setup: { loadSeconds: 0 } },
-        postgres: { ...sys(10), setup: { loadSeconds: 1 } },
-      },
-      mix: [],
-    },
-    export: {
-      rows: 1000,
-      seconds: 2,
-      bytes: 1,
-      peers: { duckdbNdjson: { rows: 1000, seconds: 4 }, postgres: { rows: 1000, seconds: 1 } },
-    },
-    notes: ['a note'],
-  };
-}
+const rowOf = (md: string, metric: string) => md.split('\n').find((l) => l.startsWith(`| ${metric} |`));
+const sectionOf = (md: string, heading: string) => {
+  const start = md.indexOf(heading);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const next = md.indexOf('\n### ', start + 1);
+  return md.slice(start, next < 0 ? undefined : next);
+};
 
 describe('report', () => {
   it('renders every metric row with target, ours, each peer and the ratio', () => {
-    const md = renderReport([sampleResult()]);
+    const md = renderReport([{ file: 'a.json', result: sampleResult() }]);
     for (const row of METRIC_ROWS) expect(md).toContain(`| ${row} |`);
     expect(md).toContain('| search p95: rare word | < 300 ms | 200 ms ✅ | 2,000 ms | 20 ms | ×10.0 / ×0.1 |');
     expect(md).toContain('| storage, smaller than raw Jetstream JSON | ≥ 85 % | 87.5 % ✅ |');
     expect(md).toContain('| flush of ~30k posts | < 1 s | 400 ms mean of 2 (30,000 rows max) ✅ |');
     expect(md).toContain('note: a note');
+    expect(md).toContain('File: `benchmarks/a.json`');
   });
 
-  it('keeps the newest run per size, smallest size first, and marks missed targets', () => {
-    const old = sampleResult(1, '2025-01-01T00:00:00.000Z');
-    const month = sampleResult(30);
+  it('says "not measured in this run" for a skipped phase or peer instead of borrowing a figure', () => {
+    const r = sampleResult();
+    delete r.ingest;
+    delete r.export;
+    r.search!.peers = {};
+    r.storage!.postgresBytesPerPost = undefined;
+    r.options.peers = false;
+    const md = renderRun(r);
+    expect(rowOf(md, 'ingest, sim → Redis → Parquet (posts/s)')).toBe(
+      `| ingest, sim → Redis → Parquet (posts/s) | ≥ 50,000 | ${NOT_MEASURED} | ${NOT_MEASURED} | — | — |`,
+    );
+    expect(rowOf(md, 'search p95: phrase')).toBe(
+      `| search p95: phrase | < 300 ms | 200 ms ✅ | ${NOT_MEASURED} | ${NOT_MEASURED} | — |`,
+    );
+    expect(rowOf(md, 'export of 1M rows')).toContain(`| < 10 s | ${NOT_MEASURED} |`);
+    expect(md).toContain(`Peers: ${NOT_MEASURED}.`);
+  });
+
+  it('keeps the newest run per scale in front and every other file, unchanged, in the archive', () => {
+    const old = sampleResult(1, '2025-01-01T00:00:00.000Z', 'oldold');
+    old.search!.ours.queries[0] = q('rare', 7777);
+    const month = sampleResult(30, '2026-01-02T00:00:00.000Z', 'month1');
     month.search!.ours.queries[0] = q('rare', 5000);
-    const md = renderReport([month, old, sampleResult()], 'hand-written');
-    expect(md.indexOf('### 1 day(s)')).toBeLessThan(md.indexOf('### 30 day(s)'));
-    expect(md.match(/### 1 day\(s\)/g)).toHaveLength(1);
-    expect(md).toContain('| search p95: rare word | < 2 s | 10.0 s ❌ |');
+    const legacy = sampleResult(7, '2024-06-01T00:00:00.000Z');
+    delete legacy.format;
+    delete legacy.runId;
+    const md = renderReport(
+      [
+        { file: 'm.json', result: month },
+        { file: 'old.json', result: old },
+        { file: 'new.json', result: sampleResult(1, '2026-01-01T00:00:00.000Z', 'newnew') },
+        { file: 'legacy.json', result: legacy },
+      ],
+      'hand-written',
+    );
+    const latest = md.slice(0, md.indexOf('## Earlier runs (archive)'));
+    expect(latest.indexOf('run newnew')).toBeLessThan(latest.indexOf('run month1'));
+    expect(latest).not.toContain('oldold');
+    expect(latest).toContain('| search p95: rare word | < 2 s | 10.0 s ❌ |');
     expect(md).toContain('## Analysis\n\nhand-written');
+    const archive = md.slice(md.indexOf('## Earlier runs (archive)'));
+    // Newest first; the older run's own figure, not the newer one's.
+    expect(archive.indexOf('run oldold')).toBeLessThan(archive.indexOf('2024-06-01'));
+    expect(rowOf(sectionOf(archive, '### 1 day(s)'), 'search p95: rare word')).toContain('| 15.6 s ❌ |');
+    expect(sectionOf(archive, '### 7 day(s)')).toContain('Recorded by the earlier harness');
+    expect(sectionOf(archive, '### 1 day(s)')).not.toContain('Recorded by the earlier harness');
+  });
+
+  it('compares a peer with ours only when it ran the same mix', () => {
+    const r = sampleResult();
+    r.search!.peers.postgres!.mixId = 'other';
+    const md = renderRun(r);
+    expect(rowOf(md, 'search p95: rare word')).toBe(
+      `| search p95: rare word | < 300 ms | 200 ms ✅ | 2,000 ms | ${NOT_MEASURED} | ×10.0 / — |`,
+    );
+  });
+
+  it('shows the load average at the start and end of each phase', () => {
+    const md = renderRun(sampleResult());
+    expect(md).toContain('#### Phases and machine load');
+    expect(md).toContain('| data | 00:00:00 | 12.5 s | 0.50 / 0.40 / 0.30 | 1.75 / 0.90 / 0.50 |');
+    expect(md).toContain('| search: ours | 00:00:00 | 3.00 s | 1.75 / 0.90 / 0.50 | 2.00 / 1.00 / 0.60 |');
+  });
+
+  it('splits our time into the server phases and the GraphQL + HTTP rest when the server sent them', () => {
+    const r = sampleResult();
+    const ours = r.search!.ours;
+    ours.queries[0] = q('rare', 100, {
+      serverMs: 80,
+      phases: { readBack: 50, postings: 20, files: 2, zeta: 1, [OVERHEAD_PHASE]: 20 },
+    });
+    ours.queries[9] = q('totalCount', 100, { hits: 643_924, totalCountIsExact: false });
+    const md = renderRun(r);
+    const where = md.slice(md.indexOf('#### Where the time goes'), md.indexOf('#### Search detail'));
+    expect(where).toContain(
+      `| query | client p50 | server p50 | files | postings | readBack | zeta | ${OVERHEAD_PHASE} |`,
+    );
+    expect(where).toContain('| rare word | 150 ms | 80 ms | 2.0 ms | 20 ms | 50 ms | 1.0 ms | 20 ms |');
+    expect(where).toContain('| common word | 150 ms | — | — | — | — | — | — |');
+    expect(md).toContain(
+      '| totalCount | ours (GraphQL over HTTP) | 200 ms | 150 ms | 200 ms | 200 ms | 3 | 643,924 (not exact) |',
+    );
+  });
+
+  it('says when the server sent no timings and shows client time only', () => {
+    const md = renderRun(sampleResult());
+    expect(md).toContain('The graph server sent no phase timings in this run');
+    expect(md).toContain('| rare word | 150 ms |');
+  });
+
+  it('orders phases as a search runs them, unknown ones after, the GraphQL + HTTP rest last', () => {
+    expect(orderPhases([OVERHEAD_PHASE, 'b', 'readBack', 'a', 'files', 'plan'])).toEqual([
+      'files',
+      'plan',
+      'readBack',
+      'a',
+      'b',
+      OVERHEAD_PHASE,
+    ]);
   });
 
   it('shows ratios as peer ÷ ours for times and ours ÷ peer for rates', () => {

@@ -1,8 +1,17 @@
-// Renders BENCHMARKS.md from the JSON results of one or more runs (newest run per data size).
-import type { BenchResult, QueryResult, SearchSystemResult } from './result';
+// Renders BENCHMARKS.md from the result files: the newest run of each scale first, then every other file in an
+// archive. Each section is one file as it was written: a phase the run skipped says so, never another run's figure.
+import { OVERHEAD_PHASE } from './measure';
+import { RESULT_FORMAT, type BenchResult, type PhaseRecord, type QueryResult, type SearchSystemResult } from './result';
 
 type Cell = string;
 const DASH = '—';
+/** A cell of a phase (or a peer) the run did not measure; DASH means the cell does not apply. */
+export const NOT_MEASURED = 'not measured in this run';
+
+export interface ResultFile {
+  file: string;
+  result: BenchResult;
+}
 
 const num = (n: number | undefined, digits = 0): Cell =>
   n === undefined || !Number.isFinite(n)
@@ -74,12 +83,13 @@ function mainTable(r: BenchResult): string {
   const rows: Cell[][] = [];
   const add = (metric: string, target: Cell, ours: Cell, duck: Cell, pg: Cell, rat: Cell) =>
     rows.push([metric, target, ours, duck, pg, rat]);
+  const NM = NOT_MEASURED;
   const ing = r.ingest;
   add(
     METRIC_ROWS[0],
     '≥ 50,000',
-    ing ? num(ing.postsPerSecond) + mark(ing.postsPerSecond >= 50_000) : DASH,
-    ing ? `${num(ing.duckdbCopy.rowsPerSecond)} (COPY read_json → Parquet)` : DASH,
+    ing ? num(ing.postsPerSecond) + mark(ing.postsPerSecond >= 50_000) : NM,
+    ing ? `${num(ing.duckdbCopy.rowsPerSecond)} (COPY read_json → Parquet)` : NM,
     DASH,
     ing ? `${ratio(ing.postsPerSecond, ing.duckdbCopy.rowsPerSecond, false)} / ${DASH}` : DASH,
   );
@@ -89,53 +99,50 @@ function mainTable(r: BenchResult): string {
     ing
       ? `${ms(ing.flushMeanMs)} mean of ${ing.flushes} (${num(ing.flushMaxRows)} rows max)` +
           mark(ing.flushMeanMs < 1000)
-      : DASH,
+      : NM,
     DASH,
     DASH,
     DASH,
   );
-  add(
-    METRIC_ROWS[2],
-    '< 512 MB',
-    ing ? `${num(ing.peakRssMb)} MB` + mark(ing.peakRssMb < 512) : DASH,
-    DASH,
-    DASH,
-    DASH,
-  );
+  add(METRIC_ROWS[2], '< 512 MB', ing ? `${num(ing.peakRssMb)} MB` + mark(ing.peakRssMb < 512) : NM, DASH, DASH, DASH);
   const st = r.storage;
+  const pgBytes = st?.postgresBytesPerPost;
   add(
     METRIC_ROWS[3],
     DASH,
-    st ? num(st.bytesPerPost, 1) : DASH,
-    st ? `${num(st.rawJsonBytesPerPost, 1)} (raw NDJSON)` : DASH,
-    st?.postgresBytesPerPost !== undefined ? `${num(st.postgresBytesPerPost, 1)} (heap + indexes)` : DASH,
-    st ? ratios(st.bytesPerPost, st.rawJsonBytesPerPost, st.postgresBytesPerPost, true) : DASH,
+    st ? num(st.bytesPerPost, 1) : NM,
+    st ? `${num(st.rawJsonBytesPerPost, 1)} (raw NDJSON)` : NM,
+    pgBytes !== undefined ? `${num(pgBytes, 1)} (heap + indexes)` : NM,
+    st ? ratios(st.bytesPerPost, st.rawJsonBytesPerPost, pgBytes, true) : DASH,
   );
   add(
     METRIC_ROWS[4],
     '≥ 85 %',
-    st ? `${num(st.pctSmaller, 1)} %` + mark(st.pctSmaller >= 85) : DASH,
+    st ? `${num(st.pctSmaller, 1)} %` + mark(st.pctSmaller >= 85) : NM,
     '0 % (it is the raw JSON)',
-    st?.postgresBytesPerPost !== undefined
-      ? `${num(100 * (1 - st.postgresBytesPerPost / st.rawJsonBytesPerPost), 1)} %`
-      : DASH,
+    st && pgBytes !== undefined ? `${num(100 * (1 - pgBytes / st.rawJsonBytesPerPost), 1)} %` : NM,
     DASH,
   );
   const s = r.search;
+  // A peer is compared with ours only on the same queries: same mix id (files without ids are shown as written).
+  const comparable = (peer: SearchSystemResult | undefined) =>
+    peer && peer.mixId === s?.ours.mixId ? peer : undefined;
+  const duck = comparable(s?.peers.duckdbNdjson);
+  const pg = comparable(s?.peers.postgres);
+  const peerCell = (sys: SearchSystemResult | undefined, q: QueryResult | undefined) =>
+    !sys ? NM : !q ? DASH : q.error ? `error: ${q.error.slice(0, 60)}` : ms(q.warm.p95Ms);
   const target = searchTarget(r.options.days);
   for (const [name, label] of Object.entries(QUERY_ROW)) {
     const o = findQ(s?.ours, name);
-    const d = findQ(s?.peers.duckdbNdjson, name);
-    const p = findQ(s?.peers.postgres, name);
+    const d = findQ(duck, name);
+    const p = findQ(pg, name);
     const okTarget = o && !o.error && target.ms !== undefined ? o.warm.p95Ms < target.ms : undefined;
-    const cell = (q: QueryResult | undefined) =>
-      !q ? DASH : q.error ? `error: ${q.error.slice(0, 60)}` : ms(q.warm.p95Ms);
     add(
       `search p95: ${label}`,
       target.label,
-      cell(o) + mark(okTarget),
-      cell(d),
-      cell(p),
+      s ? peerCell(s.ours, o) + mark(okTarget) : NM,
+      peerCell(duck, d),
+      peerCell(pg, p),
       ratios(o?.warm.p95Ms, d?.error ? undefined : d?.warm.p95Ms, p?.error ? undefined : p?.warm.p95Ms, true),
     );
   }
@@ -145,14 +152,14 @@ function mainTable(r: BenchResult): string {
     ['p99', 'p99Ms'],
   ] as const) {
     const o = s?.ours.overall[key];
-    const d = s?.peers.duckdbNdjson?.overall[key];
-    const p = s?.peers.postgres?.overall[key];
+    const d = duck?.overall[key];
+    const p = pg?.overall[key];
     add(
       `search overall ${k}`,
       k === 'p95' ? target.label : DASH,
-      ms(o) + (k === 'p95' && o !== undefined && target.ms !== undefined ? mark(o < target.ms) : ''),
-      ms(d),
-      ms(p),
+      s ? ms(o) + (k === 'p95' && o !== undefined && target.ms !== undefined ? mark(o < target.ms) : '') : NM,
+      duck ? ms(d) : NM,
+      pg ? ms(p) : NM,
       ratios(o, d, p, true),
     );
   }
@@ -161,9 +168,9 @@ function mainTable(r: BenchResult): string {
   add(
     METRIC_ROWS[18],
     '< 10 s',
-    ex ? secs(ex.seconds) + exRows + mark(ex.seconds < 10) : DASH,
-    ex?.peers.duckdbNdjson ? secs(ex.peers.duckdbNdjson.seconds) : DASH,
-    ex?.peers.postgres ? secs(ex.peers.postgres.seconds) : DASH,
+    ex ? secs(ex.seconds) + exRows + mark(ex.seconds < 10) : NM,
+    ex?.peers.duckdbNdjson ? secs(ex.peers.duckdbNdjson.seconds) : NM,
+    ex?.peers.postgres ? secs(ex.peers.postgres.seconds) : NM,
     ex ? ratios(ex.seconds, ex.peers.duckdbNdjson?.seconds, ex.peers.postgres?.seconds, true) : DASH,
   );
   const header = [
@@ -186,9 +193,12 @@ function table(header: Cell[], rows: Cell[][]): string {
   ].join('\n');
 }
 
+const hitsCell = (q: QueryResult): Cell =>
+  num(q.hits) + (q.totalCountIsExact === undefined ? '' : q.totalCountIsExact ? ' (exact)' : ' (not exact)');
+
 function queryDetail(r: BenchResult): string {
   const s = r.search;
-  if (!s) return '';
+  if (!s) return `#### Search detail\n\nSearch: ${NOT_MEASURED}.\n`;
   const systems: [string, SearchSystemResult | undefined][] = [
     ['ours (GraphQL over HTTP)', s.ours],
     ['DuckDB NDJSON', s.peers.duckdbNdjson],
@@ -207,29 +217,119 @@ function queryDetail(r: BenchResult): string {
         ms(x.warm.p95Ms),
         ms(x.warm.p99Ms),
         String(x.warm.n),
-        num(x.hits),
+        hitsCell(x),
       ]);
     }
   }
-  const mix = s.mix.map((m) => `- \`${m.name}\`: ${m.description ?? ''} \`${JSON.stringify(m.args)}\``).join('\n');
-  return `#### Search detail\n\n${table(['query', 'system', 'cold', 'p50', 'p95', 'p99', 'warm runs', 'hits'], rows)}\n\nQuery mix (chosen from the generated data):\n\n${mix}\n`;
+  const specs = r.mix?.queries ?? s.mix ?? [];
+  const list = specs.map((m) => `- \`${m.name}\`: ${m.description ?? ''} \`${JSON.stringify(m.args)}\``).join('\n');
+  const source = r.mix
+    ? `Query mix ${r.mix.id}, run by every system above, from ${r.mix.source}:`
+    : 'Query mix (chosen from the generated data; see the notes for what the peers ran):';
+  const peersOff = !s.peers.duckdbNdjson && !s.peers.postgres ? `\n\nPeers: ${NOT_MEASURED}.` : '';
+  return `#### Search detail\n\n${table(['query', 'system', 'cold', 'p50', 'p95', 'p99', 'warm runs', 'hits'], rows)}${peersOff}\n\n${source}\n\n${list}\n`;
+}
+
+/** Phase names the storage layer is expected to report, in the order a search runs them; others follow. */
+const PHASE_ORDER = [
+  'files',
+  'list',
+  'manifest',
+  'plan',
+  'planning',
+  'metadata',
+  'postings',
+  'index',
+  'scan',
+  'visibility',
+  'readBack',
+  'read-back',
+  'count',
+];
+
+export function orderPhases(names: Iterable<string>): string[] {
+  const rank = (n: string) => {
+    if (n === OVERHEAD_PHASE) return Number.MAX_SAFE_INTEGER;
+    const i = PHASE_ORDER.indexOf(n);
+    return i < 0 ? PHASE_ORDER.length : i;
+  };
+  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Per query shape: our client p50 split into the server's phases and the GraphQL + HTTP rest. */
+function whereTheTimeGoes(r: BenchResult): string {
+  const head = '#### Where the time goes (ours, p50 of the warm runs)';
+  const qs = r.search?.ours.queries.filter((q) => !q.error) ?? [];
+  if (!r.search) return `${head}\n\n${NOT_MEASURED}.\n`;
+  const withPhases = qs.filter((q) => q.phases);
+  if (!withPhases.length) {
+    return (
+      `${head}\n\nThe graph server sent no phase timings in this run (it sends them as GraphQL \`extensions.timings\` when ` +
+      `started with GRAPH_TIMINGS=1): client time only.\n\n` +
+      table(
+        ['query', 'client p50'],
+        qs.map((q) => [QUERY_ROW[q.name] ?? q.name, ms(q.warm.p50Ms)]),
+      ) +
+      '\n'
+    );
+  }
+  const phases = orderPhases(withPhases.flatMap((q) => Object.keys(q.phases ?? {})));
+  const rows = qs.map((q) => [
+    QUERY_ROW[q.name] ?? q.name,
+    ms(q.warm.p50Ms),
+    q.serverMs === undefined ? DASH : ms(q.serverMs),
+    ...phases.map((p) => (q.phases?.[p] === undefined ? DASH : ms(q.phases[p]))),
+  ]);
+  return (
+    `${head}\n\nServer phases from GraphQL \`extensions.timings\` (GRAPH_TIMINGS=1), p50 per phase over the warm runs; ` +
+    `"${OVERHEAD_PHASE}" is client time minus the server's total, per run. Phases may overlap or nest, so the columns ` +
+    `need not add up to the total.\n\n` +
+    table(['query', 'client p50', 'server p50', ...phases], rows) +
+    '\n'
+  );
+}
+
+const loadCell = (l: [number, number, number]) => l.map((x) => x.toFixed(2)).join(' / ');
+
+function timelineSection(timeline: PhaseRecord[] | undefined): string {
+  if (!timeline?.length) return '';
+  const rows = timeline.map((p) => [
+    p.phase + (p.failed ? ' (failed)' : ''),
+    p.startedAt.slice(11, 19),
+    secs(p.seconds),
+    loadCell(p.loadStart),
+    loadCell(p.loadEnd),
+  ]);
+  return (
+    '#### Phases and machine load\n\nLoad average (1 / 5 / 15 min, `os.loadavg()`) when each phase started and ended; ' +
+    'on 2 cores the bench alone can hold it near 2; well above 2, something else was competing for the CPU.\n\n' +
+    table(['phase', 'started (UTC)', 'duration', 'load at start', 'load at end'], rows) +
+    '\n'
+  );
 }
 
 function dataSection(r: BenchResult): string {
   const lines: string[] = [];
   const d = r.data;
+  const current = (r.format ?? 0) >= RESULT_FORMAT;
   if (d) {
     lines.push(
       `- data: ${d.days} day(s) × ${num(d.postsPerDay)} posts/day; stored ${num(d.postRowsStored)} post rows in ${d.files} file(s), ${gib(d.postBytesStored)}` +
         (d.reused ? ' (reused from an earlier run)' : ''),
-      `- generation (day 1, simulator's generator → rows): ${num(d.events)} events (${num(d.posts)} posts, ${num(d.updates)} updates, ${num(d.deletes)} deletes, ${num(d.accountEvents)} account events) in ${secs(d.generateSeconds)} = ${num(d.eventsPerSecond)} events/s`,
     );
-    if (d.derivedDays > 0)
+    if (d.reused && current) {
+      lines.push(`- data generation and compaction: ${NOT_MEASURED} (the data was generated by an earlier run)`);
+    } else {
       lines.push(
-        `- ${d.derivedDays} further day(s) derived in DuckDB from day 1 (shifted by whole days, rkeys rewritten) in ${secs(d.deriveSeconds)}`,
+        `- generation (day 1, simulator's generator → rows): ${num(d.events)} events (${num(d.posts)} posts, ${num(d.updates)} updates, ${num(d.deletes)} deletes, ${num(d.accountEvents)} account events) in ${secs(d.generateSeconds)} = ${num(d.eventsPerSecond)} events/s`,
       );
-    lines.push(`- compaction (libs/storage compactDay) of all days: ${secs(d.compactSeconds)}`);
-  }
+      if (d.derivedDays > 0)
+        lines.push(
+          `- ${d.derivedDays} further day(s) derived in DuckDB from day 1 (shifted by whole days, rkeys rewritten) in ${secs(d.deriveSeconds)}`,
+        );
+      lines.push(`- compaction (libs/storage compactDay) of all days: ${secs(d.compactSeconds)}`);
+    }
+  } else if (current) lines.push(`- data: ${NOT_MEASURED}`);
   const ps = r.search?.peers;
   if (ps?.postgres)
     lines.push(
@@ -249,39 +349,77 @@ function dataSection(r: BenchResult): string {
   return lines.join('\n');
 }
 
-export function renderRun(r: BenchResult): string {
+const runTitle = (r: BenchResult): string =>
+  `${r.options.days} day(s) × ${num(r.options.postsPerDay)} posts/day — ${r.startedAt.slice(0, 10)}` +
+  (r.options.profile === 'quick' ? ' — quick profile' : '') +
+  (r.runId ? ` — run ${r.runId}` : '');
+
+export function renderRun(r: BenchResult, file?: string): string {
   const m = r.machine;
-  return [
-    `### ${r.options.days} day(s) — ${num(r.options.days * r.options.postsPerDay)} posts — ${r.startedAt.slice(0, 10)}`,
+  const current = (r.format ?? 0) >= RESULT_FORMAT;
+  const parts = [
+    `### ${runTitle(r)}`,
     '',
-    `Machine: ${m.nproc} cores (${m.cpuModel}), ${gib(m.memoryBytes)} RAM, disk ${m.disk}, Node ${m.node}, ${m.os}. ` +
+    (file ? `File: \`benchmarks/${file}\`. ` : '') +
+      `Machine: ${m.nproc} cores (${m.cpuModel}), ${gib(m.memoryBytes)} RAM, disk ${m.disk}, Node ${m.node}, ${m.os}. ` +
       (r.git ? `Code: ${r.git.commit}${r.git.dirty ? ' + uncommitted changes' : ''}. ` : '') +
-      `Run ${r.startedAt} → ${r.finishedAt}; phases ${r.options.phases.join(', ')}; warm runs per query: ${r.options.runs} (peers ${r.options.peerRuns}).`,
+      `Run ${r.startedAt} → ${r.finishedAt}; phases ${r.options.phases.join(', ')}; peers ${r.options.peers ? 'on' : 'off'}; ` +
+      `warm runs per query: ${r.options.runs} (peers ${r.options.peerRuns}); seed ${r.options.seed}` +
+      (r.mix ? `; query mix ${r.mix.id}` : '') +
+      '.',
     '',
     mainTable(r),
     '',
     dataSection(r),
     '',
-    queryDetail(r),
-  ].join('\n');
+  ];
+  if (current) parts.push(timelineSection(r.timeline), whereTheTimeGoes(r));
+  parts.push(queryDetail(r));
+  return parts.join('\n');
 }
 
-/** The whole BENCHMARKS.md: the newest run of each size, largest first, then hand-written analysis if any. */
-export function renderReport(results: BenchResult[], analysis = ''): string {
-  const newest = new Map<number, BenchResult>();
-  for (const r of results) {
-    const prev = newest.get(r.options.days);
-    if (!prev || prev.startedAt < r.startedAt) newest.set(r.options.days, r);
+const scaleKey = (r: BenchResult) => `${r.options.days}d-${r.options.postsPerDay}`;
+
+/**
+ * The whole BENCHMARKS.md. Latest runs: the newest file of this harness per scale (days × posts/day), smallest
+ * first. Then the hand-written analysis. Then every other file, newest first, each as it was written; files of the
+ * earlier harness, which merged runs and let the peers draw their own query mix, carry a warning.
+ */
+export function renderReport(files: ResultFile[], analysis = ''): string {
+  const newest = new Map<string, ResultFile>();
+  for (const f of files) {
+    if ((f.result.format ?? 0) < RESULT_FORMAT) continue;
+    const prev = newest.get(scaleKey(f.result));
+    if (!prev || prev.result.startedAt < f.result.startedAt) newest.set(scaleKey(f.result), f);
   }
-  const runs = [...newest.values()].sort((a, b) => a.options.days - b.options.days);
+  const latest = [...newest.values()].sort(
+    (a, b) =>
+      a.result.options.days - b.result.options.days || a.result.options.postsPerDay - b.result.options.postsPerDay,
+  );
+  const archive = files
+    .filter((f) => !latest.includes(f))
+    .sort((a, b) => (a.result.startedAt < b.result.startedAt ? 1 : a.result.startedAt > b.result.startedAt ? -1 : 0));
+  const archived = (f: ResultFile) =>
+    (f.result.format ?? 0) < RESULT_FORMAT
+      ? renderRun(f.result, f.file).replace(
+          /\n/,
+          '\n\n> Recorded by the earlier harness (before 2026-12-02): its file may merge phases from two runs or commits, ' +
+            'and the peers may have run another query mix than ours; its notes say which. Ratios here are not like-for-like.\n',
+        )
+      : renderRun(f.result, f.file);
   return [
     '# Benchmarks',
     '',
-    'Generated by `npm run bench` (tools/bench) from `benchmarks/*.json`; targets from DESIGN.md "Targets". ' +
+    'Generated by `npm run bench` (tools/bench) from `benchmarks/*.json`, one file per run; targets from DESIGN.md "Targets". ' +
       '✅/❌ mark a target met or missed. Latencies are measured at the client: searches through the GraphQL server over HTTP; ' +
-      'peers through their own client on the same data and machine. "ratio" is peer ÷ ours for times and sizes, ours ÷ peer for rates (> 1: ours is better).',
+      'peers through their own client on the same data and machine, on the same query mix as ours (computed once per run from the seed). ' +
+      '"ratio" is peer ÷ ours for times and sizes, ours ÷ peer for rates (> 1: ours is better). ' +
+      `"${NOT_MEASURED}" marks a phase or peer the run skipped; "—" a cell that does not apply.`,
     '',
-    ...runs.map(renderRun),
+    '## Latest run per scale',
+    '',
+    ...(latest.length ? latest.map((f) => renderRun(f.result, f.file)) : ['No run of the current harness yet.', '']),
     analysis.trim() ? `\n## Analysis\n\n${analysis.trim()}\n` : '',
+    ...(archive.length ? ['## Earlier runs (archive)', '', ...archive.map(archived)] : []),
   ].join('\n');
 }

@@ -1,5 +1,10 @@
-// The result object of one run: written as benchmarks/<date>-<days>d.json and rendered into BENCHMARKS.md.
+// The result object of one run: written as benchmarks/<date>-<days>d-<posts>-<run id>.json and rendered into
+// BENCHMARKS.md as it is (a run never takes figures from another run's file).
+import type { QuerySpec } from './query-mix';
 import type { LatencySummary } from './stats';
+
+/** Format of the files this harness writes; files without it come from the harness that merged runs. */
+export const RESULT_FORMAT = 2;
 
 export interface MachineInfo {
   nproc: number;
@@ -65,10 +70,21 @@ export interface QueryResult {
   warm: LatencySummary;
   /** Edges on the measured page (or totalCount for the count query). */
   hits: number;
+  /** Whether the server said its totalCount was exact (every warm run); absent when its schema has no such field. */
+  totalCountIsExact?: boolean;
+  /**
+   * Where the time of one search goes, p50 over the warm runs in ms: the server's phases (GraphQL
+   * extensions.timings) and 'graphql + http' (client time minus the server's total). Absent when the server gave none.
+   */
+  phases?: Record<string, number>;
+  /** p50 of the server's own total (extensions.timings.total, else the sum of its phases). */
+  serverMs?: number;
   error?: string;
 }
 
 export interface SearchSystemResult {
+  /** The RunMix id this system ran; the report compares systems only on equal ids. */
+  mixId?: string;
   queries: QueryResult[];
   /** Over every warm run of every query. */
   overall: LatencySummary;
@@ -87,8 +103,29 @@ export interface SearchResult {
     duckdbNdjson?: SearchSystemResult & { setup: PeerSetup };
     postgres?: SearchSystemResult & { setup: PeerSetup };
   };
-  /** The concrete query mix, chosen from the data. */
-  mix: Record<string, unknown>[];
+  /** Older files: the mix of our searches only (the peers may have run another one). New files: see BenchResult.mix. */
+  mix?: Record<string, unknown>[];
+}
+
+/** The query mix of the run: computed once from the seed, run by every system. */
+export interface RunMixRecord {
+  id: string;
+  seed: number;
+  postsPerDay: number;
+  samplePosts: number;
+  source: string;
+  terms: Record<string, unknown>;
+  queries: QuerySpec[];
+}
+
+/** One phase of the run, with the machine's load average (1, 5, 15 min) when it started and ended. */
+export interface PhaseRecord {
+  phase: string;
+  startedAt: string;
+  seconds: number;
+  loadStart: [number, number, number];
+  loadEnd: [number, number, number];
+  failed?: boolean;
 }
 
 export interface ExportResult {
@@ -99,12 +136,17 @@ export interface ExportResult {
 }
 
 export interface BenchResult {
+  /** RESULT_FORMAT of the harness that wrote it; absent in files of the harness that merged runs. */
+  format?: number;
+  /** Random id of the run, also in the file name. */
+  runId?: string;
   startedAt: string;
   finishedAt: string;
   machine: MachineInfo;
   /** The code measured: HEAD, and whether the checkout had uncommitted changes (parallel work in progress). */
   git?: { commit: string; dirty: boolean };
   options: {
+    profile?: 'full' | 'quick';
     days: number;
     postsPerDay: number;
     phases: string[];
@@ -113,6 +155,9 @@ export interface BenchResult {
     peerRuns: number;
     seed: number;
   };
+  mix?: RunMixRecord;
+  /** Every phase in the order run, with load averages. */
+  timeline?: PhaseRecord[];
   data?: DataResult;
   ingest?: IngestResult;
   storage?: StorageResult;

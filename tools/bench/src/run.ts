@@ -1,22 +1,27 @@
-// The whole run, as a function (main.ts is a thin CLI around it; the smoke test calls it directly).
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+// The whole run, as a function (main.ts is a thin CLI around it; the smoke test calls it directly). Everything in
+// the result is measured by this run: the query mix is computed once, here, and every system runs exactly it.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { listDataFiles } from '@bsky-explorer/storage';
-import { ALL_PHASES, type BenchOptions } from './args';
+import type { BenchOptions } from './args';
 import { openDuck, sqlString } from './duck';
+import { connectionFields, NO_FEATURES } from './graphql-client';
 import { gitState, machineInfo } from './machine';
+import { measureSystem } from './measure';
+import { writeOutputs } from './outputs';
 import { benchPaths, type BenchPaths } from './paths';
 import { openDuckdbNdjsonPeer } from './peers/duckdb-ndjson';
 import { postgresAvailable, startPostgres } from './peers/postgres';
-import { measureSystem } from './measure';
-import { step, type Log } from './progress';
-import { readMarker, runData } from './phases/data';
+import { markerKey, readMarker, runData } from './phases/data';
 import { runOurExport } from './phases/export';
 import { startGraph, type GraphServer } from './phases/graph-server';
 import { runIngest } from './phases/ingest';
-import { chooseMix, runOurSearch, saveMix } from './phases/search';
-import type { BenchResult } from './result';
-import { renderReport } from './report';
+import { runOurSearch, saveMix } from './phases/search';
+import { step, type Log } from './progress';
+import { RESULT_FORMAT, type BenchResult } from './result';
+import { computeMix, type RunMix } from './run-mix';
+import { recordPhase } from './timeline';
 
 const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -49,11 +54,14 @@ export async function runBench(
   const paths = benchPaths(o.out);
   await mkdir(paths.logs, { recursive: true });
   const result: BenchResult = {
+    format: RESULT_FORMAT,
+    runId: randomBytes(3).toString('hex'),
     startedAt: new Date().toISOString(),
     finishedAt: '',
     machine: machineInfo(paths.out),
     git: gitState(),
     options: {
+      profile: o.profile,
       days: o.days,
       postsPerDay: o.postsPerDay,
       phases: o.phases,
@@ -62,23 +70,30 @@ export async function runBench(
       peerRuns: o.peerRuns,
       seed: o.seed,
     },
+    timeline: [],
     notes: [],
   };
+  const phase = <T>(name: string, fn: () => Promise<T> | T) => recordPhase(result, name, fn);
   const has = (p: string) => (o.phases as string[]).includes(p);
   const total = step(
     log,
     'run',
-    `${o.days} day(s) × ${o.postsPerDay.toLocaleString('en-US')} posts, phases ${o.phases.join(',')}, peers ${o.peers ? 'on' : 'off'}`,
+    `${o.profile} profile, ${o.days} day(s) × ${o.postsPerDay.toLocaleString('en-US')} posts, phases ${o.phases.join(',')}, peers ${o.peers ? 'on' : 'off'}, run ${result.runId}`,
   );
 
   let rawJsonBytesPerPost: number | undefined;
   if (has('data')) {
-    const d = await runData(o, paths, log);
+    const d = await phase('data', () => runData(o, paths, log));
     result.data = d.result;
     rawJsonBytesPerPost = d.rawJsonBytesPerPost;
   } else {
     const m = await readMarker(paths);
+    if (m && m.key !== markerKey(o))
+      throw new Error(
+        `the data in ${paths.dataDir} was generated as ${m.key}, not ${markerKey(o)}: pass its --days, --posts-per-day and --seed, or run the data phase`,
+      );
     if (m) {
+      // Facts about the data (counts, sizes) hold; its generation and compaction times belong to the run that made it.
       result.data = { ...m.result, reused: true };
       rawJsonBytesPerPost = m.rawJsonBytesPerPost;
     }
@@ -86,7 +101,7 @@ export async function runBench(
 
   if (has('ingest')) {
     try {
-      result.ingest = await runIngest(o, paths, log);
+      result.ingest = await phase('ingest', () => runIngest(o, paths, log));
     } catch (err) {
       result.notes.push(`ingest phase failed: ${errMsg(err)}`);
       log(`[bench] ingest: FAILED: ${errMsg(err)}`);
@@ -98,50 +113,55 @@ export async function runBench(
     if (!files.length || rawJsonBytesPerPost === undefined || !result.data) {
       result.notes.push('storage phase skipped: no generated data (run the data phase)');
     } else {
-      const bytes = await storageBytes(paths.dataDir);
-      const postFileBytes = (await Promise.all(files.map((f) => stat(f)))).reduce((sum, st) => sum + st.size, 0);
-      const bytesPerPost = bytes / result.data.postRowsStored;
-      result.storage = {
-        posts: result.data.postRowsStored,
-        parquetBytes: bytes,
-        bytesPerPost,
-        rawJsonBytesPerPost,
-        pctSmaller: 100 * (1 - bytesPerPost / rawJsonBytesPerPost),
-        postFilesBytesPerPost: postFileBytes / result.data.postRowsStored,
-      };
-      log(
-        `[bench] storage: ${bytesPerPost.toFixed(1)} B/post vs ${rawJsonBytesPerPost.toFixed(1)} B raw JSON → ${result.storage.pctSmaller.toFixed(1)} % smaller`,
-      );
+      const data = result.data;
+      await phase('storage', async () => {
+        const bytes = await storageBytes(paths.dataDir);
+        const postFileBytes = (await Promise.all(files.map((f) => stat(f)))).reduce((sum, st) => sum + st.size, 0);
+        const bytesPerPost = bytes / data.postRowsStored;
+        result.storage = {
+          posts: data.postRowsStored,
+          parquetBytes: bytes,
+          bytesPerPost,
+          rawJsonBytesPerPost,
+          pctSmaller: 100 * (1 - bytesPerPost / rawJsonBytesPerPost),
+          postFilesBytesPerPost: postFileBytes / data.postRowsStored,
+        };
+        log(
+          `[bench] storage: ${bytesPerPost.toFixed(1)} B/post vs ${rawJsonBytesPerPost.toFixed(1)} B raw JSON → ${result.storage.pctSmaller.toFixed(1)} % smaller`,
+        );
+      });
     }
+  }
+
+  // One mix for the run, from the seed: ours and every peer run exactly these queries.
+  let mix: RunMix | undefined;
+  if (has('search')) {
+    const s = step(log, 'search', `query mix from the generator (seed ${o.seed})`);
+    mix = await phase('query mix', () => computeMix({ seed: o.seed, postsPerDay: o.postsPerDay, days: o.days }));
+    s.done(undefined, undefined, `mix ${mix.id}: ${JSON.stringify(mix.terms)}`);
+    result.mix = mix;
+    await saveMix(paths, mix.queries);
   }
 
   let graph: GraphServer | undefined;
   try {
     if (has('search') || has('export')) {
       const s = step(log, 'search', 'starting the graph server');
-      graph = await startGraph(paths.dataDir, paths.logs, o.exportRows);
+      graph = await phase('graph server start', () => startGraph(paths.dataDir, paths.logs, o.exportRows));
       s.done();
     }
-    let mix;
-    if (has('search') && graph) {
-      mix = await chooseMix(o, paths);
-      await saveMix(paths, mix);
-      const ours = await runOurSearch(graph.endpoint, mix, o, log);
-      result.search = {
-        ours,
-        peers: {},
-        mix: mix.map((m) => ({
-          name: m.name,
-          description: m.description,
-          args: m.args,
-          page: m.page,
-          totalCount: m.totalCount,
-        })),
-      };
+    if (mix && graph) {
+      const endpoint = graph.endpoint;
+      const features = await connectionFields(endpoint).catch(() => NO_FEATURES);
+      const runMix = mix;
+      const ours = await phase('search: ours', () => runOurSearch(endpoint, runMix.queries, o, log, features));
+      result.search = { ours: { mixId: mix.id, ...ours }, peers: {} };
     }
     if (has('export') && graph) {
+      const endpoint = graph.endpoint;
       try {
-        result.export = { ...(await runOurExport(graph.endpoint, o.exportRows, log)), peers: {} };
+        const ex = await phase('export: ours', () => runOurExport(endpoint, o.exportRows, log));
+        result.export = { ...ex, peers: {} };
       } catch (err) {
         result.notes.push(`export failed: ${errMsg(err)}`);
         log(`[bench] export: FAILED: ${errMsg(err)}`);
@@ -152,7 +172,7 @@ export async function runBench(
   }
 
   if (o.peers && (has('search') || has('export'))) {
-    await runPeers(o, paths, result, log);
+    await runPeers(o, paths, result, mix, log);
   }
 
   result.finishedAt = new Date().toISOString();
@@ -160,28 +180,37 @@ export async function runBench(
   return writeOutputs(o, result);
 }
 
-async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult, log: Log): Promise<void> {
-  const mix = result.search
-    ? (JSON.parse(await readFile(join(paths.out, 'query-mix.json'), 'utf8')) as Parameters<typeof measureSystem>[1])
-    : undefined;
+async function runPeers(
+  o: BenchOptions,
+  paths: BenchPaths,
+  result: BenchResult,
+  mix: RunMix | undefined,
+  log: Log,
+): Promise<void> {
+  const phase = <T>(name: string, fn: () => Promise<T>) => recordPhase(result, name, fn);
   if (o.days > 1) result.notes.push('peers were given day 1 only (the raw NDJSON of day 1 / its posts), ours all days');
   // Peer 1: DuckDB over the raw NDJSON.
   try {
     const peer = await openDuckdbNdjsonPeer(paths.out, paths.rawEvents);
     try {
       if (mix && result.search) {
-        const s = step(log, 'peers', `DuckDB over raw NDJSON: ${mix.length} queries`);
-        const r = await measureSystem(peer, mix, o.peerRuns, log);
+        const search = result.search;
+        const s = step(log, 'peers', `DuckDB over raw NDJSON: ${mix.queries.length} queries`);
+        const r = await phase('peers: DuckDB NDJSON search', () => measureSystem(peer, mix.queries, o.peerRuns, log));
         s.done(r.overall.n, 'warm queries');
-        result.search.peers.duckdbNdjson = {
+        search.peers.duckdbNdjson = {
+          mixId: mix.id,
           ...r,
           setup: { loadSeconds: 0, note: 'no load: every query scans the NDJSON with read_json; text ILIKE' },
         };
       }
       if (result.export) {
+        const ex = result.export;
         const s = step(log, 'peers', `DuckDB over raw NDJSON: export ${o.exportRows} rows to CSV`);
-        await peer.exportCsv(o.exportRows, join(paths.out, 'peer-duckdb-export.csv'));
-        result.export.peers.duckdbNdjson = { rows: o.exportRows, seconds: s.done(o.exportRows, 'rows') / 1000 };
+        await phase('peers: DuckDB NDJSON export', () =>
+          peer.exportCsv(o.exportRows, join(paths.out, 'peer-duckdb-export.csv')),
+        );
+        ex.peers.duckdbNdjson = { rows: o.exportRows, seconds: s.done(o.exportRows, 'rows') / 1000 };
         await rm(join(paths.out, 'peer-duckdb-export.csv'), { force: true });
       }
     } finally {
@@ -200,19 +229,24 @@ async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult,
   }
   let pg;
   try {
-    pg = await startPostgres(paths.pg);
+    const started = await phase('peers: PostgreSQL start', () => startPostgres(paths.pg));
+    pg = started;
     const csv = join(paths.pg, 'posts.csv');
-    const s = step(log, 'peers', 'posts → CSV for PostgreSQL');
-    await exportPostsCsv(paths, csv);
-    s.done();
-    const load = await pg.load(csv, log);
+    const load = await phase('peers: PostgreSQL load (CSV, COPY, indexes)', async () => {
+      const s = step(log, 'peers', 'posts → CSV for PostgreSQL');
+      await exportPostsCsv(paths, csv);
+      s.done();
+      return started.load(csv, log);
+    });
     await rm(csv, { force: true });
     if (result.storage) result.storage.postgresBytesPerPost = load.bytes / load.rows;
     if (mix && result.search) {
-      const s2 = step(log, 'peers', `PostgreSQL: ${mix.length} queries`);
-      const r = await measureSystem(pg, mix, o.peerRuns, log);
+      const search = result.search;
+      const s2 = step(log, 'peers', `PostgreSQL: ${mix.queries.length} queries`);
+      const r = await phase('peers: PostgreSQL search', () => measureSystem(started, mix.queries, o.peerRuns, log));
       s2.done(r.overall.n, 'warm queries');
-      result.search.peers.postgres = {
+      search.peers.postgres = {
+        mixId: mix.id,
         ...r,
         setup: {
           loadSeconds: load.loadSeconds,
@@ -223,19 +257,21 @@ async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult,
       };
       // Where PostgreSQL's time goes in its slowest query, kept beside the results.
       const slowest = [...r.queries].filter((q) => !q.error).sort((a, b) => b.warm.p95Ms - a.warm.p95Ms)[0];
-      if (slowest) {
-        const plan = await pg.explain(mix.find((m) => m.name === slowest.name) as (typeof mix)[number]);
-        await writeFile(join(paths.out, `pg-explain-${slowest.name}.txt`), plan);
+      const spec = slowest && mix.queries.find((m) => m.name === slowest.name);
+      if (spec) {
+        const plan = await started.explain(spec);
+        await writeFile(join(paths.out, `pg-explain-${spec.name}.txt`), plan);
         log(
-          `[bench] peers: PostgreSQL slowest query ${slowest.name}; EXPLAIN ANALYZE in ${join(paths.out, `pg-explain-${slowest.name}.txt`)}`,
+          `[bench] peers: PostgreSQL slowest query ${spec.name}; EXPLAIN ANALYZE in ${join(paths.out, `pg-explain-${spec.name}.txt`)}`,
         );
       }
     }
     if (result.export) {
+      const ex = result.export;
       const s3 = step(log, 'peers', `PostgreSQL: export ${o.exportRows} rows to CSV (server-side COPY)`);
       const out = join(paths.pg, 'export.csv');
-      await pg.exportCsv(o.exportRows, out);
-      result.export.peers.postgres = { rows: o.exportRows, seconds: s3.done(o.exportRows, 'rows') / 1000 };
+      await phase('peers: PostgreSQL export', () => started.exportCsv(o.exportRows, out));
+      ex.peers.postgres = { rows: o.exportRows, seconds: s3.done(o.exportRows, 'rows') / 1000 };
       await rm(out, { force: true });
     }
   } catch (err) {
@@ -244,57 +280,4 @@ async function runPeers(o: BenchOptions, paths: BenchPaths, result: BenchResult,
   } finally {
     await pg?.stop();
   }
-}
-
-/**
- * A run of some phases on the same day and size updates those phases of the earlier result instead of replacing
- * it (e.g. `--phases ingest` again after an ingest change). Peers ride with the search and export phases.
- */
-export function mergeRuns(previous: BenchResult, next: BenchResult): BenchResult {
-  const merged: BenchResult = { ...previous, finishedAt: next.finishedAt, machine: next.machine, git: next.git };
-  const phases = new Set([...previous.options.phases, ...next.options.phases]);
-  merged.options = { ...next.options, phases: ALL_PHASES.filter((p) => phases.has(p)) };
-  for (const p of next.options.phases) {
-    if (p === 'data') merged.data = next.data ?? previous.data;
-    else if (p === 'ingest') merged.ingest = next.ingest;
-    else if (p === 'storage') {
-      const pg = next.storage?.postgresBytesPerPost ?? previous.storage?.postgresBytesPerPost;
-      merged.storage = next.storage ? { ...next.storage, postgresBytesPerPost: pg } : previous.storage;
-    }
-    // A rerun without peers keeps the peers' figures of the earlier run (same data, same queries).
-    else if (p === 'search')
-      merged.search = next.search && { ...next.search, peers: { ...previous.search?.peers, ...next.search.peers } };
-    else if (p === 'export')
-      merged.export = next.export && { ...next.export, peers: { ...previous.export?.peers, ...next.export.peers } };
-  }
-  merged.notes = [...new Set([...previous.notes, ...next.notes])];
-  return merged;
-}
-
-async function writeOutputs(
-  o: BenchOptions,
-  result: BenchResult,
-): Promise<{ result: BenchResult; jsonPath: string; reportPath?: string }> {
-  if (!o.reportDir) {
-    const jsonPath = join(benchPaths(o.out).out, 'result.json');
-    await writeFile(jsonPath, JSON.stringify(result, null, 1) + '\n');
-    return { result, jsonPath };
-  }
-  const dir = resolve(o.reportDir);
-  const benchDir = join(dir, 'benchmarks');
-  await mkdir(benchDir, { recursive: true });
-  const jsonPath = join(benchDir, `${result.startedAt.slice(0, 10)}-${o.days}d.json`);
-  const previous = await readFile(jsonPath, 'utf8').then(
-    (t) => JSON.parse(t) as BenchResult,
-    () => undefined,
-  );
-  await writeFile(jsonPath, JSON.stringify(previous ? mergeRuns(previous, result) : result, null, 1) + '\n');
-  const results: BenchResult[] = [];
-  for (const f of (await readdir(benchDir)).filter((n) => n.endsWith('.json')).sort()) {
-    results.push(JSON.parse(await readFile(join(benchDir, f), 'utf8')) as BenchResult);
-  }
-  const analysis = await readFile(join(benchDir, 'ANALYSIS.md'), 'utf8').catch(() => '');
-  const reportPath = join(dir, 'BENCHMARKS.md');
-  await writeFile(reportPath, renderReport(results, analysis));
-  return { result, jsonPath, reportPath };
 }

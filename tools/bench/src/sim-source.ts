@@ -2,7 +2,7 @@
 // Jetstream subscriber with wantedCollections=app.bsky.feed.post receives is kept (post commits, identity and
 // account events); other collections are skipped from their metadata, without building them.
 import type { JetstreamEvent } from '@bsky-explorer/schema';
-import { POST_COLLECTION, SyntheticFirehose } from '@bsky-explorer/jetstream-sim';
+import { POST_COLLECTION, SyntheticFirehose, type EventMeta } from '@bsky-explorer/jetstream-sim';
 
 export interface SyntheticDayOptions {
   seed: number;
@@ -25,7 +25,8 @@ export function stepUsFor(o: SyntheticDayOptions): number {
   return Math.max(1, Math.floor(((o.endUs - o.startUs) * POST_SHARE * 0.98) / o.posts));
 }
 
-export function* syntheticDay(o: SyntheticDayOptions): Generator<DayEvent> {
+/** The day's events as the generator's cheap metadata (event built on demand): the one rule for where a day ends. */
+export function* syntheticDayMeta(o: SyntheticDayOptions): Generator<{ fh: SyntheticFirehose; meta: EventMeta }> {
   const fh = new SyntheticFirehose({ seed: o.seed, startTimeUs: o.startUs, stepUs: stepUsFor(o) });
   let posts = 0;
   for (let i = 0; posts < o.posts; i++) {
@@ -33,7 +34,13 @@ export function* syntheticDay(o: SyntheticDayOptions): Generator<DayEvent> {
     if (m.timeUs >= o.endUs) break;
     if (m.kind === 'commit' && m.collection !== POST_COLLECTION) continue;
     if (m.type === 'post') posts++;
-    const e = fh.event(i);
+    yield { fh, meta: m };
+  }
+}
+
+export function* syntheticDay(o: SyntheticDayOptions): Generator<DayEvent> {
+  for (const { fh, meta } of syntheticDayMeta(o)) {
+    const e = fh.event(meta.index);
     yield { event: e.event as JetstreamEvent, json: e.json };
   }
 }

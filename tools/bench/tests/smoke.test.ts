@@ -38,16 +38,41 @@ describe('npm run bench at a tiny size', () => {
       '--peers',
       'on',
     ]);
-    const { result, reportPath } = await runBench(o, (l) => lines.push(l));
+    const { result, reportPath, jsonPath } = await runBench(o, (l) => lines.push(l));
     expect(result.notes).toEqual([]);
+    expect(jsonPath).toBe(
+      join(dir, 'report', 'benchmarks', `${result.startedAt.slice(0, 10)}-1d-20k-${result.runId}.json`),
+    );
     expect(result.data?.postRowsStored).toBeGreaterThan(19_000);
     expect(result.ingest?.posts).toBeGreaterThanOrEqual(5000);
     expect(result.storage?.pctSmaller).toBeGreaterThan(50);
     // Side files, tombstones and accounts are counted on top of the posts files.
     expect(result.storage!.postFilesBytesPerPost).toBeLessThan(result.storage!.bytesPerPost);
+    // One mix, from the seed, run by every system; stored in the result.
+    expect(result.mix?.queries).toHaveLength(10);
     for (const sys of [result.search?.ours, result.search?.peers.duckdbNdjson, result.search?.peers.postgres]) {
       expect(sys?.queries.map((q) => q.error ?? 'ok')).toEqual(Array(10).fill('ok'));
+      expect(sys?.mixId).toBe(result.mix?.id);
     }
+    // Visibility aside (the peers apply none), every system finds the same rare word's posts.
+    const rareHits = [result.search?.ours, result.search?.peers.duckdbNdjson, result.search?.peers.postgres].map(
+      (sys) => sys?.queries.find((q) => q.name === 'rare')?.hits,
+    );
+    expect(rareHits[0]).toBeGreaterThan(0);
+    expect(rareHits[1]).toBeGreaterThanOrEqual(rareHits[0] as number);
+    // Every phase is on the timeline with the load average at its start and end.
+    expect(result.timeline?.map((p) => p.phase)).toEqual(
+      expect.arrayContaining([
+        'data',
+        'ingest',
+        'storage',
+        'query mix',
+        'search: ours',
+        'export: ours',
+        'peers: PostgreSQL search',
+      ]),
+    );
+    expect(result.timeline?.every((p) => p.loadStart.length === 3 && p.loadEnd.length === 3)).toBe(true);
     expect(result.export?.rows).toBe(5000);
     const md = await readFile(reportPath as string, 'utf8');
     for (const row of METRIC_ROWS) {
@@ -56,6 +81,8 @@ describe('npm run bench at a tiny size', () => {
       // The "ours" cell (third) is filled for every metric.
       expect(line?.split(' | ')[2]).not.toBe('—');
     }
+    expect(md).toContain('#### Phases and machine load');
+    expect(md).toContain('#### Where the time goes');
     // One progress line per step, with a duration.
     expect(lines.some((l) => /^\[bench\] data: .* — .* in .* \(.*\/s\)/.test(l))).toBe(true);
   });

@@ -248,13 +248,14 @@ async function writeFlushFile(
   return path;
 }
 
-interface Marker {
+export interface Marker {
   key: string;
   result: DataResult;
   rawJsonBytesPerPost: number;
 }
 
-const markerKey = (o: BenchOptions) => `${o.days}d-${o.postsPerDay}-${o.seed}-v1`;
+export const markerKey = (o: Pick<BenchOptions, 'days' | 'postsPerDay' | 'seed'>) =>
+  `${o.days}d-${o.postsPerDay}-${o.seed}-v1`;
 
 export async function readMarker(paths: BenchPaths): Promise<Marker | undefined> {
   try {
