@@ -10,7 +10,7 @@ import { corsOptions } from './http/cors';
 import { MetricsServer } from './http/metrics-server';
 import { requestGuardPlugins } from './http/request-guards';
 import { Admission } from './overload/admission';
-import { useOperationGuard } from './overload/operation-guard';
+import { InFlight, useOperationGuard } from './overload/operation-guard';
 import { RateLimiter } from './overload/rate-limiter';
 import { useExportDownloads } from './exports/download-route';
 import { ExportService } from './exports/export-service';
@@ -78,6 +78,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     maxQueued: config.maxQueuedOperations,
     maxWaitMs: config.maxQueueWaitMs,
   });
+  const inFlight = new InFlight();
   const rateLimiter = new RateLimiter({ perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst });
   const metricsServer =
     config.metricsPort === undefined ? undefined : new MetricsServer(config.host, config.metricsPort);
@@ -126,6 +127,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
       useObservability(log, requests),
       useTimings(),
       useOperationGuard({
+        inFlight,
         schema,
         admission,
         rateLimiter,
@@ -180,10 +182,20 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
       if (stopped) return;
       stopped = true;
       exports.stopSweeping();
-      if (server.listening) {
-        server.closeIdleConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
+      const closed = server.listening
+        ? new Promise<void>((resolve) => server.close(() => resolve()))
+        : Promise.resolve();
+      server.closeIdleConnections();
+      // Operations whose client went away still run: let them end (each is bounded by its deadline) before the
+      // store closes under them.
+      await inFlight.drain(Math.max(config.queryTimeoutMs, Math.min(config.exportTimeoutMs, 30_000)));
+      // Keep-alive connections go idle once their last answer is written: close them as they do, and any left
+      // after 5 s.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const force = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearInterval(sweep);
+      clearTimeout(force);
       await metricsServer?.stop();
       await store.close();
       log.info('graph stopped');

@@ -1,5 +1,5 @@
-import { InvalidCursorError, QueryTimeoutError, SearchSyntaxError } from '@bsky-explorer/storage';
-import { badInput, clientError, ErrorCode } from './errors';
+import { InvalidCursorError, PoolClosedError, QueryTimeoutError, SearchSyntaxError } from '@bsky-explorer/storage';
+import { badInput, clientError, ErrorCode, retryLaterError } from './errors';
 import { duckdbQueriesInFlight } from './metrics';
 
 /** Counts a store call in graph_duckdb_queries_in_flight while it runs (queue wait included). */
@@ -46,5 +46,8 @@ export function toClientError(err: unknown): unknown {
     );
   }
   if (err instanceof SearchSyntaxError) return badInput('text', `text cannot be searched: ${err.message}`);
+  // Only while shutting down (past the drain bound): another instance, or this one restarted, will answer.
+  if (err instanceof PoolClosedError)
+    return retryLaterError(ErrorCode.SERVER_BUSY, 'the server is shutting down; retry', 1);
   return err;
 }

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { asPosts, post, startTestGraph, type HttpGqlResponse, type TestGraph } from './_util';
+import { asPosts, memoryLogger, post, startTestGraph, type HttpGqlResponse, type TestGraph } from './_util';
 
 // Overload behaviour over real HTTP: a bounded queue answering 503 SERVER_BUSY fast, one deadline per operation,
 // per-client rate limits and export quotas.
@@ -252,5 +252,38 @@ describe('export quotas', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('shutdown', () => {
+  it('lets running operations end before closing the store, also when their client went away', async () => {
+    const mem = memoryLogger();
+    const t = await startTestGraph(asPosts(rows), {}, { listen: true, logger: mem.logger });
+    slowDown(t, 'search', 800);
+    const gone = new AbortController();
+    const abandoned = fetch(`${t.graph.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: PAGE }),
+      signal: gone.signal,
+    }).catch(() => 'aborted');
+    await sleep(100);
+    gone.abort();
+    expect(await abandoned).toBe('aborted');
+    const [, stopMs] = await timed(t.close());
+    expect(stopMs).toBeGreaterThanOrEqual(500);
+    expect(stopMs).toBeLessThan(3000);
+    // Without the wait the store closed under the search: "the DuckDB pool is closed" at error level.
+    expect(mem.lines().filter((l) => l.level >= 50)).toEqual([]);
+  });
+
+  it('answers requests already running when it stops', async () => {
+    const t = await startTestGraph(asPosts(rows), {}, { listen: true });
+    slowDown(t, 'search', 500);
+    const running = t.http(PAGE);
+    await sleep(100);
+    const [, stopMs] = await timed(t.close());
+    expect((await running).errors).toBeUndefined();
+    expect(stopMs).toBeLessThan(3000);
   });
 });

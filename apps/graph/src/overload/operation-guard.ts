@@ -9,7 +9,38 @@ import type { Admission } from './admission';
 import { ServerBusyError } from './admission';
 import type { RateLimiter } from './rate-limiter';
 
+/** Operations executing (or finishing late work) right now, so that shutdown can wait for them. */
+export class InFlight {
+  private count = 0;
+  private idle: (() => void)[] = [];
+
+  get size(): number {
+    return this.count;
+  }
+
+  track<T>(work: Promise<T>): Promise<T> {
+    this.count++;
+    const done = () => {
+      if (--this.count === 0) for (const resolve of this.idle.splice(0)) resolve();
+    };
+    work.then(done, done);
+    return work;
+  }
+
+  /** Resolves when nothing runs, or after `ms`. */
+  async drain(ms: number): Promise<void> {
+    if (this.count === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idle.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
 export interface OperationGuardOptions {
+  inFlight: InFlight;
   schema: GraphQLSchema;
   admission: Admission;
   rateLimiter: RateLimiter;
@@ -87,7 +118,9 @@ export function useOperationGuard(options: OperationGuardOptions): Plugin<GraphC
         }
         const budgetMs = isMutation ? options.exportTimeoutMs : options.queryTimeoutMs;
         const leftMs = Math.max(1, Math.round(budgetMs - (performance.now() - arrivedMs)));
-        const work = Promise.resolve(DuckDbPool.withDeadline(leftMs, () => executeFn(execArgs)));
+        const work = options.inFlight.track(
+          Promise.resolve(DuckDbPool.withDeadline(leftMs, () => executeFn(execArgs))),
+        );
         void work.then(release, release);
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<ExecutionResult>((resolve) => {
