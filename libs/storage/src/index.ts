@@ -55,6 +55,7 @@ export {
   type Timings,
   type PostRecord,
   type PostFilter,
+  type PostColumnName,
   type SearchTerms,
   type PostCursor,
 } from './query';

@@ -5,6 +5,7 @@ import { storeCall } from '../store-calls';
 import { validateFilter, validateFirst, type SearchFilter } from '../validation';
 import { DateRangeInput } from './date-range-input';
 import { Post } from './post';
+import { postColumnsOf } from './post-columns';
 
 interface SearchConnection {
   edges: { cursor: string; node: PostRecord }[];
@@ -55,17 +56,19 @@ builder.queryField('searchPosts', (t) =>
       first: t.arg.int(),
       after: t.arg.string(),
     },
-    resolve: async (_root, args, ctx) => {
+    resolve: async (_root, args, ctx, info) => {
       const { searchDefaultPageSize, searchMaxPageSize } = ctx.config;
       const first = validateFirst(args.first, searchDefaultPageSize, searchMaxPageSize);
       const filter = validateFilter(args);
       const after = args.after ?? undefined; // decoded (and rejected as INVALID_CURSOR) by the store
+      // Only the columns the selection reads are read back (the rest of each record stays empty).
+      const columns = postColumnsOf(info);
       const { rows, hasNextPage } = await storeCall(() =>
-        ctx.store.search({ ...filter, first, after }, ctx.timings?.search),
+        ctx.store.search({ ...filter, first, after, columns }, ctx.timings?.search),
       );
       const edges = rows.map((row) => {
-        // A parent or quoted post that is on this page needs no lookup.
-        ctx.postLoader.prime(row.uri, row);
+        // A parent or quoted post that is on this page needs no lookup, if it was read whole.
+        if (columns === undefined) ctx.postLoader.prime(row.uri, row);
         return { cursor: postCursor(row), node: row };
       });
       const connection: SearchConnection = {

@@ -9,6 +9,6 @@ export {
   type Timings,
 } from './post-store';
 export { type PostRecord } from './post-record';
-export { type PostFilter } from './post-sql';
+export { type PostFilter, type PostColumnName } from './post-sql';
 export { parseSearchText, SearchSyntaxError, MAX_SEARCH_TERMS, type SearchTerms } from './search-text';
 export { encodeCursor, decodeCursor, InvalidCursorError, type PostCursor } from './cursor';

@@ -59,6 +59,7 @@ export async function indexedAuthorRows(
   filter: PostFilter & { author: string },
   position: PostCursor | undefined,
   want: number,
+  select = POST_SELECT,
 ): Promise<PostRecord[]> {
   const days = files.indexed ?? [];
   if (days.length === 0) return [];
@@ -93,7 +94,7 @@ export async function indexedAuthorRows(
     const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
     const cte = visibleCte(sql, scope, `SELECT * FROM ${sql.files(posts)} p WHERE ${conds.join(' AND ')}`, lo, updates);
     const rows = await session.all(
-      `${cte} SELECT ${POST_SELECT} FROM visible p ${ORDER} LIMIT ${want - out.length}`,
+      `${cte} SELECT ${select} FROM visible p ${ORDER} LIMIT ${want - out.length}`,
       sql.values,
     );
     out.push(...rows.map(toPostRecord));

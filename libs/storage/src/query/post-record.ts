@@ -9,15 +9,17 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-/** Converts one DuckDB row (selected with POST_SELECT) to a PostRecord. */
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+/** Converts one DuckDB row (selected with postSelect) to a PostRecord; columns not selected come out empty. */
 export function toPostRecord(r: Row): PostRecord {
   return {
     uri: r.uri as string,
-    cid: r.cid as string,
+    cid: str(r.cid),
     did: r.did as string,
-    rkey: r.rkey as string,
-    rev: r.rev as string,
-    text: (r.text as string | null) ?? '',
+    rkey: str(r.rkey),
+    rev: str(r.rev),
+    text: str(r.text),
     created_at: numOrNull(r.created_at),
     indexed_at: num(r.indexed_at),
     time_us: num(r.time_us),
@@ -31,6 +33,6 @@ export function toPostRecord(r: Row): PostRecord {
     tags: list(r.tags),
     links: list(r.links),
     labels: list(r.labels),
-    operation: r.operation as PostRecord['operation'],
+    operation: (str(r.operation) || 'create') as PostRecord['operation'],
   };
 }

@@ -5,7 +5,7 @@ import { isMissingFileError } from '../duckdb/errors';
 import { DuckDbPool, type DuckDbPoolOptions, type QueryKind, type Session } from '../duckdb/pool';
 import { decodeCursor, encodeCursor } from './cursor';
 import { CSV_HEADER } from './csv-export-sql';
-import { type FileSets, type PostFilter } from './post-sql';
+import { postSelect, type FileSets, type PostColumnName, type PostFilter } from './post-sql';
 import { toPostRecord, type PostRecord } from './post-record';
 import { lookupRows } from './indexed-reads';
 import { parseSearchText } from './search-text';
@@ -40,6 +40,11 @@ export interface PostStoreOptions extends DuckDbPoolOptions {
 export interface SearchArgs extends PostFilter {
   /** Page size, ≥ 1 (the API layer enforces its own maximum). */
   first: number;
+  /**
+   * The columns the caller needs (uri, indexed_at, did and time_us always come): only those are read back, and
+   * the other fields of the returned records hold empty values. Default: every column.
+   */
+  columns?: readonly PostColumnName[];
   /** An opaque cursor from a previous page (see postCursor). */
   after?: string;
 }
@@ -121,7 +126,9 @@ export class PostStore {
     const after = args.after === undefined ? undefined : decodeCursor(args.after);
     if (args.text !== undefined) parseSearchText(args.text); // syntax errors before any I/O
     const filter: PostFilter = { text: args.text, fromUs: args.fromUs, toUs: args.toUs, author: args.author };
-    const cacheArgs = { first, after: args.after, ...filter };
+    const columns = args.columns ? [...new Set(args.columns)].sort() : undefined;
+    const select = postSelect(columns);
+    const cacheArgs = { first, after: args.after, ...filter, columns };
     const hit = await this.cachedAnswer<SearchPage>('search', filter, cacheArgs);
     if (hit) return hit;
     return this.withFiles(
@@ -131,10 +138,10 @@ export class PostStore {
       async (session, files) => {
         const known = new Map<string, PostRecord>();
         const strategy = STRATEGIES.find((s) => s.applies(files, filter)) ?? scanStrategy;
-        const keys = await strategy.keys({ session, files, filter, after, want: first + 1, known, timings });
+        const keys = await strategy.keys({ session, files, filter, after, want: first + 1, known, select, timings });
         const page = keys.slice(0, first);
         const missing = page.filter((k) => !known.has(keyOf(k)));
-        const rows = await timed(timings, 'readBack', () => rowsByKeys(session, files, missing, filter.author));
+        const rows = await timed(timings, 'readBack', () => rowsByKeys(session, files, missing, filter.author, select));
         for (const r of rows) known.set(keyOf({ indexedAtUs: r.indexed_at, uri: r.uri }), r);
         return { rows: page.map((k) => known.get(keyOf(k)) as PostRecord), hasNextPage: keys.length > first };
       },

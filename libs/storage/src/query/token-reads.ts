@@ -181,6 +181,7 @@ export async function indexedTextRows(
   filter: PostFilter,
   position: PostCursor | undefined,
   want: number,
+  select = POST_SELECT,
 ): Promise<PostRecord[]> {
   const out: PostRecord[] = [];
   let toUs = position ? Math.min(filter.toUs ?? Number.POSITIVE_INFINITY, position.indexedAtUs + 1) : filter.toUs;
@@ -195,7 +196,7 @@ export async function indexedTextRows(
     const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
     const cte = visibleCte(sql, scope, candidatesSelect(sql, days, times, filter, position), lo, updates);
     const rows = await session.all(
-      `${cte} SELECT ${POST_SELECT} FROM visible p ${ORDER} LIMIT ${want - out.length}`,
+      `${cte} SELECT ${select} FROM visible p ${ORDER} LIMIT ${want - out.length}`,
       sql.values,
     );
     out.push(...rows.map(toPostRecord));

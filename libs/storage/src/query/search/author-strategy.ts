@@ -14,9 +14,11 @@ export const authorStrategy: SearchStrategy = {
   name: 'author-index',
   applies: (files: FileSets, filter: PostFilter) => filter.author !== undefined && Boolean(files.indexed?.length),
   async keys(ctx: SearchContext) {
-    const { session, files, filter, after, want, known, timings } = ctx;
+    const { session, files, filter, after, want, known, select, timings } = ctx;
     const author = { ...filter, author: filter.author as string };
-    const fromIndex = await timed(timings, 'index', () => indexedAuthorRows(session, files, author, after, want));
+    const fromIndex = await timed(timings, 'index', () =>
+      indexedAuthorRows(session, files, author, after, want, select),
+    );
     for (const r of fromIndex) known.set(rowKey(r), r);
     const rest = files.unindexed?.length
       ? await scanKeys(session, { ...files, posts: files.unindexed }, filter, after, want, timings)

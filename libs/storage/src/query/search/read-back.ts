@@ -8,7 +8,7 @@ import { filesOverlapping } from '../time-windows';
 import { keyOf, rowKey } from './keys';
 
 /**
- * The full rows of `keys` (visible versions, already decided by a strategy), in the keys' order, in one query:
+ * The rows of `keys` (the columns of `select`) (visible versions, already decided by a strategy), in the keys' order, in one query:
  * only the row groups whose indexed_at range holds a key are read (keyTimesPredicate).
  */
 export async function rowsByKeys(
@@ -16,6 +16,7 @@ export async function rowsByKeys(
   files: FileSets,
   keys: readonly PostCursor[],
   author?: string,
+  select = POST_SELECT,
 ): Promise<PostRecord[]> {
   if (keys.length === 0) return [];
   const times = keys.map((k) => k.indexedAtUs);
@@ -28,7 +29,7 @@ export async function rowsByKeys(
   where.push(`p.uri IN (SELECT unnest(${sql.bind(listValue(keys.map((k) => k.uri)))}::VARCHAR[]))`);
   const posts = filesOverlapping(files.posts, fromUs, toUs);
   const rows = await session.all(
-    `SELECT ${POST_SELECT} FROM ${sql.files(posts)} p WHERE ${where.join(' AND ')}`,
+    `SELECT ${select} FROM ${sql.files(posts)} p WHERE ${where.join(' AND ')}`,
     sql.values,
   );
   const byKey = new Map<string, PostRecord>();

@@ -13,8 +13,10 @@ export interface SearchContext {
   after: PostCursor | undefined;
   /** How many keys to find (the page plus one, which tells whether a next page exists). */
   want: number;
-  /** Full rows a strategy read on the way, by rowKey: read-back skips them. */
+  /** Rows a strategy read on the way (with the columns of `select`), by rowKey: read-back skips them. */
   known: Map<string, PostRecord>;
+  /** The SELECT list of the rows to return (postSelect). */
+  select: string;
   timings?: Timings;
 }
 

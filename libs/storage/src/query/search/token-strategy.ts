@@ -18,7 +18,7 @@ export const tokenStrategy: SearchStrategy = {
   applies: (files: FileSets, filter: PostFilter) =>
     filter.text !== undefined && filter.author === undefined && Boolean(files.indexed?.some((d) => d.tokens)),
   async keys(ctx: SearchContext) {
-    const { session, files, filter, after, want, known, timings } = ctx;
+    const { session, files, filter, after, want, known, select, timings } = ctx;
     const text = filter.text as string;
     const lastDate = after ? partitionDate(after.indexedAtUs) : undefined;
     const days = (files.indexed ?? [])
@@ -38,7 +38,7 @@ export const tokenStrategy: SearchStrategy = {
         continue;
       }
       const rows = await timed(timings, 'postings+readBack', () =>
-        indexedTextRows(session, files, chunk, lookup, filter, after, want - found.length),
+        indexedTextRows(session, files, chunk, lookup, filter, after, want - found.length, select),
       );
       for (const r of rows) {
         known.set(rowKey(r), r);
