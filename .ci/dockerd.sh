@@ -19,6 +19,7 @@ dockerd_stop() {
 
 if docker info >/dev/null 2>&1; then
   echo "dockerd: using the engine at ${DOCKER_HOST:-the default socket}"
+  export COMPOSE_SMOKE_REQUIRED=1
 elif command -v dockerd >/dev/null; then
   mkdir -p "$BSKY_DOCKERD_DIR/data" "$BSKY_DOCKERD_RUN"
   export DOCKER_HOST="unix://$BSKY_DOCKERD_RUN/docker.sock"

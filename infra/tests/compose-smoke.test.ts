@@ -120,6 +120,7 @@ describeSmoke()('compose smoke test: both images built and started with docker-c
           await docker([
             'build',
             '-q',
+            '--force-rm',
             '-f',
             join(ROOT, 'infra/docker/standin-redis.Dockerfile'),
             '--build-arg',
@@ -210,7 +211,8 @@ describeSmoke()('compose smoke test: both images built and started with docker-c
 
     // 4. Build both images, start, wait for the HEALTHCHECKs.
     const t0 = Date.now();
-    must(await compose(['build', 'ingest', 'graph']), 'docker-compose build');
+    // --force-rm: a failed step's container goes too.
+    must(await compose(['build', '--force-rm', 'ingest', 'graph']), 'docker-compose build');
     log(`built ${APP_IMAGES.join(', ')} in ${Math.round((Date.now() - t0) / 1000)} s`);
     must(await compose(['up', '-d', 'redis', 'sim', 'ingest', 'graph']), 'docker-compose up');
     for (const service of ['redis', 'ingest', 'graph']) {
@@ -239,7 +241,7 @@ describeSmoke()('compose smoke test: both images built and started with docker-c
     await tmp?.remove();
   }, 300_000);
 
-  it('runs each app as the non-root node user with only its own production dependencies', async () => {
+  it('runs each app as the non-root node user with only its own production dependencies, metrics where Prometheus scrapes', async () => {
     for (const service of ['ingest', 'graph']) {
       const c = await container(service);
       expect([service, must(await docker(['exec', c, 'id', '-u']), 'id').trim()]).toEqual([service, '1000']);
@@ -254,6 +256,15 @@ describeSmoke()('compose smoke test: both images built and started with docker-c
         service,
         ['@duckdb', 'detect-libc', 'node-api', 'node-bindings', 'node-bindings-linux-x64', 'parquet-wasm'].sort(),
       ]);
+    }
+    // What Prometheus scrapes on the compose network: ingest on its port, graph on GRAPH_METRICS_PORT.
+    for (const [service, port, family] of [
+      ['ingest', 9464, 'ingest_events_received_total'],
+      ['graph', 9465, 'graph_operation_duration_seconds'],
+    ] as const) {
+      const script = `fetch('http://127.0.0.1:${port}/metrics').then(async (r) => console.log(r.status, await r.text()))`;
+      const out = must(await docker(['exec', await container(service), 'node', '-e', script]), `${service} metrics`);
+      expect([service, out.slice(0, 3), out.includes(family)]).toEqual([service, '200', true]);
     }
     const baseSize = Number(await inspect(base, '{{.Size}}'));
     for (const image of APP_IMAGES) {

@@ -14,9 +14,10 @@ import {
   run,
   substituteGrafanaVariables,
 } from './_util';
+import { describeWith, tools } from './_tools';
 
 // Debian's promtool (Prometheus 2.42) validates the files Prometheus loads in the compose stack.
-describe('Prometheus configuration and alert rules', () => {
+describeWith('the promtool checks', tools.promtool())('Prometheus configuration and alert rules', () => {
   it('promtool check config accepts prometheus.yml (and the rule file it names)', async () => {
     const result = await run('promtool', ['check', 'config', join(PROMETHEUS_DIR, 'prometheus.yml')]);
     expect(result.stdout + result.stderr).toContain('SUCCESS');
