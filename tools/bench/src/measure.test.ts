@@ -1,6 +1,7 @@
 import {
   MIN_WARM_RUNS,
   OVERHEAD_PHASE,
+  RESOLVER_PHASE,
   measureSystem,
   phaseBreakdown,
   warmRunsFor,
@@ -44,6 +45,24 @@ describe('measure', () => {
       serverMs: 5,
     });
     expect(phaseBreakdown([{ clientMs: 10 }])).toBeUndefined();
+  });
+
+  it("reads apps/graph's shape: execute is the server time, the store phases inside it, the rest resolvers", () => {
+    const b = phaseBreakdown([
+      { clientMs: 40, server: { execute: 30, 'search.listing': 2, 'search.readBack': 20 } },
+      { clientMs: 60, server: { execute: 50, 'search.listing': 4, 'search.readBack': 40, 'count.vocabulary': 1 } },
+      { clientMs: 20, server: { execute: 12, 'search.listing': 3, 'search.readBack': 8 } },
+    ]);
+    expect(b).toEqual({
+      serverMs: 30,
+      phases: {
+        'count.vocabulary': 0,
+        'search.listing': 3,
+        'search.readBack': 20,
+        [RESOLVER_PHASE]: 5,
+        [OVERHEAD_PHASE]: 10,
+      },
+    });
   });
 
   it('records per query the warm runs, the server phases and whether every count was exact', async () => {

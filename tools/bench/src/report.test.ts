@@ -1,4 +1,4 @@
-import { OVERHEAD_PHASE } from './measure';
+import { OVERHEAD_PHASE, RESOLVER_PHASE } from './measure';
 import { METRIC_ROWS, NOT_MEASURED, orderPhases, ratio, renderReport, renderRun } from './report';
 import { q, sampleResult } from '../tests/_util';
 
@@ -90,16 +90,23 @@ describe('report', () => {
     const ours = r.search!.ours;
     ours.queries[0] = q('rare', 100, {
       serverMs: 80,
-      phases: { readBack: 50, postings: 20, files: 2, zeta: 1, [OVERHEAD_PHASE]: 20 },
+      phases: {
+        'search.readBack': 50,
+        'search.postings': 20,
+        'search.listing': 2,
+        'search.zeta': 1,
+        [RESOLVER_PHASE]: 7,
+        [OVERHEAD_PHASE]: 20,
+      },
     });
     ours.queries[9] = q('totalCount', 100, { hits: 643_924, totalCountIsExact: false });
     const md = renderRun(r);
     const where = md.slice(md.indexOf('#### Where the time goes'), md.indexOf('#### Search detail'));
     expect(where).toContain(
-      `| query | client p50 | server p50 | files | postings | readBack | zeta | ${OVERHEAD_PHASE} |`,
+      `| query | client p50 | server p50 | search.listing | search.postings | search.readBack | search.zeta | ${RESOLVER_PHASE} | ${OVERHEAD_PHASE} |`,
     );
-    expect(where).toContain('| rare word | 150 ms | 80 ms | 2.0 ms | 20 ms | 50 ms | 1.0 ms | 20 ms |');
-    expect(where).toContain('| common word | 150 ms | — | — | — | — | — | — |');
+    expect(where).toContain('| rare word | 150 ms | 80 ms | 2.0 ms | 20 ms | 50 ms | 1.0 ms | 7.0 ms | 20 ms |');
+    expect(where).toContain('| common word | 150 ms | — | — | — | — | — | — | — |');
     expect(md).toContain(
       '| totalCount | ours (GraphQL over HTTP) | 200 ms | 150 ms | 200 ms | 200 ms | 3 | 643,924 (not exact) |',
     );
@@ -111,13 +118,26 @@ describe('report', () => {
     expect(md).toContain('| rare word | 150 ms |');
   });
 
-  it('orders phases as a search runs them, unknown ones after, the GraphQL + HTTP rest last', () => {
-    expect(orderPhases([OVERHEAD_PHASE, 'b', 'readBack', 'a', 'files', 'plan'])).toEqual([
-      'files',
+  it('orders store phases by call and as a search runs them, unknown ones after, the GraphQL rests last', () => {
+    expect(
+      orderPhases([
+        OVERHEAD_PHASE,
+        'count.vocabulary',
+        'search.readBack',
+        RESOLVER_PHASE,
+        'search.zeta',
+        'search.listing',
+        'other.x',
+        'plan',
+      ]),
+    ).toEqual([
       'plan',
-      'readBack',
-      'a',
-      'b',
+      'search.listing',
+      'search.readBack',
+      'search.zeta',
+      'count.vocabulary',
+      'other.x',
+      RESOLVER_PHASE,
       OVERHEAD_PHASE,
     ]);
   });

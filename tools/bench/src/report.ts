@@ -1,6 +1,6 @@
 // Renders BENCHMARKS.md from the result files: the newest run of each scale first, then every other file in an
 // archive. Each section is one file as it was written: a phase the run skipped says so, never another run's figure.
-import { OVERHEAD_PHASE } from './measure';
+import { OVERHEAD_PHASE, RESOLVER_PHASE } from './measure';
 import { RESULT_FORMAT, type BenchResult, type PhaseRecord, type QueryResult, type SearchSystemResult } from './result';
 
 type Cell = string;
@@ -230,30 +230,38 @@ function queryDetail(r: BenchResult): string {
   return `#### Search detail\n\n${table(['query', 'system', 'cold', 'p50', 'p95', 'p99', 'warm runs', 'hits'], rows)}${peersOff}\n\n${source}\n\n${list}\n`;
 }
 
-/** Phase names the storage layer is expected to report, in the order a search runs them; others follow. */
+/** Store phases in the order a search runs them (libs/storage timings); apps/graph prefixes them with the call. */
 const PHASE_ORDER = [
+  'listing',
   'files',
-  'list',
   'manifest',
   'plan',
-  'planning',
   'metadata',
+  'vocabulary',
   'postings',
   'index',
+  'postings+readBack',
   'scan',
   'visibility',
   'readBack',
-  'read-back',
-  'count',
+  'sample',
 ];
+const CALL_ORDER = ['search', 'count'];
 
+/** Store phases by call (search, then count) and in run order, unknown ones after; the GraphQL rests last. */
 export function orderPhases(names: Iterable<string>): string[] {
-  const rank = (n: string) => {
-    if (n === OVERHEAD_PHASE) return Number.MAX_SAFE_INTEGER;
-    const i = PHASE_ORDER.indexOf(n);
-    return i < 0 ? PHASE_ORDER.length : i;
+  const rank = (n: string): number[] => {
+    if (n === RESOLVER_PHASE) return [1e6, 0];
+    if (n === OVERHEAD_PHASE) return [1e6, 1];
+    const dot = n.indexOf('.');
+    const call = dot < 0 ? -1 : CALL_ORDER.indexOf(n.slice(0, dot));
+    const phase = PHASE_ORDER.indexOf(dot < 0 ? n : n.slice(dot + 1));
+    return [dot < 0 ? 0 : call < 0 ? CALL_ORDER.length + 1 : call + 1, phase < 0 ? PHASE_ORDER.length : phase];
   };
-  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  return [...new Set(names)].sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return ra[0] - rb[0] || ra[1] - rb[1] || (a < b ? -1 : a > b ? 1 : 0);
+  });
 }
 
 /** Per query shape: our client p50 split into the server's phases and the GraphQL + HTTP rest. */
@@ -281,9 +289,11 @@ function whereTheTimeGoes(r: BenchResult): string {
     ...phases.map((p) => (q.phases?.[p] === undefined ? DASH : ms(q.phases[p]))),
   ]);
   return (
-    `${head}\n\nServer phases from GraphQL \`extensions.timings\` (GRAPH_TIMINGS=1), p50 per phase over the warm runs; ` +
-    `"${OVERHEAD_PHASE}" is client time minus the server's total, per run. Phases may overlap or nest, so the columns ` +
-    `need not add up to the total.\n\n` +
+    `${head}\n\nServer phases from GraphQL \`extensions.timings\` (GRAPH_TIMINGS=1), p50 per phase over the warm runs. ` +
+    `"server p50" is the server's own time (its \`execute\`, the whole GraphQL execution); store phases are named ` +
+    `call.phase (search.*, count.*); "${RESOLVER_PHASE}" is that time minus the store phases; "${OVERHEAD_PHASE}" is ` +
+    `client time minus the server's time (HTTP, parsing, validation, serialisation). p50s of parts need not add up to ` +
+    `the p50 of the whole, and a page and its count may run at once.\n\n` +
     table(['query', 'client p50', 'server p50', ...phases], rows) +
     '\n'
   );
@@ -343,7 +353,7 @@ function dataSection(r: BenchResult): string {
   const st = r.storage;
   if (st?.postFilesBytesPerPost !== undefined)
     lines.push(
-      `- storage: posts files alone ${num(st.postFilesBytesPerPost, 1)} B/post (${num(100 * (1 - st.postFilesBytesPerPost / st.rawJsonBytesPerPost), 1)} % smaller than raw JSON); the rest is the side files (by-author, by-uri and, since 2026-11-28, the token files), tombstones and accounts`,
+      `- storage: posts files alone ${num(st.postFilesBytesPerPost, 1)} B/post (${num(100 * (1 - st.postFilesBytesPerPost / st.rawJsonBytesPerPost), 1)} % smaller than raw JSON); the rest is the side and index files, tombstones and accounts`,
     );
   for (const n of r.notes) lines.push(`- note: ${n}`);
   return lines.join('\n');
