@@ -1,4 +1,5 @@
-// `npm run bench`: generates data, runs the phases, writes benchmarks/<date>-<days>d.json and BENCHMARKS.md.
+// `npm run bench`: generates data, runs the phases, writes benchmarks/<date>-<days>d-<posts>-<run id>.json and
+// renders BENCHMARKS.md from every result file.
 import { runBench } from './run';
 import { parseArgs, USAGE, UsageError } from './args';
 import { stderrLog } from './progress';

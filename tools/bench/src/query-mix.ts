@@ -1,5 +1,6 @@
-// The fixed search mix of the scale issue, instantiated from the data: words and an author are picked from a
-// deterministic sample so that "rare" and "common" mean what they say whatever the generator's vocabulary.
+// The fixed search mix of the scale issue, instantiated from sample posts: words and an author are picked by rank
+// so that "rare" and "common" mean what they say whatever the generator's vocabulary. The sample itself, and the
+// one mix per run every system runs, come from run-mix.ts.
 
 export type QueryName =
   | 'rare'
