@@ -7,6 +7,7 @@ import { createWriteStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { writeHeapSnapshot } from 'node:v8';
 import { freePort, makeTempDir, startRedis } from '@bsky-explorer/testing';
 import { parseConfig } from '../src/config';
 import { createIngest } from '../src/service';
@@ -88,11 +89,18 @@ async function main() {
     let peakRss = 0;
     let peakMainHeap = 0;
     let peakArrayBuffers = 0;
+    let peakHeapUsed = 0;
+    let snapshotted = false;
     const rssTimer = setInterval(() => {
       const m = process.memoryUsage();
       peakRss = Math.max(peakRss, m.rss);
       peakMainHeap = Math.max(peakMainHeap, m.heapTotal);
       peakArrayBuffers = Math.max(peakArrayBuffers, m.arrayBuffers);
+      peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+      if (process.env.BENCH_SNAPSHOT_MB && m.heapUsed > Number(process.env.BENCH_SNAPSHOT_MB) * 2 ** 20 && !snapshotted) {
+        snapshotted = true;
+        console.error('heap snapshot:', writeHeapSnapshot(process.env.BENCH_SNAPSHOT_FILE));
+      }
     }, 100);
     await ingest.start();
     let firstAt = 0;
@@ -139,6 +147,7 @@ async function main() {
           peakRssMB: Math.round(peakRss / 2 ** 20),
           // Main thread only (the flush worker's heap and parquet-wasm's memory are the rest of the RSS).
           peakMainHeapMB: Math.round(peakMainHeap / 2 ** 20),
+          peakMainHeapUsedMB: Math.round(peakHeapUsed / 2 ** 20),
           peakArrayBuffersMB: Math.round(peakArrayBuffers / 2 ** 20),
           parquetBytes,
           rawBytes,

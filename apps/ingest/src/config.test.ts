@@ -81,6 +81,7 @@ describe('parseConfig', () => {
     ['DATA_DIR', '/var/data', { dataDir: '/var/data' }, undefined, undefined],
     ['FLUSH_INTERVAL_MS', '5000', { flushIntervalMs: 5000 }, '99', 'FLUSH_INTERVAL_MS must be between 100'],
     ['FLUSH_MAX_ROWS', '30000', { flushMaxRows: 30000 }, 'lots', 'FLUSH_MAX_ROWS must be an integer'],
+    ['FLUSH_CHUNK_ROWS', '5000', { flushChunkRows: 5000 }, '99', 'FLUSH_CHUNK_ROWS must be between 100'],
     ['INGEST_PORT', '0', { ingestPort: 0 }, '70000', 'INGEST_PORT must be between 0 and 65535'],
     ['LOG_LEVEL', 'debug', { logLevel: 'debug' }, 'loud', 'LOG_LEVEL must be one of fatal, error'],
     ['BUFFER_MAX_ENTRIES', '1000', { bufferMaxEntries: 1000 }, '0', 'BUFFER_MAX_ENTRIES must be between 1'],

@@ -22,6 +22,8 @@ export interface IngestConfig {
   dataDir: string;
   flushIntervalMs: number;
   flushMaxRows: number;
+  /** A flush writes its files in groups of at most this many rows (bounds the writer's memory). */
+  flushChunkRows: number;
   ingestPort: number;
   logLevel: LogLevel;
   /** Stop reading the socket while the stream holds more unflushed entries than this. */
@@ -60,6 +62,7 @@ const SCHEMA = {
   DATA_DIR: text('./data'),
   FLUSH_INTERVAL_MS: integer(300_000, 100),
   FLUSH_MAX_ROWS: integer(50_000, 1, 10_000_000),
+  FLUSH_CHUNK_ROWS: integer(10_000, 100, 10_000_000),
   INGEST_PORT: integer(9464, 0, 65_535),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   BUFFER_MAX_ENTRIES: integer(250_000, 1),
@@ -98,6 +101,7 @@ export function parseConfig(env: Env = process.env): IngestConfig {
     dataDir: v.DATA_DIR,
     flushIntervalMs: v.FLUSH_INTERVAL_MS,
     flushMaxRows: v.FLUSH_MAX_ROWS,
+    flushChunkRows: v.FLUSH_CHUNK_ROWS,
     ingestPort: v.INGEST_PORT,
     logLevel: v.LOG_LEVEL,
     bufferMaxEntries: v.BUFFER_MAX_ENTRIES,

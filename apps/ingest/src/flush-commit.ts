@@ -1,7 +1,8 @@
 // Step 7: the commit protocol of one flush, and the recovery that makes a crash at any point harmless.
 // Files are named after the stream-id range, so redoing a range overwrites, never duplicates:
 //   1. durable intent {first, last} (DATA_DIR state file, mirrored in Redis)
-//   2. write: every file written, fsynced, renamed (flush worker)
+//   2. write: every file written, fsynced, renamed (flush worker), in groups of about chunkRows rows (cut between entries) so that
+//      the writer's memory is bounded by a group, not by the flush (the group cuts are part of the intent)
 //   3. durable flushedThrough = last (state file)
 //   4. XACK + XTRIM MINID + clear the Redis mirror, in one MULTI
 // recover() redoes an open intent with exactly the same range, and acks/trims whatever the state file says is
@@ -12,14 +13,14 @@ import { FlushStateFile, type FlushIntent } from './flush-state';
 import type { IngestKeys } from './keys';
 import type { Logger } from './logger';
 import type { IngestMetrics } from './metrics';
-import { decodeEntry, entryPayload, type StreamEntry } from './stream-entry';
+import { decodeEntry, flushPayload, type FlushPayload, type StreamEntry } from './stream-entry';
 import { compareStreamIds, nextStreamId } from './stream-id';
 
-/** One flush's rows for the writer: entry payloads (stream-entry.ts) and the id range naming the files. */
+/** One file group's rows for the writer (stream-entry.ts) and the id range naming its files. */
 export interface FlushBatch {
   firstId: string;
   lastId: string;
-  payloads: string[];
+  payload: FlushPayload;
 }
 
 /** Writes one flush's files (the flush worker by default). */
@@ -39,8 +40,11 @@ export interface FlushCommitOptions {
   write: WriteFlushBatch;
   metrics: IngestMetrics;
   log: Logger;
+  /** Rows per file group (see step 2). */
+  chunkRows?: number;
 }
 
+const DEFAULT_CHUNK_ROWS = 10_000;
 const ACK_CHUNK = 10_000;
 const RANGE_COUNT = 64;
 
@@ -59,11 +63,12 @@ export class FlushCommit {
     const { redis, keys } = this.opts;
     const first = entries[0].id;
     const last = entries[entries.length - 1].id;
-    const intent: FlushIntent = { first, last, count: entries.length };
+    const cuts = cutPoints(entries, this.opts.chunkRows ?? DEFAULT_CHUNK_ROWS);
+    const intent: FlushIntent = { first, last, count: entries.length, cuts };
     const events = entries.reduce((n, e) => n + e.events, 0);
     await this.state.write({ flushedThrough: this.flushedThrough, intent });
-    await redis.hset(keys.flushIntent, intent);
-    const files = await this.write(entries, first, last);
+    await redis.hset(keys.flushIntent, { first, last, count: entries.length, cuts: cuts.join(',') });
+    const files = await this.write(entries, intent);
     await this.state.write({ flushedThrough: last, intent: null });
     this.flushedThrough = last;
     await this.ackThrough(last, events);
@@ -84,7 +89,8 @@ export class FlushCommit {
     let intent = state.intent;
     if (!intent) {
       const h = await redis.hgetall(keys.flushIntent);
-      if (h.first && h.last) intent = { first: h.first, last: h.last, count: Number(h.count ?? 0) };
+      if (h.first && h.last)
+        intent = { first: h.first, last: h.last, count: Number(h.count ?? 0), cuts: h.cuts ? h.cuts.split(',') : [] };
     }
     if (intent && compareStreamIds(intent.last, this.flushedThrough) > 0) {
       const entries = await this.range(intent.first, intent.last);
@@ -96,7 +102,7 @@ export class FlushCommit {
       }
       log.warn({ intent }, 'redoing an interrupted flush');
       if (entries.length > 0) {
-        await this.write(entries, intent.first, intent.last);
+        await this.write(entries, intent);
         this.stats.flushes++;
         this.stats.events += entries.reduce((n, e) => n + e.events, 0);
       }
@@ -108,13 +114,21 @@ export class FlushCommit {
     await this.ackThrough(this.flushedThrough);
   }
 
-  private async write(entries: StreamEntry[], first: string, last: string): Promise<WrittenFile[]> {
+  /** Step 2: one write per group, named by the intent's cuts (the same names on a redo, whatever is missing). */
+  private async write(entries: StreamEntry[], intent: FlushIntent): Promise<WrittenFile[]> {
     const { metrics } = this.opts;
-    const files = await this.opts.write(this.opts.dataDir, {
-      firstId: first,
-      lastId: last,
-      payloads: entries.map(entryPayload),
-    });
+    const files: WrittenFile[] = [];
+    let from = intent.first;
+    let at = 0;
+    for (const end of [...(intent.cuts ?? []), intent.last]) {
+      const group: StreamEntry[] = [];
+      while (at < entries.length && compareStreamIds(entries[at].id, end) <= 0) group.push(entries[at++]);
+      if (group.length > 0) {
+        const batch = { firstId: from, lastId: end, payload: flushPayload(group) };
+        files.push(...(await this.opts.write(this.opts.dataDir, batch)));
+      }
+      from = nextStreamId(end);
+    }
     let bytes = 0;
     for (const f of files) {
       this.stats.rows += f.rows;
@@ -160,13 +174,24 @@ export class FlushCommit {
     const out: StreamEntry[] = [];
     let from = first;
     for (;;) {
-      const items = (await this.opts.redis.xrange(this.opts.keys.stream, from, last, 'COUNT', RANGE_COUNT)) as [
-        string,
-        string[],
-      ][];
-      for (const [id, fields] of items) out.push(decodeEntry(id, fields));
+      const items = await this.opts.redis.xrangeBuffer(this.opts.keys.stream, from, last, 'COUNT', RANGE_COUNT);
+      for (const [id, fields] of items) out.push(decodeEntry(id.toString(), fields));
       if (items.length < RANGE_COUNT) return out;
-      from = nextStreamId(items[items.length - 1][0]);
+      from = nextStreamId(items[items.length - 1][0].toString());
     }
   }
+}
+
+/** Ids after which a new file group starts: every ~chunkRows rows, at entry boundaries. */
+function cutPoints(entries: readonly StreamEntry[], chunkRows: number): string[] {
+  const cuts: string[] = [];
+  let rows = 0;
+  for (let i = 0; i < entries.length - 1; i++) {
+    rows += entries[i].rowCount;
+    if (rows >= chunkRows) {
+      cuts.push(entries[i].id);
+      rows = 0;
+    }
+  }
+  return cuts;
 }

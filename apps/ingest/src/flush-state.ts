@@ -9,6 +9,8 @@ export interface FlushIntent {
   first: string;
   last: string;
   count: number;
+  /** Last entry id of each file group but the last (written in this order): a redo names the files the same. */
+  cuts?: string[];
 }
 
 export interface FlushState {

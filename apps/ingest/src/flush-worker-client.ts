@@ -38,7 +38,10 @@ export class FlushWorkerClient {
     worker.ref(); // only a job in progress keeps the process alive
     return new Promise<WrittenFile[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, dataDir, batch } satisfies FlushJob);
+      // The payload's memory moves to the worker (not copied); this thread no longer needs it.
+      const bytes = batch.payload.bytes;
+      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+      worker.postMessage({ id, dataDir, batch } satisfies FlushJob, own ? [bytes.buffer as ArrayBuffer] : []);
     });
   };
 

@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { writeFlushBatch, type WrittenFile } from '@bsky-explorer/storage';
 import type { FlushBatch } from './flush-commit';
-import { rowsOfPayloads } from './stream-entry';
+import { rowsOfPayload } from './stream-entry';
 
 export interface FlushJob {
   id: number;
@@ -21,7 +21,7 @@ export function writeBatch(dataDir: string, batch: FlushBatch): Promise<WrittenF
   return writeFlushBatch(dataDir, {
     firstId: batch.firstId,
     lastId: batch.lastId,
-    rows: rowsOfPayloads(batch.payloads),
+    rows: rowsOfPayload(batch.payload),
   });
 }
 

@@ -21,6 +21,8 @@ export interface FlusherOptions {
   keys: IngestKeys;
   dataDir: string;
   maxRows: number;
+  /** Rows per file group of one flush (flush-commit.ts). */
+  chunkRows?: number;
   intervalMs: number;
   safetyLagMs: number;
   write: WriteFlushBatch;
@@ -185,17 +187,19 @@ export class Flusher {
     const args: (string | number)[] = ['GROUP', keys.group, keys.consumer, 'COUNT', this.readCount];
     if (blockMs !== undefined && !this.readPending) args.push('BLOCK', blockMs);
     args.push('STREAMS', keys.stream, id);
-    const items = streamEntries(await reader.call('XREADGROUP', ...args));
+    // As Buffers: an entry's rows go to the flush worker as bytes and never become a string on this thread.
+    const items = streamEntries(await reader.callBuffer('XREADGROUP', ...args));
     if (this.readPending) {
       if (items.length === 0) {
         // The pending list is done: go on with new entries at once.
         this.readPending = false;
         return this.read(blockMs);
       }
-      this.pendingCursor = items[items.length - 1][0];
+      this.pendingCursor = items[items.length - 1][0].toString();
     }
     const stale: string[] = [];
-    for (const [entryId, fields] of items) {
+    for (const [idBytes, fields] of items) {
+      const entryId = idBytes.toString();
       // Deleted entries (null) and entries already in Parquet (a trim lost with Redis's last second) are only acked.
       if (fields === null || compareStreamIds(entryId, this.commit.flushedThrough) <= 0) {
         stale.push(entryId);

@@ -13,7 +13,7 @@ import type { JetstreamSource, OversizedMessage, ResumePoint } from './jetstream
 import type { IngestKeys } from './keys';
 import type { Logger } from './logger';
 import type { IngestMetrics } from './metrics';
-import { encodeRows } from './stream-entry';
+import { LinesWriter } from './stream-entry';
 
 /** What the pipeline needs of the flusher: a flush now, when the stream is over its bound. */
 export interface FlushTrigger {
@@ -39,12 +39,11 @@ export interface PipelineOptions {
 /** Dead-lettered messages keep at most this many bytes of the raw input (as received, bytes). */
 export const DEAD_LETTER_RAW_BYTES = 4096;
 const MAX_IN_FLIGHT = 4;
-const NEWLINE = '\n';
 
 interface Batch {
   keys: string[];
   args: (string | Buffer)[];
-  lines: string[];
+  lines: LinesWriter;
   events: number;
   lastTimeUs: number;
   lastCursor: number | undefined;
@@ -55,7 +54,7 @@ interface Batch {
 const newBatch = (): Batch => ({
   keys: [],
   args: [],
-  lines: [],
+  lines: new LinesWriter(),
   events: 0,
   lastTimeUs: 0,
   lastCursor: undefined,
@@ -132,7 +131,7 @@ export class Pipeline {
       this.deadLetter(b, m.key, m.reason, m.detail, data.subarray(0, DEAD_LETTER_RAW_BYTES));
     } else if (m.rows.length > 0) {
       b.keys.push(this.opts.keys.dedupPrefix + m.key);
-      b.lines.push(encodeRows(m.rows));
+      b.lines.add(m.rows);
       b.args.push('r', '', String(data.length), String(m.rows.length), '');
     }
     this.added(b);
@@ -224,7 +223,7 @@ export class Pipeline {
       b.url,
       b.lastCursor !== undefined ? String(b.lastCursor) : '',
       String(this.opts.deadLetterMaxLen),
-      b.lines.join(NEWLINE),
+      b.lines.bytes(),
       ...b.args,
     ];
     const p = this.append(

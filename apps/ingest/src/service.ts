@@ -67,6 +67,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
     keys,
     dataDir: config.dataDir,
     maxRows: config.flushMaxRows,
+    chunkRows: config.flushChunkRows,
     intervalMs: config.flushIntervalMs,
     safetyLagMs: config.flushSafetyLagMs,
     write: deps.write ?? flushWorker.write,

@@ -192,7 +192,7 @@ describe('buffer and flusher', () => {
     }
   });
 
-  it('redoes a flush interrupted after its files were written, under the same names', async () => {
+  it('redoes a flush interrupted after its files were written, under the same names (files in row groups)', async () => {
     let crashes = 0;
     const ingest = createIngest(
       testConfig({
@@ -200,6 +200,7 @@ describe('buffer and flusher', () => {
         dataDir: tmp.path,
         redisKeyPrefix: 't3:',
         flushMaxRows: 400,
+        flushChunkRows: 150,
         appendBatchSize: 100,
       }),
       {
@@ -215,14 +216,15 @@ describe('buffer and flusher', () => {
     try {
       for (let i = 0; i < 1000; i++) push(ingest, postMessage(i));
       await ingest.pipeline.drain();
-      // 400 rows (crash, then redone by recovery), 400 rows; then flushNow() writes the last 200.
+      // 400 rows (crash, then redone by recovery), 400 rows; then flushNow() writes the last 200. A flush of 4
+      // entries of 100 rows is written as 2 file groups (a cut after 200 rows), one of 2 entries as 1.
       await waitFor('two size-triggered flushes', () => crashes >= 3);
       await ingest.flushNow();
       expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(0);
       const posts = await readTable(tmp.path, 'posts', 'uri');
       expect(posts).toHaveLength(1000);
       expect(duplicates(posts, (r) => String(r.uri))).toEqual([]);
-      expect(await parquetFiles(tmp.path, 'posts')).toHaveLength(3);
+      expect(await parquetFiles(tmp.path, 'posts')).toHaveLength(5);
       expect(await metric(ingest, 'ingest_flushes_total', { result: 'error' })).toBe(1);
     } finally {
       await ingest.stop();
