@@ -27,9 +27,14 @@ export function all(...checks: Availability[]): Availability {
  * says what was not checked and why. Under INFRA_TOOLS_REQUIRED=1 the block runs anyway (and fails on the
  * missing tool with the same reason).
  */
-export function describeWith(what: string, availability: Availability): jest.Describe {
+export function describeWith(
+  what: string,
+  availability: Availability,
+  options: { optional?: boolean } = {},
+): jest.Describe {
   if (availability.ok) return describe;
-  if (process.env.INFRA_TOOLS_REQUIRED === '1') {
+  // optional: a tool CI does not install either (no Debian package), so it is never required.
+  if (process.env.INFRA_TOOLS_REQUIRED === '1' && !options.optional) {
     return ((name: string, fn: () => void) =>
       describe(name, () => {
         it(`needs ${what}`, () => {
