@@ -61,7 +61,13 @@ export async function countPosts(
   }
   const fromIndex = tokenDays.length
     ? await timed(timings, 'vocabulary', () =>
-        vocabularyEstimate(session, tokenDays, filter.text as string, filter, rowCounts),
+        vocabularyEstimate(
+          session,
+          tokenDays,
+          { ...filter, text: filter.text as string },
+          rowCounts,
+          limits.sampleRows,
+        ),
       )
     : 0;
   const fromRest = await timed(timings, 'sample', () =>
