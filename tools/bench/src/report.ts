@@ -414,7 +414,7 @@ export function renderReport(files: ResultFile[], analysis = ''): string {
       ? renderRun(f.result, f.file).replace(
           /\n/,
           '\n\n> Recorded by the earlier harness (before 2026-12-02): its file may merge phases from two runs or commits, ' +
-            'and the peers may have run another query mix than ours; its notes say which. Ratios here are not like-for-like.\n',
+            'and the peers may have run another query mix than ours; its notes say which, so its ratios may not compare the same queries.\n',
         )
       : renderRun(f.result, f.file);
   return [
