@@ -13,8 +13,12 @@ import { filesOverlapping } from './time-windows';
 
 /** Candidates read from by-author per round when there is no text filter, beyond the page itself. */
 const AUTHOR_SLACK = 16;
-/** Candidates per round with a text filter: most of an author's posts may fail it. */
-const AUTHOR_TEXT_BATCH = 4096;
+/**
+ * Candidates per round with a text filter: the first round 4× the page, then ×4 up to this (most of an author's
+ * posts may fail the text; but each candidate costs its row group's read, so a text the author uses often should
+ * not read 4,096 of them for one page).
+ */
+const MAX_AUTHOR_TEXT_BATCH = 4096;
 
 const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 
@@ -63,7 +67,7 @@ export async function indexedAuthorRows(
 ): Promise<PostRecord[]> {
   const days = files.indexed ?? [];
   if (days.length === 0) return [];
-  const batch = filter.text === undefined ? want + AUTHOR_SLACK : Math.max(want, AUTHOR_TEXT_BATCH);
+  let batch = filter.text === undefined ? want + AUTHOR_SLACK : Math.min(want * 4, MAX_AUTHOR_TEXT_BATCH);
   const sides = days.map((d) => d.byAuthor);
   const out: PostRecord[] = [];
   let from = position;
@@ -99,6 +103,7 @@ export async function indexedAuthorRows(
     );
     out.push(...rows.map(toPostRecord));
     if (out.length >= want || cand.length < batch) return out;
+    if (filter.text !== undefined) batch = Math.min(Math.max(batch, want) * 4, MAX_AUTHOR_TEXT_BATCH);
     from = cand[cand.length - 1];
   }
 }
