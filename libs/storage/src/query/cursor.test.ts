@@ -26,3 +26,14 @@ describe('cursor', () => {
     expect(() => decodeCursor(s)).toThrow(InvalidCursorError);
   });
 });
+
+describe('cursor sort', () => {
+  const c = { indexedAtUs: 1716638400123456, uri: 'at://did:plc:abc/app.bsky.feed.post/3kxyz' };
+
+  it('round-trips for OLDEST and is refused by the other sort with a message naming it', () => {
+    expect(decodeCursor(encodeCursor(c, 'OLDEST'), 'OLDEST')).toEqual(c);
+    expect(encodeCursor(c, 'OLDEST')).not.toBe(encodeCursor(c));
+    expect(() => decodeCursor(encodeCursor(c, 'OLDEST'))).toThrow(/sort: OLDEST/);
+    expect(() => decodeCursor(encodeCursor(c), 'OLDEST')).toThrow(/sort: LATEST/);
+  });
+});

@@ -12,21 +12,23 @@ export class InvalidCursorError extends Error {
   }
 }
 
-const VERSION = 'p1';
+/** The record's first line: its version and the sort it pages (a cursor of one sort is refused by the other). */
+const VERSION = { LATEST: 'p1', OLDEST: 'o1' } as const;
+type CursorSort = keyof typeof VERSION;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const MAX_CURSOR_LENGTH = 4096;
 const MAX_URI_LENGTH = 2048;
 
 /** Opaque to clients: base64url of a versioned record. Not signed — it only positions a keyset, never grants access. */
-export function encodeCursor(cursor: PostCursor): string {
+export function encodeCursor(cursor: PostCursor, sort: CursorSort = 'LATEST'): string {
   if (!Number.isSafeInteger(cursor.indexedAtUs) || cursor.indexedAtUs < 0) {
     throw new RangeError('cursor indexedAtUs must be a non-negative safe integer');
   }
-  return Buffer.from(`${VERSION}\n${cursor.indexedAtUs}\n${cursor.uri}`, 'utf8').toString('base64url');
+  return Buffer.from(`${VERSION[sort]}\n${cursor.indexedAtUs}\n${cursor.uri}`, 'utf8').toString('base64url');
 }
 
-/** Throws InvalidCursorError unless `s` is exactly what encodeCursor produced for a valid position. */
-export function decodeCursor(s: string): PostCursor {
+/** Throws InvalidCursorError unless `s` is exactly what encodeCursor produced for a valid position of `sort`. */
+export function decodeCursor(s: string, sort: CursorSort = 'LATEST'): PostCursor {
   if (typeof s !== 'string' || s.length === 0 || s.length > MAX_CURSOR_LENGTH || !BASE64URL.test(s)) {
     throw new InvalidCursorError();
   }
@@ -36,7 +38,14 @@ export function decodeCursor(s: string): PostCursor {
   const text = raw.toString('utf8');
   if (Buffer.from(text, 'utf8').toString('base64url') !== s) throw new InvalidCursorError(); // invalid UTF-8
   const parts = text.split('\n');
-  if (parts.length !== 3 || parts[0] !== VERSION) throw new InvalidCursorError();
+  if (parts.length !== 3) throw new InvalidCursorError();
+  const other: CursorSort = sort === 'LATEST' ? 'OLDEST' : 'LATEST';
+  if (parts[0] === VERSION[other]) {
+    throw new InvalidCursorError(
+      `the cursor pages a search sorted ${other}; use it with sort: ${other}, or start again without after`,
+    );
+  }
+  if (parts[0] !== VERSION[sort]) throw new InvalidCursorError();
   const [, ts, uri] = parts;
   if (!/^(0|[1-9]\d{0,15})$/.test(ts)) throw new InvalidCursorError();
   const indexedAtUs = Number(ts);

@@ -82,6 +82,6 @@ export async function pagedUris(store: PostStore, args: Omit<SearchArgs, 'first'
     const page = await store.search({ ...args, first: size, after });
     uris.push(...page.rows.map((r) => r.uri));
     if (!page.hasNextPage) return uris;
-    after = postCursor(page.rows[page.rows.length - 1]);
+    after = postCursor(page.rows[page.rows.length - 1], args.sort);
   }
 }

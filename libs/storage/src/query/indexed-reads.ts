@@ -84,7 +84,8 @@ export async function indexedAuthorRows(
     const lo = cand[cand.length - 1].indexedAtUs;
     const hi = cand[0].indexedAtUs + 1;
     const sql = new SqlParams();
-    const conds = filterConditions(sql, { author: filter.author, text: filter.text, fromUs: lo, toUs: hi });
+    // Every filter is checked on the rows read back (by-author narrows by author and range only).
+    const conds = filterConditions(sql, { ...filter, fromUs: lo, toUs: hi });
     conds.push(
       keyTimesPredicate(sql, cand),
       `p.uri IN (SELECT unnest(${sql.bind(listValue(cand.map((k) => k.uri)))}::VARCHAR[]))`,

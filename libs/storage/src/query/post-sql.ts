@@ -14,6 +14,24 @@ export interface PostFilter {
   toUs?: number;
   /** An author DID (compared exactly). */
   author?: string;
+  /** Languages, lower-cased BCP-47 (normalizeLang): a post declaring any of them (or a subtag: en → en-US). */
+  langs?: string[];
+  /** Hashtags, lower-cased without "#" (normalizeTag): a post holding every one of them (any case, with or without #). */
+  tags?: string[];
+  /** A mentioned DID. */
+  mentions?: string;
+  /** A host (normalizeDomain): a post linking to it or a subdomain of it (facet links or external embed). */
+  domain?: string;
+  /** A URL in normal form (normalizeUrl): a post linking to it (facet links or external embed). */
+  url?: string;
+}
+
+/** Page order: LATEST is newest indexed_at first (ties by uri descending), OLDEST the exact reverse. */
+export type PostSort = 'LATEST' | 'OLDEST';
+
+/** `ORDER BY` of page order over the alias `p`. */
+export function orderBy(sort: PostSort = 'LATEST'): string {
+  return sort === 'OLDEST' ? 'ORDER BY p.indexed_at ASC, p.uri ASC' : 'ORDER BY p.indexed_at DESC, p.uri DESC';
 }
 
 /** The Parquet files one query reads, listed once (a consistent set, see listDataFiles). */
@@ -89,8 +107,53 @@ function termPredicate(sql: SqlParams, term: string): string {
   return `(CASE WHEN regexp_matches(p.text, ${sql.bind(casePrefilterRegex(term))}) THEN ${exact} ELSE false END)`;
 }
 
-/** WHERE conjuncts over the posts alias `p` for a filter (and a keyset position). */
-export function filterConditions(sql: SqlParams, filter: PostFilter, after?: PostCursor): string[] {
+/** The hosts a post links to (facet links and the external embed), lower-cased, without "www.". */
+export const LINKED_HOSTS_SQL = `list_distinct(list_filter(list_transform(
+    list_concat(coalesce(p.links, []::VARCHAR[]), CASE WHEN p.external_uri IS NULL THEN []::VARCHAR[] ELSE [p.external_uri] END),
+    lambda u: regexp_replace(lower(regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^/?#@]*@)?([^/?#:]*)', 1)), '^www\\.', '')),
+  lambda h: h <> ''))`;
+
+/** The URLs a post links to in normalizeUrl's form: scheme and host lower-cased, trailing slashes dropped. */
+const LINKED_URLS_SQL = `list_transform(
+    list_concat(coalesce(p.links, []::VARCHAR[]), CASE WHEN p.external_uri IS NULL THEN []::VARCHAR[] ELSE [p.external_uri] END),
+    lambda u: rtrim(lower(regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*')) || substr(u, length(regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*')) + 1), '/'))`;
+
+/** A post's hashtags, lower-cased without leading "#", each once. */
+export const POST_TAGS_SQL = `list_distinct(list_filter(list_transform(coalesce(p.tags, []::VARCHAR[]), lambda t: lower(ltrim(t, '#'))), lambda t: t <> ''))`;
+
+/** WHERE conjuncts of the filters on post fields (langs, tags, mentions, domain, url). Values are normalised (filter.ts). */
+function fieldConditions(sql: SqlParams, filter: PostFilter): string[] {
+  const where: string[] = [];
+  if (filter.langs?.length) {
+    const langs = sql.bind(listValue(filter.langs));
+    where.push(
+      `len(list_filter(coalesce(p.langs, []::VARCHAR[]), lambda l: list_contains(${langs}::VARCHAR[], lower(l)) OR len(list_filter(${langs}::VARCHAR[], lambda w: starts_with(lower(l), w || '-'))) > 0)) > 0`,
+    );
+  }
+  for (const tag of filter.tags ?? []) {
+    where.push(
+      `list_contains(list_transform(coalesce(p.tags, []::VARCHAR[]), lambda t: lower(ltrim(t, '#'))), ${sql.bind(tag)})`,
+    );
+  }
+  if (filter.mentions !== undefined) where.push(`list_contains(p.mentions, ${sql.bind(filter.mentions)})`);
+  if (filter.domain !== undefined) {
+    const d = sql.bind(filter.domain);
+    where.push(`len(list_filter(${LINKED_HOSTS_SQL}, lambda h: h = ${d} OR ends_with(h, '.' || ${d}))) > 0`);
+  }
+  if (filter.url !== undefined) where.push(`list_contains(${LINKED_URLS_SQL}, ${sql.bind(filter.url)})`);
+  return where;
+}
+
+/**
+ * WHERE conjuncts over the posts alias `p` for a filter (and a keyset position in `sort` order). The filter must be
+ * in normal form (resolveFilter): its text holds search terms only.
+ */
+export function filterConditions(
+  sql: SqlParams,
+  filter: PostFilter,
+  after?: PostCursor,
+  sort: PostSort = 'LATEST',
+): string[] {
   const where: string[] = [];
   if (filter.fromUs !== undefined) where.push(`p.indexed_at >= ${sql.bind(us(filter.fromUs, 'fromUs'))}`);
   if (filter.toUs !== undefined) where.push(`p.indexed_at < ${sql.bind(us(filter.toUs, 'toUs'))}`);
@@ -100,7 +163,11 @@ export function filterConditions(sql: SqlParams, filter: PostFilter, after?: Pos
     for (const term of include) where.push(termPredicate(sql, term));
     for (const term of exclude) where.push(`NOT ${termPredicate(sql, term)}`);
   }
-  if (after) {
+  where.push(...fieldConditions(sql, filter));
+  if (after && sort === 'OLDEST') {
+    const ts = sql.bind(us(after.indexedAtUs, 'cursor'));
+    where.push(`p.indexed_at >= ${ts}`, `(p.indexed_at > ${ts} OR p.uri > ${sql.bind(after.uri)})`);
+  } else if (after) {
     const ts = sql.bind(us(after.indexedAtUs, 'cursor'));
     // Rows strictly after the cursor in (indexed_at DESC, uri DESC) order: the row comparison
     // (indexed_at, uri) < (ts, uri). The redundant `indexed_at <= ts` lets Parquet statistics skip row groups.

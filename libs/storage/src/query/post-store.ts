@@ -5,10 +5,10 @@ import { isMissingFileError } from '../duckdb/errors';
 import { DuckDbPool, type DuckDbPoolOptions, type QueryKind, type Session } from '../duckdb/pool';
 import { decodeCursor, encodeCursor } from './cursor';
 import { CSV_HEADER } from './csv-export-sql';
-import { postSelect, type FileSets, type PostColumnName, type PostFilter } from './post-sql';
+import { postSelect, type FileSets, type PostColumnName, type PostFilter, type PostSort } from './post-sql';
+import { resolveFilter } from './filter';
 import { toPostRecord, type PostRecord } from './post-record';
 import { lookupRows } from './indexed-reads';
-import { parseSearchText } from './search-text';
 import { ResultCache } from './result-cache';
 import { timed, type Timings } from './timings';
 import { keyOf } from './search/keys';
@@ -20,9 +20,13 @@ import { scanStrategy } from './search/scan-strategy';
 import { countPosts, type CountLimits, type PostCount } from './count/count-posts';
 import { RowCounts } from './count/row-counts';
 import { writeCsv } from './export/export-csv';
+import { postVolume, type VolumeBucket, type VolumeInterval } from './aggregations/post-volume';
+import { topFacets, type Facet, type FacetKind } from './aggregations/top-facets';
 
 export type { PostCount } from './count/count-posts';
 export type { Timings } from './timings';
+export type { VolumeBucket, VolumeInterval } from './aggregations/post-volume';
+export type { Facet, FacetKind } from './aggregations/top-facets';
 
 export interface PostStoreOptions extends DuckDbPoolOptions {
   /** Timeout of exportCsv (default queryTimeoutMs): an export reads and writes far more than a page. */
@@ -45,8 +49,10 @@ export interface SearchArgs extends PostFilter {
    * the other fields of the returned records hold empty values. Default: every column.
    */
   columns?: readonly PostColumnName[];
-  /** An opaque cursor from a previous page (see postCursor). */
+  /** An opaque cursor from a previous page of the same sort (see postCursor). */
   after?: string;
+  /** Default LATEST. */
+  sort?: PostSort;
 }
 
 export interface SearchPage {
@@ -56,8 +62,10 @@ export interface SearchPage {
 }
 
 export interface ExportArgs extends PostFilter {
-  /** At most this many rows are written (the newest ones). */
+  /** At most this many rows are written (the first ones in `sort` order). */
   limit: number;
+  /** Default LATEST. */
+  sort?: PostSort;
 }
 
 /** Hard cap on one page, whatever the caller asks (the API's configured maximum is lower). */
@@ -66,9 +74,9 @@ const MAX_PAGE = 10_000;
 /** The search strategies, most specific first: the first that applies finds the keys (scan always applies). */
 const STRATEGIES: readonly SearchStrategy[] = [authorStrategy, tokenStrategy, scanStrategy];
 
-/** The opaque cursor of a row (for edges and endCursor). */
-export function postCursor(row: Pick<PostRecord, 'indexed_at' | 'uri'>): string {
-  return encodeCursor({ indexedAtUs: row.indexed_at, uri: row.uri });
+/** The opaque cursor of a row in a page of `sort` order (for edges and endCursor). */
+export function postCursor(row: Pick<PostRecord, 'indexed_at' | 'uri'>, sort: PostSort = 'LATEST'): string {
+  return encodeCursor({ indexedAtUs: row.indexed_at, uri: row.uri }, sort);
 }
 
 /**
@@ -76,6 +84,11 @@ export function postCursor(row: Pick<PostRecord, 'indexed_at' | 'uri'>): string 
  * compaction grace period); a second covers two compactions landing within one query (tests use graceMs 0).
  */
 const MAX_RELIST = 2;
+
+const sortOf = (sort: PostSort | undefined): PostSort => {
+  if (sort === undefined || sort === 'LATEST' || sort === 'OLDEST') return sort ?? 'LATEST';
+  throw new RangeError('sort must be LATEST or OLDEST');
+};
 
 function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isSafeInteger(value) || value < 1 || value > max)
@@ -123,12 +136,12 @@ export class PostStore {
    */
   async search(args: SearchArgs, timings?: Timings): Promise<SearchPage> {
     const first = positiveInt(args.first, 'first', MAX_PAGE);
-    const after = args.after === undefined ? undefined : decodeCursor(args.after);
-    if (args.text !== undefined) parseSearchText(args.text); // syntax errors before any I/O
-    const filter: PostFilter = { text: args.text, fromUs: args.fromUs, toUs: args.toUs, author: args.author };
+    const sort = sortOf(args.sort);
+    const after = args.after === undefined ? undefined : decodeCursor(args.after, sort);
+    const filter = resolveFilter(args); // syntax errors before any I/O
     const columns = args.columns ? [...new Set(args.columns)].sort() : undefined;
     const select = postSelect(columns);
-    const cacheArgs = { first, after: args.after, ...filter, columns };
+    const cacheArgs = { first, after: args.after, sort, ...filter, columns };
     const hit = await this.cachedAnswer<SearchPage>('search', filter, cacheArgs);
     if (hit) return hit;
     return this.withFiles(
@@ -137,8 +150,18 @@ export class PostStore {
       { rows: [], hasNextPage: false },
       async (session, files) => {
         const known = new Map<string, PostRecord>();
-        const strategy = STRATEGIES.find((s) => s.applies(files, filter)) ?? scanStrategy;
-        const keys = await strategy.keys({ session, files, filter, after, want: first + 1, known, select, timings });
+        const strategy = STRATEGIES.find((s) => s.applies(files, filter, sort)) ?? scanStrategy;
+        const keys = await strategy.keys({
+          session,
+          files,
+          filter,
+          sort,
+          after,
+          want: first + 1,
+          known,
+          select,
+          timings,
+        });
         const page = keys.slice(0, first);
         const missing = page.filter((k) => !known.has(keyOf(k)));
         const rows = await timed(timings, 'readBack', () => rowsByKeys(session, files, missing, filter.author, select));
@@ -154,8 +177,7 @@ export class PostStore {
    * a full scan of more than EXACT_SCAN_ROWS rows, so never a timeout at any data size.
    */
   async count(filter: PostFilter, timings?: Timings): Promise<PostCount> {
-    if (filter.text !== undefined) parseSearchText(filter.text);
-    const args: PostFilter = { text: filter.text, fromUs: filter.fromUs, toUs: filter.toUs, author: filter.author };
+    const args = resolveFilter(filter);
     const hit = await this.cachedAnswer<PostCount>('count', args, args);
     if (hit !== undefined) return hit;
     return this.withFiles(
@@ -189,15 +211,15 @@ export class PostStore {
    */
   async exportCsv(args: ExportArgs, outPath: string): Promise<{ rowCount: number }> {
     const limit = positiveInt(args.limit, 'limit');
-    if (args.text !== undefined) parseSearchText(args.text);
-    const filter: PostFilter = { text: args.text, fromUs: args.fromUs, toUs: args.toUs, author: args.author };
+    const sort = sortOf(args.sort);
+    const filter = resolveFilter(args);
     const tmp = `${outPath}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       const rowCount = await this.withFiles(
         'export',
         filter,
         -1,
-        (session, files) => writeCsv(session, files, filter, limit, tmp),
+        (session, files) => writeCsv(session, files, filter, limit, tmp, sort),
         { timeoutMs: this.exportTimeoutMs },
       );
       if (rowCount < 0) await writeFile(tmp, `${CSV_HEADER}\r\n`); // no data files at all
@@ -207,6 +229,26 @@ export class PostStore {
       await rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  /**
+   * Visible posts matching the filter per UTC minute, hour or day, each post once, empty buckets included from the
+   * range's start to its end (an open end: the first or last match). Throws FilterError past MAX_VOLUME_BUCKETS.
+   */
+  async postVolume(filter: PostFilter, interval: VolumeInterval, timings?: Timings): Promise<VolumeBucket[]> {
+    const args = resolveFilter(filter);
+    return this.withFiles('count', args, [], (session, files) => postVolume(session, files, args, interval), {
+      timings,
+    });
+  }
+
+  /** The `first` most frequent values of a facet among the visible posts matching the filter, each post once. */
+  async topFacets(filter: PostFilter, facet: FacetKind, first: number, timings?: Timings): Promise<Facet[]> {
+    const n = positiveInt(first, 'first', MAX_PAGE);
+    const args = resolveFilter(filter);
+    return this.withFiles('count', args, [], (session, files) => topFacets(session, files, args, facet, n), {
+      timings,
+    });
   }
 
   /**

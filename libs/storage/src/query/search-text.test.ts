@@ -1,4 +1,10 @@
-import { MAX_SEARCH_TERMS, SearchSyntaxError, parseSearchText } from './search-text';
+import { MAX_SEARCH_TERMS, SearchSyntaxError, parseSearchText as parseAll } from './search-text';
+
+/** The terms alone (the operators are checked on their own below). */
+const parseSearchText = (text: string) => {
+  const { include, exclude } = parseAll(text);
+  return { include, exclude };
+};
 
 describe('parseSearchText', () => {
   it('splits words that must all match', () => {
@@ -40,5 +46,16 @@ describe('parseSearchText', () => {
   it('refuses more terms than the limit', () => {
     const many = Array.from({ length: MAX_SEARCH_TERMS + 1 }, (_, i) => `w${i}`).join(' ');
     expect(() => parseSearchText(many)).toThrow(SearchSyntaxError);
+  });
+
+  it('takes lang:, #tag, domain: and from: apart as operators, unless quoted or negated', () => {
+    expect(
+      parseAll('coffee lang:pt-BR #Cats ##x LANG:en domain:www.Example.com from:did:plc:abc "#quoted" -#neg #'),
+    ).toEqual({
+      include: ['coffee', '#quoted', '#'],
+      exclude: ['#neg'],
+      operators: { langs: ['pt-BR', 'en'], tags: ['Cats', '#x'], domains: ['www.Example.com'], from: ['did:plc:abc'] },
+    });
+    expect(parseAll('lang: nothing').operators.langs).toEqual([]);
   });
 });

@@ -2,6 +2,31 @@
 export interface SearchTerms {
   include: string[];
   exclude: string[];
+  /**
+   * Bluesky's search operators found in the text (unquoted, not negated), raw as written: `lang:xx`, `#tag`,
+   * `domain:host`, `from:DID`. They are filters, not text (see filter.ts, which validates and merges them).
+   */
+  operators: TextOperators;
+}
+
+export interface TextOperators {
+  langs: string[];
+  tags: string[];
+  domains: string[];
+  from: string[];
+}
+
+/** `lang:` `domain:` `from:` (any case) followed by a value, or `#` followed by a tag. */
+const OPERATOR = /^(lang|domain|from):(.+)$/i;
+
+function operatorOf(term: string): [keyof TextOperators, string] | undefined {
+  const m = OPERATOR.exec(term);
+  if (m) {
+    const key = m[1].toLowerCase();
+    return [key === 'lang' ? 'langs' : key === 'domain' ? 'domains' : 'from', m[2]];
+  }
+  if (term.length > 1 && term.startsWith('#')) return ['tags', term.slice(1)];
+  return undefined;
 }
 
 /** The text cannot be searched as given (too many terms). */
@@ -22,6 +47,8 @@ const isSpace = (ch: string) => /\s/u.test(ch);
  * - words separated by white space must all occur (substring match, case-insensitive);
  * - a phrase in straight or typographic double quotes must occur as written, inner spaces kept;
  * - `-word` and `-"phrase"` (a minus at the start of a term) must not occur;
+ * - unquoted, not negated `lang:xx`, `#tag`, `domain:host` and `from:did` are operators (as in Bluesky's search),
+ *   returned apart: they are not searched as text (quote them to search them as text: `"#tag"`);
  * - everything else, `%` `_` `\` `*` included, is literal.
  * An unbalanced quote is not an error: the phrase runs to the end of the text (what a user typing a phrase
  * mid-way means). A lone `-` or an empty phrase is ignored. Duplicate terms are dropped. A text with only
@@ -31,6 +58,8 @@ const isSpace = (ch: string) => /\s/u.test(ch);
 export function parseSearchText(text: string): SearchTerms {
   const include: string[] = [];
   const exclude: string[] = [];
+  const operators: TextOperators = { langs: [], tags: [], domains: [], from: [] };
+  let count = 0;
   const chars = Array.from(text); // code points, so an emoji is never split
   let i = 0;
   while (i < chars.length) {
@@ -44,7 +73,8 @@ export function parseSearchText(text: string): SearchTerms {
       i++;
     }
     let term: string;
-    if (QUOTES.has(chars[i])) {
+    const quoted = QUOTES.has(chars[i]);
+    if (quoted) {
       const start = ++i;
       while (i < chars.length && !QUOTES.has(chars[i])) i++;
       term = chars.slice(start, i).join('');
@@ -56,11 +86,16 @@ export function parseSearchText(text: string): SearchTerms {
       term = chars.slice(start, i).join('');
       if (term === '-') continue;
     }
-    const list = negate ? exclude : include;
-    if (!list.includes(term)) list.push(term);
+    const operator = quoted || negate ? undefined : operatorOf(term);
+    const list = operator ? operators[operator[0]] : negate ? exclude : include;
+    const value = operator ? operator[1] : term;
+    if (!list.includes(value)) {
+      list.push(value);
+      count++;
+    }
   }
-  if (include.length + exclude.length > MAX_SEARCH_TERMS) {
+  if (count > MAX_SEARCH_TERMS) {
     throw new SearchSyntaxError(`at most ${MAX_SEARCH_TERMS} search terms are allowed`);
   }
-  return { include, exclude };
+  return { include, exclude, operators };
 }

@@ -29,6 +29,12 @@ export function windowLow(hi: number, width: number, floor: number): number {
   return lo - floor < width / 2 ? floor : lo;
 }
 
+/** windowLow for an oldest-first scan: the high end of [lo, hi), the whole rest up to `ceiling` when little is left. */
+export function windowHigh(lo: number, width: number, ceiling: number): number {
+  const hi = lo + width;
+  return ceiling - hi < width / 2 ? ceiling : hi;
+}
+
 /**
  * The first window ends at the end of the data and reaches FIRST_WINDOW_US before now: today's partition ends at 24:00,
  * and the hours not yet lived are empty (a clock skew of a future indexed_at still falls inside it).

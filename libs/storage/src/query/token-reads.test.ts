@@ -48,7 +48,7 @@ const VARIANTS: Omit<SearchArgs, 'first'>[] = [
   { text: 'COFFEE -shop' },
   { text: 'привет' },
   { text: '"nunca você"' },
-  { text: '#tagrare' },
+  { text: '"#tagrare"' }, // quoted: text, not the #tag operator
   { text: 'ΛΟΓΟΣ' }, // final sigma in the text
   { text: 'common coffee' }, // one common term, one rare
   { text: 'common' }, // only common: scanned

@@ -158,7 +158,8 @@ function candidatesSelect(
 ): string {
   const lo = times.reduce((a, b) => Math.min(a, b));
   const hi = times.reduce((a, b) => Math.max(a, b)) + 1;
-  const where = filterConditions(sql, { text: filter.text, author: filter.author, fromUs: lo, toUs: hi }, position);
+  // Every filter is checked on the rows read back (the postings narrow by one text part only).
+  const where = filterConditions(sql, { ...filter, fromUs: lo, toUs: hi }, position);
   where.push(timesPredicate(sql, times));
   return `SELECT * FROM ${sql.files(
     filesOfKeys(

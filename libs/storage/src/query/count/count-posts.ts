@@ -1,5 +1,6 @@
 import type { Session } from '../../duckdb/pool';
 import { filesWithoutTokens, type FileSets, type PostFilter } from '../post-sql';
+import { hasFieldFilters } from '../filter';
 import { timed, type Timings } from '../timings';
 import { MAX_COUNT_POSTINGS_PER_DAY, countWithTokens, planTokenLookup } from '../token-reads';
 import { authorIndexCount, scanCount } from './exact-count';
@@ -29,6 +30,9 @@ export interface CountLimits {
  * The number of visible posts matching `filter`, never a timeout: exact when an index gives it cheaply (rare
  * tokens' postings, an author's by-author rows) or when the rows to scan are few; otherwise estimated from the
  * counts kept at compaction (compacted days with token files) and a sample of the rest.
+ * Field filters (lang, tag, mentions, domain, url) are predicates of every exact path (scan, token candidates); the
+ * by-author side file and the token dfs cannot see them, so with such filters the count is a scan when small,
+ * the token candidates when few, else a sampled estimate over every file.
  */
 export async function countPosts(
   session: Session,
@@ -40,7 +44,8 @@ export async function countPosts(
 ): Promise<PostCount> {
   const exactScanRows = limits.exactScanRows ?? EXACT_SCAN_ROWS;
   const indexed = files.indexed ?? [];
-  if (filter.author !== undefined && filter.text === undefined && indexed.length > 0) {
+  const fields = hasFieldFilters(filter);
+  if (filter.author !== undefined && filter.text === undefined && !fields && indexed.length > 0) {
     const author = { ...filter, author: filter.author };
     return { count: await timed(timings, 'index', () => authorIndexCount(session, files, author)), exact: true };
   }
@@ -58,6 +63,13 @@ export async function countPosts(
       );
       return { count, exact: true };
     }
+  }
+  if (fields) {
+    // The dfs count posts by text alone: estimate from a sample of the newest rows of every file instead.
+    const count = await timed(timings, 'sample', () =>
+      sampledEstimate(session, files, files.posts, filter, limits.sampleRows),
+    );
+    return { count, exact: false };
   }
   const fromIndex = tokenDays.length
     ? await timed(timings, 'vocabulary', () =>

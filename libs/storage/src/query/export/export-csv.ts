@@ -1,9 +1,16 @@
 import type { Session } from '../../duckdb/pool';
 import { CSV_SELECT, pathLiteral } from '../csv-export-sql';
-import { SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import {
+  SqlParams,
+  filterConditions,
+  orderBy,
+  visiblePostsCte,
+  type FileSets,
+  type PostFilter,
+  type PostSort,
+} from '../post-sql';
 import { filesOverlapping, scanBounds } from '../time-windows';
 
-const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 const DAY_US = 86_400_000_000;
 
 /**
@@ -12,7 +19,8 @@ const DAY_US = 86_400_000_000;
  *
  * Formatting and sorting every matching row before the LIMIT costs minutes at a day of data. So the indexed_at of
  * the limit-th newest match is found first (exportEdge), and only rows from there on are formatted. 5 % slack for
- * hidden and duplicated rows makes one pass usually enough; otherwise the edge moves further back.
+ * hidden and duplicated rows makes one pass usually enough; otherwise the edge moves further back. OLDEST writes
+ * the oldest `limit` rows, oldest first, the edge found from the start of the range.
  */
 export async function writeCsv(
   session: Session,
@@ -20,15 +28,22 @@ export async function writeCsv(
   filter: PostFilter,
   limit: number,
   path: string,
+  sort: PostSort = 'LATEST',
 ): Promise<number> {
   let skip = Math.ceil(limit * 1.05) - 1;
   for (;;) {
-    const edge = await exportEdge(session, files, filter, skip);
-    const fromUs = edge !== undefined ? Math.max(edge, filter.fromUs ?? Number.MIN_SAFE_INTEGER) : filter.fromUs;
+    const edge = await exportEdge(session, files, filter, skip, sort);
+    const range =
+      edge === undefined
+        ? {}
+        : sort === 'OLDEST'
+          ? { toUs: Math.min(edge + 1, filter.toUs ?? Number.MAX_SAFE_INTEGER) }
+          : { fromUs: Math.max(edge, filter.fromUs ?? Number.MIN_SAFE_INTEGER) };
+    const scoped = { ...filter, ...range };
     const sql = new SqlParams();
-    const cte = visiblePostsCte(sql, files, filterConditions(sql, { ...filter, fromUs }), fromUs);
+    const cte = visiblePostsCte(sql, files, filterConditions(sql, scoped), scoped.fromUs);
     // DISTINCT ON the sort key drops exact duplicates (one version twice); older versions are hidden already.
-    const query = `${cte} SELECT DISTINCT ON (p.indexed_at, p.uri) ${CSV_SELECT} FROM visible p ${ORDER} LIMIT ${limit}`;
+    const query = `${cte} SELECT DISTINCT ON (p.indexed_at, p.uri) ${CSV_SELECT} FROM visible p ${orderBy(sort)} LIMIT ${limit}`;
     const written = await session.run(
       `COPY (${query}) TO ${pathLiteral(path)} (FORMAT csv, HEADER, NEW_LINE '\r\n')`,
       sql.values,
@@ -49,17 +64,22 @@ async function exportEdge(
   files: FileSets,
   filter: PostFilter,
   skip: number,
+  sort: PostSort,
 ): Promise<number | undefined> {
   const bounds = scanBounds(files.posts, filter.fromUs, filter.toUs);
+  const oldest = sort === 'OLDEST';
   for (let days = 1; ; days *= 4) {
-    const lo = Number.isFinite(bounds.hi) ? Math.max(bounds.lo, bounds.hi - days * DAY_US) : bounds.lo;
-    const whole = !(lo > bounds.lo);
+    let lo = bounds.lo;
+    let hi = bounds.hi;
+    if (oldest && Number.isFinite(bounds.lo)) hi = Math.min(bounds.hi, bounds.lo + days * DAY_US);
+    if (!oldest && Number.isFinite(bounds.hi)) lo = Math.max(bounds.lo, bounds.hi - days * DAY_US);
+    const whole = !(lo > bounds.lo) && !(hi < bounds.hi);
     const sql = new SqlParams();
-    const where = filterConditions(sql, whole ? filter : { ...filter, fromUs: lo });
-    const scope = whole ? files.posts : filesOverlapping(files.posts, lo, bounds.hi);
+    const where = filterConditions(sql, whole ? filter : { ...filter, fromUs: lo, toUs: hi });
+    const scope = whole ? files.posts : filesOverlapping(files.posts, lo, hi);
     const [edge] = await session.all(
       `SELECT epoch_us(p.indexed_at) AS t FROM ${sql.files(scope)} p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY p.indexed_at DESC LIMIT 1 OFFSET ${skip}`,
+       ORDER BY p.indexed_at ${oldest ? 'ASC' : 'DESC'} LIMIT 1 OFFSET ${skip}`,
       sql.values,
     );
     if (edge) return Number(edge.t);

@@ -1,11 +1,25 @@
 import type { Session } from '../../duckdb/pool';
 import type { PostCursor } from '../cursor';
-import { SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import {
+  SqlParams,
+  filterConditions,
+  orderBy,
+  visiblePostsCte,
+  type FileSets,
+  type PostFilter,
+  type PostSort,
+} from '../post-sql';
 import { timed, type Timings } from '../timings';
-import { filesOverlapping, firstWindowWidth, nextWindowWidth, scanBounds, windowLow } from '../time-windows';
+import {
+  FIRST_WINDOW_US,
+  filesOverlapping,
+  firstWindowWidth,
+  nextWindowWidth,
+  scanBounds,
+  windowHigh,
+  windowLow,
+} from '../time-windows';
 import type { SearchContext, SearchStrategy } from './strategy';
-
-const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 
 /** dataEnd reads statistics of at most this many files (a compacted day has one or a few). */
 const MAX_STAT_FILES = 8;
@@ -17,13 +31,67 @@ const MAX_STAT_FILES = 8;
  * still reads every row group, so the page is found window by window (5 min, then sized from the matches seen so
  * far, see nextWindowWidth; the rest in one go when little is left, see windowLow): a common term is answered from
  * the last minutes' row groups (Parquet min/max statistics skip the rest), a rare one costs one full scan in a
- * few queries. Each window query reads only the key columns; read-back fetches the page's full rows.
+ * few queries. Each window query reads only the key columns; read-back fetches the page's full rows. OLDEST walks
+ * the same windows oldest first, from the start of the range.
  */
 export const scanStrategy: SearchStrategy = {
   name: 'scan',
   applies: () => true,
-  keys: (ctx: SearchContext) => scanKeys(ctx.session, ctx.files, ctx.filter, ctx.after, ctx.want, ctx.timings),
+  keys: (ctx: SearchContext) =>
+    ctx.sort === 'OLDEST'
+      ? oldestFirstKeys(ctx.session, ctx.files, ctx.filter, ctx.after, ctx.want, ctx.timings)
+      : scanKeys(ctx.session, ctx.files, ctx.filter, ctx.after, ctx.want, ctx.timings),
 };
+
+/** Appends `raw` (page order) to `keys`, without the same version twice (a replayed flush not yet compacted). */
+function appendKeys(keys: PostCursor[], raw: readonly PostCursor[]): void {
+  for (const k of raw) {
+    const last = keys.at(-1);
+    if (last && last.uri === k.uri && last.indexedAtUs === k.indexedAtUs) continue;
+    keys.push(k);
+  }
+}
+
+/** scanKeys in OLDEST order: windows from the start of the range upwards, the same growth rules. */
+async function oldestFirstKeys(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter,
+  after: PostCursor | undefined,
+  want: number,
+  timings?: Timings,
+): Promise<PostCursor[]> {
+  return timed(timings, 'scan', async () => {
+    const keys: PostCursor[] = [];
+    let position: PostCursor | undefined = after;
+    const bounds = scanBounds(files.posts, filter.fromUs, filter.toUs);
+    const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
+    let lo = after ? Math.max(bounds.lo, after.indexedAtUs) : bounds.lo;
+    let width = FIRST_WINDOW_US;
+    while (keys.length < want && (!windowed || lo < bounds.hi)) {
+      const hi = windowed ? windowHigh(lo, width, bounds.hi) : undefined;
+      const windowFiles: FileSets = windowed
+        ? {
+            ...files,
+            posts: filesOverlapping(files.posts, lo, hi as number),
+            tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY),
+          }
+        : files;
+      const need = want - keys.length;
+      const range = windowed ? { ...filter, fromUs: lo, toUs: hi } : filter;
+      const raw = windowFiles.posts.length ? await pageKeys(session, windowFiles, range, position, need, 'OLDEST') : [];
+      appendKeys(keys, raw);
+      if (raw.length === need) {
+        position = raw[raw.length - 1];
+        continue;
+      }
+      if (!windowed) break;
+      lo = hi as number;
+      width = nextWindowWidth(width, raw.length, want - keys.length);
+    }
+    return keys;
+  });
+}
 
 /** Keys of the first `want` visible matches after `after` in `files.posts`, newest first, window by window. */
 export async function scanKeys(
@@ -58,12 +126,7 @@ export async function scanKeys(
       const raw = windowFiles.posts.length
         ? await pageKeys(session, windowFiles, windowed ? { ...filter, fromUs: lo, toUs: hi } : filter, position, need)
         : [];
-      for (const k of raw) {
-        // The same version twice (a replayed flush not yet compacted) sits next to itself in this order.
-        const last = keys.at(-1);
-        if (last && last.uri === k.uri && last.indexedAtUs === k.indexedAtUs) continue;
-        keys.push(k);
-      }
+      appendKeys(keys, raw);
       if (raw.length === need) {
         // The window may hold more: go on after the last row seen (the keyset also skips its duplicates).
         position = raw[raw.length - 1];
@@ -101,12 +164,13 @@ async function pageKeys(
   filter: PostFilter,
   position: PostCursor | undefined,
   limit: number,
+  sort: PostSort = 'LATEST',
 ): Promise<PostCursor[]> {
   const sql = new SqlParams();
-  const cte = visiblePostsCte(sql, files, filterConditions(sql, filter, position), filter.fromUs);
+  const cte = visiblePostsCte(sql, files, filterConditions(sql, filter, position, sort), filter.fromUs);
   // LIMIT is a validated integer spliced as a constant: DuckDB plans a top-N only for a constant limit.
   const rows = await session.all(
-    `${cte} SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM visible p ${ORDER} LIMIT ${limit}`,
+    `${cte} SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM visible p ${orderBy(sort)} LIMIT ${limit}`,
     sql.values,
   );
   return rows.map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));

@@ -1,6 +1,6 @@
 import { partitionDate } from '../../layout/partition';
 import type { PostCursor } from '../cursor';
-import { filesWithoutTokens, type FileSets, type PostFilter } from '../post-sql';
+import { filesWithoutTokens, type FileSets, type PostFilter, type PostSort } from '../post-sql';
 import { timed } from '../timings';
 import { indexedTextRows, planTokenLookup } from '../token-reads';
 import { cursorOf, mergeKeys, rowKey } from './keys';
@@ -11,12 +11,16 @@ import type { SearchContext, SearchStrategy } from './strategy';
  * Text searches (no author) over data of which some days have token files (token-reads.ts): those days newest
  * first in chunks of 1, 2, 4… days (a page of a word found on the newest days never reads the vocabularies of
  * older ones; a chunk whose tokens cannot help is scanned), merged with a scan of the files without token files.
- * Rows read whole through the postings go into `known`.
+ * Rows read whole through the postings go into `known`. The other field filters (lang, tag, …) are checked on the
+ * candidates read back. OLDEST is left to the scan (not built here).
  */
 export const tokenStrategy: SearchStrategy = {
   name: 'token-index',
-  applies: (files: FileSets, filter: PostFilter) =>
-    filter.text !== undefined && filter.author === undefined && Boolean(files.indexed?.some((d) => d.tokens)),
+  applies: (files: FileSets, filter: PostFilter, sort: PostSort) =>
+    sort === 'LATEST' &&
+    filter.text !== undefined &&
+    filter.author === undefined &&
+    Boolean(files.indexed?.some((d) => d.tokens)),
   async keys(ctx: SearchContext) {
     const { session, files, filter, after, want, known, select, timings } = ctx;
     const text = filter.text as string;
