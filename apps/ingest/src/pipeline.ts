@@ -42,7 +42,14 @@ const MAX_IN_FLIGHT = 4;
 
 interface Batch {
   keys: string[];
-  args: (string | Buffer)[];
+  /** 'r' / 'd' per item, in key order. */
+  kinds: string[];
+  /** 'raw:rows' per accepted item, and their sums. */
+  counts: string[];
+  rawBytes: number;
+  rows: number;
+  /** reason, detail, raw, at per dead letter. */
+  dead: (string | Buffer)[];
   lines: LinesWriter;
   events: number;
   lastTimeUs: number;
@@ -53,7 +60,11 @@ interface Batch {
 
 const newBatch = (): Batch => ({
   keys: [],
-  args: [],
+  kinds: [],
+  counts: [],
+  rawBytes: 0,
+  rows: 0,
+  dead: [],
   lines: new LinesWriter(),
   events: 0,
   lastTimeUs: 0,
@@ -132,7 +143,10 @@ export class Pipeline {
     } else if (m.rows.length > 0) {
       b.keys.push(this.opts.keys.dedupPrefix + m.key);
       b.lines.add(m.rows);
-      b.args.push('r', '', String(data.length), String(m.rows.length), '');
+      b.kinds.push('r');
+      b.counts.push(`${data.length}:${m.rows.length}`);
+      b.rawBytes += data.length;
+      b.rows += m.rows.length;
     }
     this.added(b);
   }
@@ -202,7 +216,8 @@ export class Pipeline {
 
   private deadLetter(b: Batch, key: string, reason: string, detail: string, raw: Buffer): void {
     b.keys.push(this.opts.keys.dedupPrefix + key);
-    b.args.push('d', reason, detail, raw, new Date().toISOString());
+    b.kinds.push('d');
+    b.dead.push(reason, detail, raw, new Date().toISOString());
   }
 
   private send(): void {
@@ -224,7 +239,11 @@ export class Pipeline {
       b.lastCursor !== undefined ? String(b.lastCursor) : '',
       String(this.opts.deadLetterMaxLen),
       b.lines.bytes(),
-      ...b.args,
+      b.kinds.join(''),
+      String(b.rawBytes),
+      String(b.rows),
+      b.counts.join(','),
+      ...b.dead,
     ];
     const p = this.append(
       5 + b.keys.length,
