@@ -34,7 +34,7 @@ export function createMetrics(registry = new Registry()) {
     }),
     reconnects: new Counter({
       name: 'ingest_jetstream_reconnects_total',
-      help: 'Jetstream reconnects by reason (close/error/silent/refused)',
+      help: 'Jetstream reconnects by reason (close/error/silent/refused/oversized)',
       labelNames: ['reason'] as const,
       registers,
     }),
