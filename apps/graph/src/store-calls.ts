@@ -1,4 +1,10 @@
-import { InvalidCursorError, PoolClosedError, QueryTimeoutError, SearchSyntaxError } from '@bsky-explorer/storage';
+import {
+  FilterError,
+  InvalidCursorError,
+  PoolClosedError,
+  QueryTimeoutError,
+  SearchSyntaxError,
+} from '@bsky-explorer/storage';
 import { badInput, clientError, ErrorCode, retryLaterError } from './errors';
 import { duckdbQueriesInFlight } from './metrics';
 
@@ -39,12 +45,15 @@ export function toClientError(err: unknown): unknown {
   if (err instanceof InvalidCursorError) {
     return clientError(
       ErrorCode.INVALID_CURSOR,
-      'after is not a cursor returned by this API; start again without after',
+      /sorted (LATEST|OLDEST)/.test(err.message)
+        ? `after: ${err.message}`
+        : 'after is not a cursor returned by this API; start again without after',
       {
         argument: 'after',
       },
     );
   }
+  if (err instanceof FilterError) return badInput(err.argument, err.message);
   if (err instanceof SearchSyntaxError) return badInput('text', `text cannot be searched: ${err.message}`);
   // Only while shutting down (past the drain bound): another instance, or this one restarted, will answer.
   if (err instanceof PoolClosedError)

@@ -1,13 +1,16 @@
+import {
+  FilterError,
+  SearchSyntaxError,
+  isDid as isStoredDid,
+  normalizeDid,
+  resolveFilter,
+  type PostSort,
+} from '@bsky-explorer/storage';
 import { badInput, clientError, ErrorCode } from './errors';
 
 // Argument checks shared by searchPosts and exportPosts. Each error names the argument and says what to send.
 
 export const MAX_TEXT_LENGTH = 512;
-
-// did:plc identifiers are base32 (a-z, 2-7); synthetic data uses other lower-case alphanumerics, so accept those.
-const DID_PLC_RE = /^did:plc:[a-z0-9]{1,64}$/;
-// did:web: a host name, optionally a %3A-encoded port and colon-separated path segments.
-const DID_WEB_RE = /^did:web:[a-zA-Z0-9.-]+(?:%3[aA]\d{1,5})?(?::[a-zA-Z0-9._~-]+)*$/;
 
 /**
  * indexedAt is when the firehose saw a post, so no post lies outside [1970, 2200). Bounds outside that window are
@@ -27,18 +30,43 @@ export interface FilterArgs {
   text?: string | null;
   dateRange?: DateRangeArg | null;
   author?: string | null;
+  lang?: readonly string[] | null;
+  tag?: readonly string[] | null;
+  mentions?: string | null;
+  domain?: string | null;
+  url?: string | null;
+  sort?: PostSort | null;
 }
 
-/** What the store receives: µs bounds, a DID, the raw search text (parsed by the store). */
+/**
+ * What the store receives: µs bounds, DIDs, the field filters as given and the raw search text (the store brings
+ * them to normal form with resolveFilter, which validateFilter has already run once to report bad input).
+ */
 export interface SearchFilter {
   text?: string;
   fromUs?: number;
   toUs?: number;
   author?: string;
+  langs?: string[];
+  tags?: string[];
+  mentions?: string;
+  domain?: string;
+  url?: string;
+  sort?: PostSort;
 }
 
-export function isDid(value: string): boolean {
-  return value.length <= 2048 && (DID_PLC_RE.test(value) || DID_WEB_RE.test(value));
+/** did:plc (base32; synthetic data uses other lower-case alphanumerics) or did:web (host, %3A port, path). */
+export const isDid = isStoredDid;
+
+/** Runs a storage check, turning its FilterError (or syntax error) into BAD_USER_INPUT naming the argument. */
+function checked<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof FilterError) throw badInput(err.argument, err.message);
+    if (err instanceof SearchSyntaxError) throw badInput('text', `text cannot be searched: ${err.message}`);
+    throw err;
+  }
 }
 
 export function validateFilter(args: FilterArgs): SearchFilter {
@@ -61,16 +89,15 @@ export function validateFilter(args: FilterArgs): SearchFilter {
     if (from != null && from > MIN_BOUND_US) filter.fromUs = Math.min(from, MAX_BOUND_US);
     if (to != null && to < MAX_BOUND_US) filter.toUs = Math.max(to, MIN_BOUND_US);
   }
-  if (args.author != null) {
-    const author = args.author.trim();
-    if (!isDid(author)) {
-      throw badInput(
-        'author',
-        'author must be a DID such as did:plc:z72i7hdynmk6r22z27h6tvur or did:web:example.com (handles are not accepted)',
-      );
-    }
-    filter.author = author;
-  }
+  if (args.author != null) filter.author = checked(() => normalizeDid(args.author as string, 'author'));
+  if (args.mentions != null) filter.mentions = checked(() => normalizeDid(args.mentions as string, 'mentions'));
+  if (args.lang != null) filter.langs = [...args.lang];
+  if (args.tag != null) filter.tags = [...args.tag];
+  if (args.domain != null) filter.domain = args.domain;
+  if (args.url != null) filter.url = args.url;
+  if (args.sort != null) filter.sort = args.sort;
+  // Every value and the text's operators (lang: #tag domain: from:) checked now, with the same rules the store uses.
+  checked(() => resolveFilter(filter));
   return filter;
 }
 

@@ -1,6 +1,6 @@
 import { builder } from '../builder';
 import { validateExportLimit, validateFilter } from '../validation';
-import { DateRangeInput } from './date-range-input';
+import { PostSort, postFilterArgs } from './post-filters';
 
 export interface ExportResultShape {
   url: string;
@@ -21,12 +21,15 @@ builder.mutationField('exportPosts', (t) =>
   t.field({
     type: ExportResult,
     description:
-      'Write the posts matching the filters (same rules as searchPosts, newest first) to a CSV file and return a signed, ' +
+      'Write the posts matching the filters (same rules as searchPosts, in `sort` order) to a CSV file and return a signed, ' +
       'expiring link. Fails with EXPORT_TOO_LARGE past the configured maximum of rows.',
     args: {
-      text: t.arg.string(),
-      dateRange: t.arg({ type: DateRangeInput }),
-      author: t.arg.string(),
+      ...postFilterArgs,
+      sort: t.arg({
+        type: PostSort,
+        defaultValue: 'LATEST',
+        description: 'Which posts a limit keeps, and their order',
+      }),
       limit: t.arg.int({ description: 'At most this many rows (default and maximum: the configured export maximum)' }),
     },
     resolve: (_root, args, ctx) => {

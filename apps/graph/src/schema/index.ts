@@ -6,3 +6,6 @@ import './date-range-input';
 import './post';
 import './post-connection';
 import './export-result';
+import './post-filters';
+import './volume-bucket';
+import './facet';

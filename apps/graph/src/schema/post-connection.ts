@@ -3,8 +3,8 @@ import { builder } from '../builder';
 import type { GraphContext } from '../context';
 import { storeCall } from '../store-calls';
 import { validateFilter, validateFirst, type SearchFilter } from '../validation';
-import { DateRangeInput } from './date-range-input';
 import { Post } from './post';
+import { PostSort, postFilterArgs } from './post-filters';
 import { postColumnsOf } from './post-columns';
 
 interface SearchConnection {
@@ -26,7 +26,7 @@ export const PostConnection = builder.connectionObject(
   {
     type: Post,
     name: 'PostConnection',
-    description: 'One page of posts, newest indexedAt first (ties by uri)',
+    description: 'One page of posts in the order asked (default newest indexedAt first, ties by uri)',
     fields: (t) => ({
       totalCount: t.int({
         description:
@@ -47,14 +47,13 @@ builder.queryField('searchPosts', (t) =>
   t.field({
     type: PostConnection,
     description:
-      'Search posts. text: words must all occur, "a phrase" (straight or curly quotes) as written, -word excluded; ' +
+      'Search posts. Every filter given must hold. text: words must all occur, "a phrase" (straight or curly quotes) as written, -word excluded; ' +
       'case-insensitive; % _ \\ are literal. first: page size (default and maximum are configured); after: endCursor of the previous page.',
     args: {
-      text: t.arg.string({ description: 'Search text, at most 512 characters' }),
-      dateRange: t.arg({ type: DateRangeInput }),
-      author: t.arg.string({ description: 'Author DID (did:plc:… or did:web:…)' }),
-      first: t.arg.int(),
-      after: t.arg.string(),
+      ...postFilterArgs,
+      first: t.arg.int({ description: 'Page size (default and maximum are configured)' }),
+      after: t.arg.string({ description: 'endCursor of the previous page, from a search with the same sort' }),
+      sort: t.arg({ type: PostSort, defaultValue: 'LATEST', description: 'LATEST (default) or OLDEST first' }),
     },
     resolve: async (_root, args, ctx, info) => {
       const { searchDefaultPageSize, searchMaxPageSize } = ctx.config;
@@ -69,7 +68,7 @@ builder.queryField('searchPosts', (t) =>
       const edges = rows.map((row) => {
         // A parent or quoted post that is on this page needs no lookup, if it was read whole.
         if (columns === undefined) ctx.postLoader.prime(row.uri, row);
-        return { cursor: postCursor(row), node: row };
+        return { cursor: postCursor(row, filter.sort), node: row };
       });
       const connection: SearchConnection = {
         edges,

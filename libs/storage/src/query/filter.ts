@@ -31,41 +31,36 @@ export function isDid(value: string): boolean {
 }
 
 /** A DID as given (trimmed), or FilterError: a handle is named as such (handles are not resolvable yet). */
-export function normalizeDid(value: string, argument: string): string {
+export function normalizeDid(value: string, argument: string, label = argument): string {
   const v = value.trim();
   if (isDid(v)) return v;
+  const must = `${label} must be a DID such as did:plc:z72i7hdynmk6r22z27h6tvur or did:web:example.com`;
   if (HANDLE_RE.test(v)) {
-    throw new FilterError(
-      argument,
-      `${argument} "${v}" looks like a handle; handles are not yet resolvable, pass the DID (did:plc:… or did:web:…)`,
-    );
+    throw new FilterError(argument, `${must}; "${v}" looks like a handle, and handles are not yet resolvable`);
   }
-  throw new FilterError(
-    argument,
-    `${argument} must be a DID such as did:plc:z72i7hdynmk6r22z27h6tvur or did:web:example.com`,
-  );
+  throw new FilterError(argument, must);
 }
 
 /** A BCP-47 language tag, lower-cased ("en", "pt-BR"): it matches itself and its subtags ("en" matches "en-US"). */
-export function normalizeLang(value: string, argument = 'lang'): string {
+export function normalizeLang(value: string, argument = 'lang', label = argument): string {
   const v = value.trim().toLowerCase();
   if (!LANG_RE.test(v)) {
-    throw new FilterError(argument, `${argument} "${value}" is not a BCP-47 language tag such as en, pt-BR or zh-Hant`);
+    throw new FilterError(argument, `${label} "${value}" is not a BCP-47 language tag such as en, pt-BR or zh-Hant`);
   }
   return v;
 }
 
 /** A hashtag without its "#", lower-cased (tags match case-insensitively). */
-export function normalizeTag(value: string, argument = 'tag'): string {
+export function normalizeTag(value: string, argument = 'tag', label = argument): string {
   const v = value.trim().replace(/^#+/, '').toLowerCase();
   if (v === '' || /\s/u.test(v) || [...v].length > 640) {
-    throw new FilterError(argument, `${argument} "${value}" is not a hashtag: one word, with or without "#"`);
+    throw new FilterError(argument, `${label} "${value}" is not a hashtag: one word, with or without "#"`);
   }
   return v;
 }
 
 /** A host name, lower-cased, without "www.", scheme, port or path ("https://www.Example.com/x" → "example.com"). */
-export function normalizeDomain(value: string, argument = 'domain'): string {
+export function normalizeDomain(value: string, argument = 'domain', label = argument): string {
   let v = value.trim().toLowerCase();
   const withScheme = SCHEME_HOST_RE.exec(v);
   if (withScheme) v = withScheme[2].replace(/^[^@]*@/, '');
@@ -75,7 +70,7 @@ export function normalizeDomain(value: string, argument = 'domain'): string {
     .replace(/\.$/, '')
     .replace(/^www\./, '');
   if (!HOST_RE.test(v)) {
-    throw new FilterError(argument, `${argument} "${value}" is not a host name such as example.com`);
+    throw new FilterError(argument, `${label} "${value}" is not a host name such as example.com`);
   }
   return v;
 }
@@ -122,16 +117,16 @@ export function resolveFilter(filter: PostFilter): PostFilter {
     out.text = termsText(include, exclude);
     if (operators.langs.length) {
       if (langs) throw new FilterError('text', 'give languages either as lang: in text or as the lang argument');
-      langs = operators.langs.map((l) => normalizeLang(l, 'text'));
+      langs = operators.langs.map((l) => normalizeLang(l, 'text', 'lang:'));
     }
-    if (operators.tags.length) tags = [...(tags ?? []), ...operators.tags.map((t) => normalizeTag(t, 'text'))];
-    for (const d of operators.domains.map((v) => normalizeDomain(v, 'text'))) {
+    if (operators.tags.length) tags = [...(tags ?? []), ...operators.tags.map((t) => normalizeTag(t, 'text', '#tag'))];
+    for (const d of operators.domains.map((v) => normalizeDomain(v, 'text', 'domain:'))) {
       if (domain !== undefined && domain !== d) {
         throw new FilterError('text', `domain:${d} in text disagrees with domain ${domain}; give one domain`);
       }
       domain = d;
     }
-    for (const did of operators.from.map((v) => normalizeDid(v, 'text'))) {
+    for (const did of operators.from.map((v) => normalizeDid(v, 'text', 'from:'))) {
       if (author !== undefined && author !== did) {
         throw new FilterError('text', `from:${did} in text disagrees with author ${author}; give one author`);
       }
