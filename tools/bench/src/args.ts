@@ -47,8 +47,8 @@ export const DEFAULTS: Omit<BenchOptions, 'peers' | 'out' | 'reportDir'> = {
 };
 
 /**
- * `--quick`: the whole bench in under 15 minutes on the 2-core machine (measured 2026-12-02, see the bench usage),
- * so a developer can check a change; flags given with it still win. Its report goes beside the data, not into the
+ * `--quick`: the whole bench at about 1M posts, so a developer can check a change in minutes rather than hours
+ * (timings in USAGE); flags given with it still win. Its report goes beside the data, not into the
  * repository's BENCHMARKS.md, unless --report-dir says otherwise.
  */
 export const QUICK: Partial<BenchOptions> = {
@@ -66,8 +66,10 @@ export class UsageError extends Error {
 
 export const USAGE = `npm run bench -- [options]
   --quick             developer profile: 1 day × 1,000,000 posts, peers on, 100,000 ingest posts,
-                      100,000 export rows; about 10–15 min on 2 cores; report in <out>/report
-                      (other flags override it)
+                      100,000 export rows; report in <out>/report (other flags override it).
+                      About 9 min on an idle 2-core machine (estimated from its phases); under a load
+                      of 6–9 from other work it took 15 min to reach the PostgreSQL peer (2026-12-02):
+                      the DuckDB-over-NDJSON peer (110 scans of the raw JSON) is most of it
   --days N            days of data (default 1)
   --posts-per-day N   posts per day (default 8100000)
   --out DIR           working folder for generated data (default ./bench-data)
