@@ -20,7 +20,13 @@ import { scanStrategy } from './search/scan-strategy';
 import { countPosts, type CountLimits, type PostCount } from './count/count-posts';
 import { RowCounts } from './count/row-counts';
 import { writeCsv } from './export/export-csv';
-import { postVolume, type VolumeBucket, type VolumeInterval } from './aggregations/post-volume';
+import {
+  checkVolumeRange,
+  volumeBuckets,
+  volumeCounts,
+  type VolumeBucket,
+  type VolumeInterval,
+} from './aggregations/post-volume';
 import { topFacets, type Facet, type FacetKind } from './aggregations/top-facets';
 
 export type { PostCount } from './count/count-posts';
@@ -237,9 +243,15 @@ export class PostStore {
    */
   async postVolume(filter: PostFilter, interval: VolumeInterval, timings?: Timings): Promise<VolumeBucket[]> {
     const args = resolveFilter(filter);
-    return this.withFiles('count', args, [], (session, files) => postVolume(session, files, args, interval), {
-      timings,
-    });
+    checkVolumeRange(args, interval);
+    const counts = await this.withFiles(
+      'count',
+      args,
+      new Map<number, number>(),
+      (session, files) => volumeCounts(session, files, args, interval),
+      { timings },
+    );
+    return volumeBuckets(counts, args, interval);
   }
 
   /** The `first` most frequent values of a facet among the visible posts matching the filter, each post once. */

@@ -97,6 +97,11 @@ describe('aggregations', () => {
     expect(err).toBeInstanceOf(FilterError);
     expect((err as FilterError).argument).toBe('interval');
     expect((await store.postVolume({}, 'HOUR')).length).toBeLessThanOrEqual(MAX_VOLUME_BUCKETS);
+    // A closed range without any data file still has its (empty) buckets.
+    const before = { fromUs: T0 - 30 * DAY, toUs: T0 - 30 * DAY + 3 * HOUR };
+    expect(await store.postVolume(before, 'HOUR')).toEqual(
+      [0, 1, 2].map((h) => ({ startUs: before.fromUs + h * HOUR, count: 0 })),
+    );
   });
 
   it.each(Object.keys(FACETS) as FacetKind[])('top %s equals the full scan', async (facet) => {

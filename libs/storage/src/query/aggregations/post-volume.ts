@@ -28,31 +28,35 @@ function tooMany(buckets: number, interval: VolumeInterval): FilterError {
 }
 
 /**
- * Visible posts matching `filter` per bucket of `interval` (UTC-aligned), each post once, in time order, with the
- * empty buckets between the range's start and end (an open end: the bucket of the first or last match). MINUTE
- * needs a closed dateRange; any answer past MAX_VOLUME_BUCKETS is a FilterError (before any I/O when the range is
- * closed).
+ * Throws FilterError unless postVolume of `filter` by `interval` can answer: MINUTE needs a closed dateRange, and a
+ * closed range may hold at most MAX_VOLUME_BUCKETS buckets. Checked before any I/O.
  */
-export async function postVolume(
-  session: Session,
-  files: FileSets,
-  filter: PostFilter,
-  interval: VolumeInterval,
-): Promise<VolumeBucket[]> {
+export function checkVolumeRange(filter: PostFilter, interval: VolumeInterval): void {
   const width = INTERVAL_US[interval];
   if (width === undefined) throw new FilterError('interval', 'interval must be MINUTE, HOUR or DAY');
-  const floor = (us: number) => Math.floor(us / width) * width;
   if (interval === 'MINUTE' && (filter.fromUs === undefined || filter.toUs === undefined)) {
     throw new FilterError(
       'dateRange',
       `postVolume by MINUTE needs a dateRange with from and to (at most ${MAX_VOLUME_BUCKETS} minutes)`,
     );
   }
-  const count = (from: number, to: number) => Math.ceil((to - floor(from)) / width);
   if (filter.fromUs !== undefined && filter.toUs !== undefined) {
-    const n = count(filter.fromUs, filter.toUs);
+    const n = bucketCount(filter.fromUs, filter.toUs, width);
     if (n > MAX_VOLUME_BUCKETS) throw tooMany(n, interval);
   }
+}
+
+const floorTo = (us: number, width: number) => Math.floor(us / width) * width;
+const bucketCount = (from: number, to: number, width: number) => Math.ceil((to - floorTo(from, width)) / width);
+
+/** Visible posts matching `filter` per non-empty bucket of `interval` (UTC-aligned start µs → posts, each once). */
+export async function volumeCounts(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter,
+  interval: VolumeInterval,
+): Promise<Map<number, number>> {
+  const width = INTERVAL_US[interval];
   // The width is a constant of INTERVAL_US, not user input: spliced so DuckDB folds the bucket expression.
   const rows = await aggregateVisible(
     session,
@@ -60,16 +64,30 @@ export async function postVolume(
     filter,
     () =>
       `SELECT (epoch_us(p.indexed_at) // ${width}) * ${width} AS start, count(DISTINCT p.uri) AS n
-       FROM visible p GROUP BY start ORDER BY start`,
+       FROM visible p GROUP BY start`,
   );
-  const counts = new Map(rows.map((r) => [Number(r.start), Number(r.n)]));
-  const starts = [...counts.keys()];
+  return new Map(rows.map((r) => [Number(r.start), Number(r.n)]));
+}
+
+/**
+ * The buckets in time order with the empty ones between the range's start and end (an open end: the bucket of the
+ * first or last match; no match and an open end: none). FilterError past MAX_VOLUME_BUCKETS.
+ */
+export function volumeBuckets(
+  counts: ReadonlyMap<number, number>,
+  filter: PostFilter,
+  interval: VolumeInterval,
+): VolumeBucket[] {
+  const width = INTERVAL_US[interval];
+  const starts = [...counts.keys()].sort((a, b) => a - b);
   if (starts.length === 0 && (filter.fromUs === undefined || filter.toUs === undefined)) return [];
   const from = filter.fromUs ?? starts[0];
   const to = filter.toUs ?? starts[starts.length - 1] + width;
-  const n = count(from, to);
+  const n = bucketCount(from, to, width);
   if (n > MAX_VOLUME_BUCKETS) throw tooMany(n, interval);
   const out: VolumeBucket[] = [];
-  for (let start = floor(from); start < to; start += width) out.push({ startUs: start, count: counts.get(start) ?? 0 });
+  for (let start = floorTo(from, width); start < to; start += width) {
+    out.push({ startUs: start, count: counts.get(start) ?? 0 });
+  }
   return out;
 }
