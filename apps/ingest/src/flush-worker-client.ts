@@ -45,6 +45,12 @@ export class FlushWorkerClient {
     });
   };
 
+  /** Starts the worker now (it loads the writer and parquet-wasm) so the first flush does not wait for that. */
+  warm(): void {
+    const worker = this.worker ?? this.spawn();
+    if (this.pending.size === 0) worker.unref();
+  }
+
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;

@@ -106,6 +106,7 @@ export class JetstreamSource implements AsyncIterable<SourceBatch> {
       const url = urls[index % urls.length];
       let reason: ReconnectReason = 'error';
       let received = false;
+      let opened = false;
       let cursor = '';
       try {
         // The consumer has handled every message yielded so far: the resume point covers them.
@@ -122,6 +123,7 @@ export class JetstreamSource implements AsyncIterable<SourceBatch> {
           yield batch;
         }
         reason = c.reason;
+        opened = c.opened;
         if (c.oversized) this.skipOversized(c.oversized);
       } catch (err) {
         log.warn({ err, url }, 'could not prepare a Jetstream connection');
@@ -129,10 +131,14 @@ export class JetstreamSource implements AsyncIterable<SourceBatch> {
         this.connection = undefined;
       }
       if (this.stopped) break;
-      this.stall.count = cursor === lastCursor ? this.stall.count + 1 : 1;
-      this.stall.cursor = cursor;
-      this.stall.reason = reason;
-      lastCursor = cursor;
+      // Only sockets that opened count: a host that refuses is "no connection" (READY_MAX_SILENCE_MS), and
+      // failing over across refusing hosts is not a stall.
+      if (opened) {
+        this.stall.count = cursor === lastCursor ? this.stall.count + 1 : 1;
+        this.stall.cursor = cursor;
+        this.stall.reason = reason;
+        lastCursor = cursor;
+      }
       this.opts.onReconnect?.(reason, url);
       // A healthy socket that was closed (or cut by an oversized message) is resumed on the same host (its v2
       // cursor stays valid); anything else fails over to the next host.
@@ -176,6 +182,7 @@ export class JetstreamSource implements AsyncIterable<SourceBatch> {
 /** One socket: a queue of its messages, silence detection, and its end (with the reason). */
 class Connection {
   reason: ReconnectReason = 'close';
+  opened = false;
   oversized: OversizedMessage | undefined;
   paused = false;
   private queue: Buffer[] = [];
@@ -225,6 +232,7 @@ class Connection {
       if (Date.now() - Math.max(source.lastMessageAt, source.lastOpenAt) > opts.silenceTimeoutMs) this.end('silent');
     }, tick);
     ws.on('open', () => {
+      this.opened = true;
       source.connected = true;
       source.lastOpenAt = Date.now();
       log.info(

@@ -187,6 +187,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
       started = true;
       await Promise.all([redis, reader].map((r) => (r.status === 'wait' ? r.connect() : Promise.resolve())));
       await pipeline.sync();
+      if (!deps.write) flushWorker.warm();
       await flusher.start();
       http = await startHttp({ port: config.ingestPort, registry: metrics.registry, checks: readiness, beforeScrape });
       gauges = setInterval(refreshGauges, 1000);
