@@ -7,7 +7,7 @@ import { postFilterArgs } from './post-filters';
 export const Facet = builder.objectRef<StoredFacet>('Facet').implement({
   description: 'A value and the number of matching posts holding it',
   fields: (t) => ({
-    value: t.exposeString('value'),
+    value: t.exposeString('value', { description: 'The facet value (a tag, host, language or DID)' }),
     count: t.exposeInt('count', { description: 'Visible posts matching the filters that hold the value, each once' }),
   }),
 });
