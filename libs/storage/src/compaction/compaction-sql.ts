@@ -39,4 +39,4 @@ export function compactionSelect(table: TableName, { withTombstones }: Compactio
 }
 
 /** zstd level of the side files: written once per closed day (see CompactionOptions.compressionLevel). */
-export const SIDE_COMPRESSION_LEVEL = 15;
+export const SIDE_COMPRESSION_LEVEL = 9;

@@ -199,12 +199,7 @@ describe('compaction', () => {
     // Past the grace period, the next run removes what was replaced; what readers see does not change.
     const run3 = await compactClosedDays(tmp.path, { now: NOW + 1000 + GRACE, graceMs: GRACE });
     expect(run3.deleted).toBeGreaterThanOrEqual(6);
-    const current = [
-      'by-author-2.parquet',
-      'by-token-2.parquet',
-      'compacted-2-0.parquet',
-      'tokens-2.parquet',
-    ];
+    const current = ['by-author-2.parquet', 'by-token-2.parquet', 'compacted-2-0.parquet', 'tokens-2.parquet'];
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual(current);
     expect((await visible()).sort()).toEqual(withLate);
 
