@@ -4,7 +4,16 @@ import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
 import type { PostCursor } from './cursor';
 import { toPostRecord, type PostRecord } from './post-record';
-import { POST_SELECT, SqlParams, filterConditions, visibleCte, type FileSets, type PostFilter } from './post-sql';
+import {
+  POST_SELECT,
+  SqlParams,
+  filterConditions,
+  orderBy,
+  visibleCte,
+  type FileSets,
+  type PostFilter,
+  type PostSort,
+} from './post-sql';
 import { filesOverlapping } from './time-windows';
 
 // Reads through the side files of compacted days (compaction/side-files.ts). A side file only says where a live
@@ -19,8 +28,6 @@ const AUTHOR_SLACK = 16;
  * not read 4,096 of them for one page).
  */
 const MAX_AUTHOR_TEXT_BATCH = 4096;
-
-const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 
 const ts = (us: number) => timestampValue(BigInt(us));
 
@@ -48,7 +55,7 @@ export function filesOfKeys(days: readonly IndexedDay[], keys: readonly Pick<Pos
 }
 
 /**
- * The next `want` visible posts of `filter.author` on the indexed days, after `position`, in page order, as full
+ * The next `want` visible posts of `filter.author` on the indexed days, after `position`, in `sort` order, as full
  * rows. Candidates come from by-author (min/max statistics on did skip every other row group), a batch at a time;
  * each batch is read back from the posts files by indexed_at (only the row groups holding a candidate), checked
  * against the text terms and the visibility rules, in one query.
@@ -64,6 +71,7 @@ export async function indexedAuthorRows(
   position: PostCursor | undefined,
   want: number,
   select = POST_SELECT,
+  sort: PostSort = 'LATEST',
 ): Promise<PostRecord[]> {
   const days = files.indexed ?? [];
   if (days.length === 0) return [];
@@ -73,16 +81,16 @@ export async function indexedAuthorRows(
   let from = position;
   for (;;) {
     const s = new SqlParams();
-    const where = filterConditions(s, { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs }, from);
+    const where = filterConditions(s, { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs }, from, sort);
     const cand = (
       await session.all(
-        `SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM ${s.files(sides)} p WHERE ${where.join(' AND ')} ${ORDER} LIMIT ${batch}`,
+        `SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM ${s.files(sides)} p WHERE ${where.join(' AND ')} ${orderBy(sort)} LIMIT ${batch}`,
         s.values,
       )
     ).map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));
     if (cand.length === 0) return out;
-    const lo = cand[cand.length - 1].indexedAtUs;
-    const hi = cand[0].indexedAtUs + 1;
+    const lo = Math.min(cand[0].indexedAtUs, cand[cand.length - 1].indexedAtUs);
+    const hi = Math.max(cand[0].indexedAtUs, cand[cand.length - 1].indexedAtUs) + 1;
     const sql = new SqlParams();
     // Every filter is checked on the rows read back (by-author narrows by author and range only).
     const conds = filterConditions(sql, { ...filter, fromUs: lo, toUs: hi });
@@ -99,7 +107,7 @@ export async function indexedAuthorRows(
     const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
     const cte = visibleCte(sql, scope, `SELECT * FROM ${sql.files(posts)} p WHERE ${conds.join(' AND ')}`, lo, updates);
     const rows = await session.all(
-      `${cte} SELECT ${select} FROM visible p ${ORDER} LIMIT ${want - out.length}`,
+      `${cte} SELECT ${select} FROM visible p ${orderBy(sort)} LIMIT ${want - out.length}`,
       sql.values,
     );
     out.push(...rows.map(toPostRecord));

@@ -65,6 +65,9 @@ async function answers(store: PostStore) {
     out[`${i} full`] = (await store.search({ ...v, first: 1000 })).rows;
     // Pages of 3 concatenate to the full list.
     out[`${i} paged`] = await pagedUris(store, v, 3);
+    // OLDEST walks the days and their postings the other way: the exact reverse.
+    out[`${i} oldest`] = await pagedUris(store, { ...v, sort: 'OLDEST' }, 3);
+    expect(out[`${i} oldest`]).toEqual([...(out[`${i} paged`] as string[])].reverse());
     out[`${i} count`] = (await store.count(v)).count;
   }
   return out;

@@ -3,7 +3,16 @@ import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
 import { TOKEN_KEY_CHARS, foldedTokenSql, termPartsSql } from '../text-tokens';
 import type { PostCursor } from './cursor';
-import { POST_SELECT, SqlParams, filterConditions, visibleCte, type FileSets, type PostFilter } from './post-sql';
+import {
+  POST_SELECT,
+  SqlParams,
+  filterConditions,
+  orderBy,
+  visibleCte,
+  type FileSets,
+  type PostFilter,
+  type PostSort,
+} from './post-sql';
 import { toPostRecord, type PostRecord } from './post-record';
 import { filesOfKeys, timesPredicate } from './indexed-reads';
 import { parseSearchText } from './search-text';
@@ -25,7 +34,6 @@ const MAX_SEARCH_BATCH = 4096;
  */
 export const MAX_COUNT_POSTINGS_PER_DAY = 100;
 
-const ORDER = 'ORDER BY p.indexed_at DESC, p.uri DESC';
 /** What makes a vocabulary token `ascii` (term parts are lower-cased like the tokens). */
 const ASCII_ALNUM = /[a-z0-9]/;
 
@@ -113,8 +121,8 @@ async function commonParts(session: Session, vocabularies: string[], parts: stri
 }
 
 /**
- * The indexed_at (µs) of the posts of `days` listed for the lookup's tokens, newest first, at most `limit`
- * distinct values, within [fromUs, toUs).
+ * The indexed_at (µs) of the posts of `days` listed for the lookup's tokens, newest first (OLDEST: oldest first), at
+ * most `limit` distinct values, within [fromUs, toUs).
  */
 export async function tokenCandidateTimes(
   session: Session,
@@ -122,6 +130,7 @@ export async function tokenCandidateTimes(
   lookup: TokenLookup,
   range: { fromUs?: number; toUs?: number },
   limit?: number,
+  sort: PostSort = 'LATEST',
 ): Promise<number[]> {
   const sql = new SqlParams();
   const where: string[] = [];
@@ -140,7 +149,7 @@ export async function tokenCandidateTimes(
   );
   if (lookups.length === 0) return [];
   const rows = await session.all(
-    `SELECT DISTINCT epoch_us(indexed_at) AS t FROM (${lookups.join(' UNION ALL ')}) ORDER BY t DESC${limit === undefined ? '' : ` LIMIT ${limit}`}`,
+    `SELECT DISTINCT epoch_us(indexed_at) AS t FROM (${lookups.join(' UNION ALL ')}) ORDER BY t ${sort === 'OLDEST' ? 'ASC' : 'DESC'}${limit === undefined ? '' : ` LIMIT ${limit}`}`,
     sql.values,
   );
   return rows.map((r) => Number(r.t));
@@ -155,11 +164,12 @@ function candidatesSelect(
   times: readonly number[],
   filter: PostFilter,
   position?: PostCursor,
+  sort: PostSort = 'LATEST',
 ): string {
   const lo = times.reduce((a, b) => Math.min(a, b));
   const hi = times.reduce((a, b) => Math.max(a, b)) + 1;
   // Every filter is checked on the rows read back (the postings narrow by one text part only).
-  const where = filterConditions(sql, { ...filter, fromUs: lo, toUs: hi }, position);
+  const where = filterConditions(sql, { ...filter, fromUs: lo, toUs: hi }, position, sort);
   where.push(timesPredicate(sql, times));
   return `SELECT * FROM ${sql.files(
     filesOfKeys(
@@ -170,8 +180,8 @@ function candidatesSelect(
 }
 
 /**
- * The next `want` visible matches of `filter.text` on `days` after `position`, in page order, as full rows:
- * candidate times from by-token, newest first, a batch at a time, each batch read back from the posts files (only
+ * The next `want` visible matches of `filter.text` on `days` after `position`, in `sort` order, as full rows:
+ * candidate times from by-token in that order, a batch at a time, each batch read back from the posts files (only
  * the row groups holding a candidate) and checked exactly, in one query.
  */
 export async function indexedTextRows(
@@ -183,26 +193,34 @@ export async function indexedTextRows(
   position: PostCursor | undefined,
   want: number,
   select = POST_SELECT,
+  sort: PostSort = 'LATEST',
 ): Promise<PostRecord[]> {
   const out: PostRecord[] = [];
-  let toUs = position ? Math.min(filter.toUs ?? Number.POSITIVE_INFINITY, position.indexedAtUs + 1) : filter.toUs;
+  const oldest = sort === 'OLDEST';
+  let toUs = position && !oldest ? Math.min(filter.toUs ?? Infinity, position.indexedAtUs + 1) : filter.toUs;
+  let fromUs = position && oldest ? Math.max(filter.fromUs ?? -Infinity, position.indexedAtUs) : filter.fromUs;
   let batch = want + SEARCH_SLACK;
   for (;;) {
-    const range = { fromUs: filter.fromUs, toUs: toUs === Number.POSITIVE_INFINITY ? undefined : toUs };
-    const times = await tokenCandidateTimes(session, days, lookup, range, batch);
+    const range = {
+      fromUs: fromUs === -Infinity ? undefined : fromUs,
+      toUs: toUs === Infinity ? undefined : toUs,
+    };
+    const times = await tokenCandidateTimes(session, days, lookup, range, batch, sort);
     if (times.length === 0) return out;
-    const lo = times[times.length - 1];
+    const lo = Math.min(times[0], times[times.length - 1]);
     const sql = new SqlParams();
     const scope: FileSets = { ...files, tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY) };
     const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
-    const cte = visibleCte(sql, scope, candidatesSelect(sql, days, times, filter, position), lo, updates);
+    const cte = visibleCte(sql, scope, candidatesSelect(sql, days, times, filter, position, sort), lo, updates);
     const rows = await session.all(
-      `${cte} SELECT ${select} FROM visible p ${ORDER} LIMIT ${want - out.length}`,
+      `${cte} SELECT ${select} FROM visible p ${orderBy(sort)} LIMIT ${want - out.length}`,
       sql.values,
     );
     out.push(...rows.map(toPostRecord));
     if (out.length >= want || times.length < batch) return out;
-    toUs = lo; // every post at a candidate time was read: go on strictly before the last one
+    // Every post at a candidate time was read: go on strictly past the last one.
+    if (oldest) fromUs = times[times.length - 1] + 1;
+    else toUs = times[times.length - 1];
     batch = Math.min(batch * 4, MAX_SEARCH_BATCH);
   }
 }

@@ -38,10 +38,23 @@ export const scanStrategy: SearchStrategy = {
   name: 'scan',
   applies: () => true,
   keys: (ctx: SearchContext) =>
-    ctx.sort === 'OLDEST'
-      ? oldestFirstKeys(ctx.session, ctx.files, ctx.filter, ctx.after, ctx.want, ctx.timings)
-      : scanKeys(ctx.session, ctx.files, ctx.filter, ctx.after, ctx.want, ctx.timings),
+    sortedScanKeys(ctx.session, ctx.files, ctx.filter, ctx.after, ctx.want, ctx.sort, ctx.timings),
 };
+
+/** scanKeys in `sort` order (for the files a strategy's index does not cover). */
+export function sortedScanKeys(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter,
+  after: PostCursor | undefined,
+  want: number,
+  sort: PostSort,
+  timings?: Timings,
+): Promise<PostCursor[]> {
+  return sort === 'OLDEST'
+    ? oldestFirstKeys(session, files, filter, after, want, timings)
+    : scanKeys(session, files, filter, after, want, timings);
+}
 
 /** Appends `raw` (page order) to `keys`, without the same version twice (a replayed flush not yet compacted). */
 function appendKeys(keys: PostCursor[], raw: readonly PostCursor[]): void {

@@ -1,36 +1,34 @@
 import { partitionDate } from '../../layout/partition';
 import type { PostCursor } from '../cursor';
-import { filesWithoutTokens, type FileSets, type PostFilter, type PostSort } from '../post-sql';
+import { filesWithoutTokens, type FileSets, type PostFilter } from '../post-sql';
 import { timed } from '../timings';
 import { indexedTextRows, planTokenLookup } from '../token-reads';
 import { cursorOf, mergeKeys, rowKey } from './keys';
-import { scanKeys } from './scan-strategy';
+import { sortedScanKeys } from './scan-strategy';
 import type { SearchContext, SearchStrategy } from './strategy';
 
 /**
  * Text searches (no author) over data of which some days have token files (token-reads.ts): those days newest
- * first in chunks of 1, 2, 4… days (a page of a word found on the newest days never reads the vocabularies of
+ * first (OLDEST: oldest first) in chunks of 1, 2, 4… days (a page of a word found on the newest days never reads the vocabularies of
  * older ones; a chunk whose tokens cannot help is scanned), merged with a scan of the files without token files.
  * Rows read whole through the postings go into `known`. The other field filters (lang, tag, …) are checked on the
- * candidates read back. OLDEST is left to the scan (not built here).
+ * candidates read back.
  */
 export const tokenStrategy: SearchStrategy = {
   name: 'token-index',
-  applies: (files: FileSets, filter: PostFilter, sort: PostSort) =>
-    sort === 'LATEST' &&
-    filter.text !== undefined &&
-    filter.author === undefined &&
-    Boolean(files.indexed?.some((d) => d.tokens)),
+  applies: (files: FileSets, filter: PostFilter) =>
+    filter.text !== undefined && filter.author === undefined && Boolean(files.indexed?.some((d) => d.tokens)),
   async keys(ctx: SearchContext) {
-    const { session, files, filter, after, want, known, select, timings } = ctx;
+    const { session, files, filter, sort, after, want, known, select, timings } = ctx;
+    const oldest = sort === 'OLDEST';
     const text = filter.text as string;
     const lastDate = after ? partitionDate(after.indexedAtUs) : undefined;
     const days = (files.indexed ?? [])
-      .filter((d) => d.tokens && (lastDate === undefined || d.date <= lastDate))
-      .sort((a, b) => (a.date < b.date ? 1 : -1));
+      .filter((d) => d.tokens && (lastDate === undefined || (oldest ? d.date >= lastDate : d.date <= lastDate)))
+      .sort((a, b) => (oldest ? (a.date < b.date ? -1 : 1) : a.date < b.date ? 1 : -1));
     const scanned = filesWithoutTokens(files);
     const rest = scanned.length
-      ? await scanKeys(session, { ...files, posts: scanned }, filter, after, want, timings)
+      ? await sortedScanKeys(session, { ...files, posts: scanned }, filter, after, want, sort, timings)
       : [];
     const found: PostCursor[] = [];
     for (let i = 0, size = 1; i < days.length && found.length < want; i += size, size *= 2) {
@@ -38,17 +36,17 @@ export const tokenStrategy: SearchStrategy = {
       const lookup = await timed(timings, 'plan', () => planTokenLookup(session, chunk, text));
       if (!lookup) {
         const chunkFiles = { ...files, posts: chunk.flatMap((d) => d.files) };
-        found.push(...(await scanKeys(session, chunkFiles, filter, after, want - found.length, timings)));
+        found.push(...(await sortedScanKeys(session, chunkFiles, filter, after, want - found.length, sort, timings)));
         continue;
       }
       const rows = await timed(timings, 'postings+readBack', () =>
-        indexedTextRows(session, files, chunk, lookup, filter, after, want - found.length, select),
+        indexedTextRows(session, files, chunk, lookup, filter, after, want - found.length, select, sort),
       );
       for (const r of rows) {
         known.set(rowKey(r), r);
         found.push(cursorOf(r));
       }
     }
-    return mergeKeys(found, rest);
+    return mergeKeys(found, rest, sort);
   },
 };
