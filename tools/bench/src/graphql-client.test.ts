@@ -19,7 +19,7 @@ async function startServer(v: Variant): Promise<{ endpoint: string; server: Serv
   const schema = createSchema({
     typeDefs: `
       input DateRangeInput { from: String!  to: String! }
-      type Post { uri: String! }
+      type Post { uri: String!  text: String!  authorDid: String!  indexedAt: String! }
       type PostEdge { cursor: String!  node: Post! }
       type PageInfo { hasNextPage: Boolean!  endCursor: String }
       type PostConnection {
@@ -37,7 +37,12 @@ async function startServer(v: Variant): Promise<{ endpoint: string; server: Serv
           const start = Number(args.after ?? 0);
           const edges = Array.from({ length: args.first }, (_, i) => ({
             cursor: String(start + i + 1),
-            node: { uri: `at://did:plc:x/app.bsky.feed.post/${start + i}` },
+            node: {
+              uri: `at://did:plc:x/app.bsky.feed.post/${start + i}`,
+              text: 'a post',
+              authorDid: 'did:plc:x',
+              indexedAt: '2025-03-03T00:00:00.000Z',
+            },
           }));
           return {
             edges,

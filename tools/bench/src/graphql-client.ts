@@ -9,13 +9,19 @@ export interface ServerFeatures {
 
 export const NO_FEATURES: ServerFeatures = { totalCountIsExact: false };
 
+/**
+ * What a result list shows of each post (a web client's search page): peers select the same columns. The graph reads
+ * back only the columns a selection needs, so asking for `uri` alone would measure no read-back at all.
+ */
+export const PAGE_FIELDS = 'uri text authorDid indexedAt';
+
 export const searchQuery = (
   withCount: boolean,
   features: ServerFeatures = NO_FEATURES,
 ) => `query Bench($text: String, $dateRange: DateRangeInput, $author: String, $first: Int, $after: String) {
   searchPosts(text: $text, dateRange: $dateRange, author: $author, first: $first, after: $after) {
     ${withCount ? `totalCount${features.totalCountIsExact ? ' totalCountIsExact' : ''}` : ''}
-    edges { cursor node { uri } }
+    edges { cursor node { ${PAGE_FIELDS} } }
     pageInfo { hasNextPage endCursor }
   }
 }`;

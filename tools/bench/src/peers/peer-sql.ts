@@ -41,7 +41,8 @@ export function peerSearch(spec: QuerySpec, d: Dialect, cursor?: KeysetCursor): 
   const w = peerWhere(spec, d, cursor);
   if (spec.totalCount) return { sql: `SELECT count(*) AS n FROM posts ${w.sql}`, params: w.params };
   return {
-    sql: `SELECT uri, time_us FROM posts ${w.sql} ORDER BY time_us DESC, uri DESC LIMIT ${spec.args.first}`,
+    // The fields a result list shows, as ours is asked for them (PAGE_FIELDS in graphql-client.ts).
+    sql: `SELECT uri, time_us, did, text FROM posts ${w.sql} ORDER BY time_us DESC, uri DESC LIMIT ${spec.args.first}`,
     params: w.params,
   };
 }
