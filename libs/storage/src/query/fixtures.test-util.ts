@@ -4,38 +4,9 @@ import { postCursor, type PostStore, type SearchArgs } from './post-store';
 
 // Test helpers (not part of the public API): rows written through the real flush writer into the real layout.
 
-export const T0 = Date.parse('2024-05-25T12:00:00Z') * 1000;
+export { POST_ROW_T0 as T0, postRow as post } from '@bsky-explorer/testing';
 export const HOUR = 3_600_000_000;
 export const DAY = 24 * HOUR;
-
-export function post(n: number, overrides: Partial<PostRow> = {}): PostRow {
-  const did = overrides.did ?? `did:plc:author${n % 5}`;
-  const rkey = overrides.rkey ?? `3k${n.toString(36).padStart(8, '0')}`;
-  const indexedAt = overrides.indexed_at ?? T0 + n * 1_000_000;
-  return {
-    uri: `at://${did}/app.bsky.feed.post/${rkey}`,
-    cid: `bafy${n}`,
-    did,
-    rkey,
-    rev: `rev${n}`,
-    text: `post number ${n}`,
-    created_at: indexedAt - 500,
-    indexed_at: indexedAt,
-    time_us: indexedAt,
-    langs: ['en'],
-    reply_root_uri: null,
-    reply_parent_uri: null,
-    embed_kind: null,
-    quoted_uri: null,
-    external_uri: null,
-    mentions: [],
-    tags: [],
-    links: [],
-    labels: [],
-    operation: 'create',
-    ...overrides,
-  };
-}
 
 /** A later version of `p` (an update commit) with new text, indexed a day later. */
 export function edited(p: PostRow, text: string): PostRow {
