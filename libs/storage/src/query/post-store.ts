@@ -244,21 +244,29 @@ export class PostStore {
   async postVolume(filter: PostFilter, interval: VolumeInterval, timings?: Timings): Promise<VolumeBucket[]> {
     const args = resolveFilter(filter);
     checkVolumeRange(args, interval);
-    const counts = await this.withFiles(
-      'count',
-      args,
-      new Map<number, number>(),
-      (session, files) => volumeCounts(session, files, args, interval),
-      { timings },
-    );
-    return volumeBuckets(counts, args, interval);
+    // Cached as [start, count] pairs (the cache stores plain copies), under the same rules as counts.
+    const cacheArgs = { aggregate: 'volume', interval, ...args };
+    const pairs =
+      (await this.cachedAnswer<[number, number][]>('count', args, cacheArgs)) ??
+      (await this.withFiles(
+        'count',
+        args,
+        [],
+        async (session, files) => [...(await volumeCounts(session, files, args, interval))],
+        { cacheArgs, timings },
+      ));
+    return volumeBuckets(new Map(pairs), args, interval);
   }
 
   /** The `first` most frequent values of a facet among the visible posts matching the filter, each post once. */
   async topFacets(filter: PostFilter, facet: FacetKind, first: number, timings?: Timings): Promise<Facet[]> {
     const n = positiveInt(first, 'first', MAX_PAGE);
     const args = resolveFilter(filter);
+    const cacheArgs = { aggregate: facet, first: n, ...args };
+    const hit = await this.cachedAnswer<Facet[]>('count', args, cacheArgs);
+    if (hit) return hit;
     return this.withFiles('count', args, [], (session, files) => topFacets(session, files, args, facet, n), {
+      cacheArgs,
       timings,
     });
   }

@@ -11,7 +11,7 @@ import {
   type Corpus,
 } from '../field-fixtures.test-util';
 import { FilterError } from '../filter';
-import { DAY, HOUR, T0 } from '../fixtures.test-util';
+import { DAY, HOUR, T0, flush, post } from '../fixtures.test-util';
 import { PostStore } from '../post-store';
 import type { PostFilter } from '../post-sql';
 import { INTERVAL_US, MAX_VOLUME_BUCKETS, type VolumeInterval } from './post-volume';
@@ -123,5 +123,34 @@ describe('aggregations', () => {
     const total = (await store.postVolume({}, 'DAY')).reduce((a, b) => a + b.count, 0);
     expect(total).toBe(visibleRows(corpus).length);
     expect(total).toBeLessThan(new Set(corpus.rows.map((r) => r.uri)).size);
+  });
+
+  it('answers a repeated aggregation from the result cache until the files change', async () => {
+    const queries: unknown[] = [];
+    const cached = await PostStore.create({
+      dataDir: tmp.path,
+      queryTimeoutMs: 30_000,
+      resultCacheSize: 16,
+      onQuery: (q) => queries.push(q),
+    });
+    try {
+      const range = { fromUs: T0 + DAY - 11 * HOUR, toUs: T0 + DAY - 9 * HOUR };
+      const volume = await cached.postVolume({ ...range, tags: ['fresh'] }, 'HOUR');
+      const tags = await cached.topFacets({ tags: ['fresh'] }, 'tags', 5);
+      expect(volume.map((b) => b.count)).toEqual([0, 0]);
+      expect(tags).toEqual([]);
+      const ran = queries.length;
+      expect(await cached.postVolume({ ...range, tags: ['fresh'] }, 'HOUR')).toEqual(volume);
+      expect(await cached.topFacets({ tags: ['fresh'] }, 'tags', 5)).toEqual(tags);
+      expect(queries.length).toBe(ran);
+      // A new flush is a new file set: the next answer sees it.
+      await flush(tmp.path, {
+        posts: [post(900, { indexed_at: range.fromUs, time_us: range.fromUs, tags: ['Fresh'] })],
+      });
+      expect((await cached.postVolume({ ...range, tags: ['fresh'] }, 'HOUR')).map((b) => b.count)).toEqual([1, 0]);
+      expect(await cached.topFacets({ tags: ['fresh'] }, 'tags', 5)).toEqual([{ value: 'fresh', count: 1 }]);
+    } finally {
+      await cached.close();
+    }
   });
 });
