@@ -252,7 +252,9 @@ export class PostStore {
         'count',
         args,
         [],
-        async (session, files) => [...(await volumeCounts(session, files, args, interval))],
+        async (session, files) => [
+          ...(await timed(timings, 'aggregate', () => volumeCounts(session, files, args, interval))),
+        ],
         { cacheArgs, timings },
       ));
     return volumeBuckets(new Map(pairs), args, interval);
@@ -265,7 +267,9 @@ export class PostStore {
     const cacheArgs = { aggregate: facet, first: n, ...args };
     const hit = await this.cachedAnswer<Facet[]>('count', args, cacheArgs);
     if (hit) return hit;
-    return this.withFiles('count', args, [], (session, files) => topFacets(session, files, args, facet, n), {
+    const run = (session: Session, files: FileSets) =>
+      timed(timings, 'aggregate', () => topFacets(session, files, args, facet, n));
+    return this.withFiles('count', args, [], run, {
       cacheArgs,
       timings,
     });

@@ -123,6 +123,9 @@ describe('aggregations', () => {
     const total = (await store.postVolume({}, 'DAY')).reduce((a, b) => a + b.count, 0);
     expect(total).toBe(visibleRows(corpus).length);
     expect(total).toBeLessThan(new Set(corpus.rows.map((r) => r.uri)).size);
+    const timings: Record<string, number> = {};
+    await store.topFacets({}, 'langs', 3, timings);
+    expect(Object.keys(timings)).toEqual(expect.arrayContaining(['listing', 'aggregate']));
   });
 
   it('answers a repeated aggregation from the result cache until the files change', async () => {
