@@ -89,6 +89,7 @@ export class Pipeline {
   private failed = false;
   private source: JetstreamSource | undefined;
   private backpressure = false;
+  private stopping = false;
   private readonly append: AppendFn;
 
   constructor(private readonly opts: PipelineOptions) {
@@ -121,6 +122,11 @@ export class Pipeline {
       await this.room();
     }
     await this.drain();
+  }
+
+  /** Stop holding back (a shutdown must not wait for a full buffer to drain); run() ends with the source. */
+  stop(): void {
+    this.stopping = true;
   }
 
   /** One message straight in (the loop does this for every message; tests call it without a socket). */
@@ -196,7 +202,7 @@ export class Pipeline {
     this.backpressure = true;
     metrics.backpressureActive.set(1);
     log.warn({ length: this.length, bound: this.opts.maxEntries }, 'buffer full: pausing the Jetstream socket');
-    while (this.length > this.opts.maxEntries && !this.failed) {
+    while (this.length > this.opts.maxEntries && !this.failed && !this.stopping) {
       // The flusher may flush only what is old enough: ask again each round.
       this.opts.flusher.requestFlush();
       await sleep(250);

@@ -205,6 +205,7 @@ export function createIngest(config: IngestConfig, deps: IngestDeps = {}): Inges
       started = false;
       log.info('stopping: no more reading, final flush');
       source.stop();
+      pipeline.stop();
       await running;
       await pipeline.drain();
       pipeline.close();

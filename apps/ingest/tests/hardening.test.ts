@@ -1,6 +1,6 @@
 // Defects found by probing (issue 13): an oversized message, bad events inside the rewind window, invalid UTF-8,
 // and a source that reconnects forever without progress. Real simulator, real Redis, Parquet read back.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createIngest, type Ingest } from '../src/service';
 import {
@@ -176,5 +176,39 @@ describe('hardening', () => {
     const [dead] = await deadLetters(running);
     expect(dead.reason.toString()).toBe('invalid_utf8');
     expect(dead.raw.equals(bytes)).toBe(true);
+  });
+
+  it('stops promptly while the buffer is full and flushes fail (the entries stay in Redis)', async () => {
+    const expected = expectedRows({ seed: 39, count: 20_000 });
+    sim = await startJetstreamSim({ source: { kind: 'events', events: expected.messages } });
+    // A path under a regular file: every flush fails (ENOTDIR), for root too.
+    const blocker = join(tmp.path, 'blocker');
+    await writeFile(blocker, 'not a directory');
+    ingest = createIngest(
+      testConfig({
+        redisUrl: redis.url,
+        dataDir: join(blocker, 'data'),
+        redisKeyPrefix: 'o6:',
+        jetstreamUrls: [sim.subscribeUrl],
+        bufferMaxEntries: 500,
+        appendBatchSize: 100,
+        flushMaxRows: 200,
+      }),
+    );
+    const running = ingest;
+    await running.start();
+    await waitFor('backpressure', () => running.pipeline.backpressureActive, 20_000);
+    const started = Date.now();
+    const stopped = running.stop().then(() => 'stopped');
+    const outcome = await Promise.race([stopped, new Promise((r) => setTimeout(() => r('hung'), 20_000))]);
+    expect(outcome).toBe('stopped');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    ingest = undefined;
+    // Nothing was lost: what was appended is still buffered for the next start.
+    const check = createIngest(testConfig({ redisUrl: redis.url, dataDir: tmp.path, redisKeyPrefix: 'o6:' }));
+    await check.redis.connect();
+    expect(Number(await check.redis.get(check.keys.buffered))).toBeGreaterThan(500);
+    check.redis.disconnect();
+    await mkdir(join(tmp.path, 'unused'), { recursive: true });
   });
 });
