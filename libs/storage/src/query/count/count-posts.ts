@@ -3,7 +3,7 @@ import { filesWithoutTokens, type FileSets, type PostFilter } from '../post-sql'
 import { hasFieldFilters } from '../filter';
 import { timed, type Timings } from '../timings';
 import { MAX_COUNT_POSTINGS_PER_DAY, countWithTokens, planTokenLookup } from '../token-reads';
-import { authorIndexCount, scanCount } from './exact-count';
+import { authorIndexCount, authorReadBackCount, scanCount } from './exact-count';
 import { sampledEstimate, vocabularyEstimate } from './estimate';
 import type { RowCounts } from './row-counts';
 
@@ -31,8 +31,8 @@ export interface CountLimits {
  * tokens' postings, an author's by-author rows) or when the rows to scan are few; otherwise estimated from the
  * counts kept at compaction (compacted days with token files) and a sample of the rest.
  * Field filters (lang, tag, mentions, domain, url) are predicates of every exact path (scan, token candidates); the
- * by-author side file and the token dfs cannot see them, so with such filters the count is a scan when small,
- * the token candidates when few, else a sampled estimate over every file.
+ * token dfs cannot see them, so with such filters the count is a scan when small, the token candidates or an
+ * author's by-author rows read back when few, else a sampled estimate over every file.
  */
 export async function countPosts(
   session: Session,
@@ -51,6 +51,19 @@ export async function countPosts(
   }
   if ((await rowCounts.of(session, files.posts)) <= exactScanRows) {
     return { count: await timed(timings, 'scan', () => scanCount(session, files, filter)), exact: true };
+  }
+  if (
+    filter.author !== undefined &&
+    indexed.length > 0 &&
+    (await rowCounts.of(session, files.unindexed ?? [])) <= exactScanRows
+  ) {
+    // An author with text or field filters: exact through by-author when the author's rows are few.
+    const author = { ...filter, author: filter.author };
+    const max = MAX_COUNT_POSTINGS_PER_DAY * indexed.length;
+    const count = await timed(timings, 'index+readBack', () =>
+      authorReadBackCount(session, files, author, files.unindexed ?? [], max),
+    );
+    if (count !== undefined) return { count, exact: true };
   }
   const tokenDays = filter.text !== undefined && filter.author === undefined ? indexed.filter((d) => d.tokens) : [];
   const rest = tokenDays.length > 0 ? filesWithoutTokens(files) : files.posts;

@@ -1,6 +1,7 @@
 import { listValue } from '@duckdb/node-api';
 import type { Session } from '../../duckdb/pool';
 import { SqlParams, filterConditions, visibleCte, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import { filesOfKeys, keyTimesPredicate } from '../indexed-reads';
 import { filesOverlapping } from '../time-windows';
 
 /** How many visible posts match the filter in `files` (each post once): one scan of every file. */
@@ -35,6 +36,54 @@ export async function authorIndexCount(
   }
   const updates = filesOverlapping(rest, filter.fromUs ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
   const cte = visibleCte(sql, files, selects.join(' UNION ALL '), filter.fromUs, updates);
+  const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
+  return Number(row.n);
+}
+
+/**
+ * An author's visible posts matching every other filter (text, lang, tag, …), exactly, when the author has at most
+ * `maxCandidates` rows in range on the indexed days: those rows' keys from by-author, read back from the posts
+ * files (only the row groups holding one) and checked by every predicate, plus a scan of `rest` (the files without
+ * side files), under the visibility rules; undefined when the author has more (reading them back would cost more
+ * than the estimate's sample).
+ */
+export async function authorReadBackCount(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter & { author: string },
+  rest: readonly string[],
+  maxCandidates: number,
+): Promise<number | undefined> {
+  const days = files.indexed ?? [];
+  const c = new SqlParams();
+  const where = filterConditions(c, { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs });
+  const cand = (
+    await session.all(
+      `SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM ${c.files(days.map((d) => d.byAuthor))} p
+       WHERE ${where.join(' AND ')} LIMIT ${maxCandidates + 1}`,
+      c.values,
+    )
+  ).map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));
+  if (cand.length > maxCandidates) return undefined;
+  const sql = new SqlParams();
+  const selects: string[] = [];
+  if (cand.length > 0) {
+    const times = cand.map((k) => k.indexedAtUs);
+    const lo = Math.min(...times);
+    const hi = Math.max(...times) + 1;
+    const conds = filterConditions(sql, { ...filter, fromUs: lo, toUs: hi });
+    conds.push(
+      keyTimesPredicate(sql, cand),
+      `p.uri IN (SELECT unnest(${sql.bind(listValue(cand.map((k) => k.uri)))}::VARCHAR[]))`,
+    );
+    selects.push(`SELECT * FROM ${sql.files(filesOfKeys(days, cand))} p WHERE ${conds.join(' AND ')}`);
+  }
+  if (rest.length > 0) {
+    selects.push(`SELECT * FROM ${sql.files([...rest])} p WHERE ${filterConditions(sql, filter).join(' AND ')}`);
+  }
+  if (selects.length === 0) return 0;
+  const updates = filesOverlapping(rest, filter.fromUs ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+  const cte = visibleCte(sql, files, selects.join(' UNION ALL BY NAME '), filter.fromUs, updates);
   const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
   return Number(row.n);
 }
