@@ -23,7 +23,9 @@ export type ReconnectReason = 'close' | 'error' | 'silent' | 'refused' | 'oversi
 /** A message over maxMessageBytes that the host sent anyway: not delivered, described. */
 export interface OversizedMessage extends OversizedHead {
   url: string;
+  /** From its head, when there: where to resume after it (v1 time_us, v2 per-host cursor). */
   timeUs?: number;
+  cursor?: number;
 }
 
 /** What one pull yields: the messages received since the last pull, in order, from one host. */
@@ -66,7 +68,7 @@ export class JetstreamSource implements AsyncIterable<SourceBatch> {
   private stopped = false;
   private readonly abort = new AbortController();
   /** After an oversized message: the next connection to that host starts after it. */
-  private skipPast: { url: string; timeUs: number } | undefined;
+  private skipPast: { url: string; timeUs: number; cursor?: number } | undefined;
 
   constructor(private readonly opts: JetstreamSourceOptions) {}
 
@@ -153,7 +155,7 @@ export class JetstreamSource implements AsyncIterable<SourceBatch> {
 
   /** From now on, resume that host after the oversized message (the consumer dead-letters its record). */
   private skipOversized(o: OversizedMessage): void {
-    if (o.timeUs !== undefined) this.skipPast = { url: o.url, timeUs: o.timeUs };
+    if (o.timeUs !== undefined) this.skipPast = { url: o.url, timeUs: o.timeUs, cursor: o.cursor };
   }
 
   private target(url: string, resume: ResumePoint | undefined): URL {
@@ -163,17 +165,16 @@ export class JetstreamSource implements AsyncIterable<SourceBatch> {
     // the frame sizer.
     target.searchParams.set('maxMessageSizeBytes', String(this.opts.maxMessageBytes));
     let cursor: number | undefined;
-    if (resume) {
-      // The v2 cursor is exact but only meaningful on the host that issued it; time_us works everywhere.
-      cursor =
-        resume.cursor !== undefined && resume.url === url
-          ? resume.cursor
-          : Math.max(0, resume.timeUs - this.opts.rewindUs);
-    }
+    // The v2 cursor is exact but only meaningful on the host that issued it; time_us works everywhere.
+    const v2 = resume?.cursor !== undefined && resume.url === url;
+    if (resume) cursor = v2 ? resume.cursor : Math.max(0, resume.timeUs - this.opts.rewindUs);
     // Past an oversized message of this host: everything before it on this host was received and persisted (the
     // resume point is read after the consumer took every message), so starting after it loses nothing.
     const skip = this.skipPast;
-    if (skip && skip.url === url && (cursor === undefined || cursor <= skip.timeUs)) cursor = skip.timeUs + 1;
+    if (skip && skip.url === url) {
+      const past = v2 && skip.cursor !== undefined ? skip.cursor : skip.timeUs;
+      if (cursor === undefined || cursor <= past) cursor = past + 1;
+    }
     if (cursor !== undefined) target.searchParams.set('cursor', String(cursor));
     return target;
   }
@@ -185,6 +186,7 @@ class Connection {
   opened = false;
   oversized: OversizedMessage | undefined;
   paused = false;
+  private oversizedDelivered = false;
   private queue: Buffer[] = [];
   private ended = false;
   private wake: (() => void) | undefined;
@@ -289,8 +291,6 @@ class Connection {
     this.ws.terminate();
     this.wake?.();
   }
-
-  private oversizedDelivered = false;
 
   private oversizedBatch(): SourceBatch | undefined {
     if (!this.oversized || this.oversizedDelivered) return undefined;
