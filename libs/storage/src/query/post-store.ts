@@ -253,7 +253,9 @@ export class PostStore {
         args,
         [],
         async (session, files) => [
-          ...(await timed(timings, 'aggregate', () => volumeCounts(session, files, args, interval))),
+          ...(await timed(timings, 'aggregate', () =>
+            volumeCounts(session, files, args, interval, this.aggregateContext),
+          )),
         ],
         { cacheArgs, timings },
       ));
@@ -268,11 +270,15 @@ export class PostStore {
     const hit = await this.cachedAnswer<Facet[]>('count', args, cacheArgs);
     if (hit) return hit;
     const run = (session: Session, files: FileSets) =>
-      timed(timings, 'aggregate', () => topFacets(session, files, args, facet, n));
+      timed(timings, 'aggregate', () => topFacets(session, files, args, facet, n, this.aggregateContext));
     return this.withFiles('count', args, [], run, {
       cacheArgs,
       timings,
     });
+  }
+
+  private get aggregateContext() {
+    return { rowCounts: this.rowCounts, limits: this.countLimits };
   }
 
   /**

@@ -226,6 +226,27 @@ export async function indexedTextRows(
 }
 
 /**
+ * The rows that may match `filter` (a text filter, in normal form): the candidates of `days` read back by the
+ * postings' times, plus a scan of `rest` (the files without token files), as one SELECT over the alias `p`, every
+ * predicate applied (visibility is the caller's); undefined when there is nothing to read.
+ */
+export async function tokenCandidates(
+  session: Session,
+  sql: SqlParams,
+  days: readonly IndexedDay[],
+  lookup: TokenLookup,
+  filter: PostFilter,
+  rest: readonly string[],
+): Promise<string | undefined> {
+  const times = await tokenCandidateTimes(session, days, lookup, { fromUs: filter.fromUs, toUs: filter.toUs });
+  const selects: string[] = [];
+  if (times.length > 0) selects.push(candidatesSelect(sql, days, times, filter));
+  if (rest.length > 0)
+    selects.push(`SELECT * FROM ${sql.files([...rest])} p WHERE ${filterConditions(sql, filter).join(' AND ')}`);
+  return selects.length ? selects.join(' UNION ALL BY NAME ') : undefined;
+}
+
+/**
  * How many visible posts match `filter`: the candidates of `days` read back, plus a scan of `rest` (the files
  * without token files), counted together so a post in both is counted once.
  */
@@ -237,19 +258,15 @@ export async function countWithTokens(
   filter: PostFilter,
   rest: string[],
 ): Promise<number> {
-  const times = await tokenCandidateTimes(session, days, lookup, { fromUs: filter.fromUs, toUs: filter.toUs });
   const sql = new SqlParams();
-  const selects: string[] = [];
-  if (times.length > 0) selects.push(candidatesSelect(sql, days, times, filter));
-  if (rest.length > 0)
-    selects.push(`SELECT * FROM ${sql.files(rest)} p WHERE ${filterConditions(sql, filter).join(' AND ')}`);
-  if (selects.length === 0) return 0;
+  const candidates = await tokenCandidates(session, sql, days, lookup, filter, rest);
+  if (candidates === undefined) return 0;
   const updates = filesOverlapping(
     files.unindexed ?? [],
     filter.fromUs ?? Number.NEGATIVE_INFINITY,
     Number.POSITIVE_INFINITY,
   );
-  const cte = visibleCte(sql, files, selects.join(' UNION ALL BY NAME '), filter.fromUs, updates);
+  const cte = visibleCte(sql, files, candidates, filter.fromUs, updates);
   const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
   return Number(row.n);
 }

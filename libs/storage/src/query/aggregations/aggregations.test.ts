@@ -12,7 +12,12 @@ import {
 } from '../field-fixtures.test-util';
 import { FilterError } from '../filter';
 import { DAY, HOUR, T0, flush, post } from '../fixtures.test-util';
+import { DuckDbPool } from '../../duckdb/pool';
+import { listDataFiles, listPostFiles } from '../../layout/list-data-files';
+import { RowCounts } from '../count/row-counts';
 import { PostStore } from '../post-store';
+import { SqlParams, type FileSets } from '../post-sql';
+import { narrowedCandidates } from './narrowed-candidates';
 import type { PostFilter } from '../post-sql';
 import { INTERVAL_US, MAX_VOLUME_BUCKETS, type VolumeInterval } from './post-volume';
 import type { FacetKind } from './top-facets';
@@ -31,15 +36,23 @@ describe('aggregations', () => {
   let tmp: { path: string; remove: () => Promise<void> };
   let corpus: Corpus;
   let store: PostStore;
+  /** Limits that rule out the narrowed reads (by-author, postings): every aggregate scans. */
+  let scanning: PostStore;
 
   beforeAll(async () => {
     tmp = await makeTempDir('bsky-aggregations-');
     corpus = await writeCorpus(tmp.path, 6);
     store = await PostStore.create({ dataDir: tmp.path, queryTimeoutMs: 30_000 });
+    scanning = await PostStore.create({
+      dataDir: tmp.path,
+      queryTimeoutMs: 30_000,
+      countLimits: { exactScanRows: 20 },
+    });
   });
 
   afterAll(async () => {
     await store?.close();
+    await scanning?.close();
     await tmp?.remove();
   });
 
@@ -74,8 +87,9 @@ describe('aggregations', () => {
 
   it.each(['HOUR', 'DAY'] as VolumeInterval[])('postVolume by %s equals the full scan', async (interval) => {
     for (const f of WITH_NONE) {
-      const got = await store.postVolume(f, interval);
-      expect({ f, got }).toEqual({ f, got: expectedVolume(f, interval) });
+      const want = expectedVolume(f, interval);
+      expect({ f, got: await store.postVolume(f, interval) }).toEqual({ f, got: want });
+      expect({ f, scanned: await scanning.postVolume(f, interval) }).toEqual({ f, scanned: want });
     }
     // Empty buckets inside a closed range, at both ends too.
     const range = { fromUs: T0 - 2 * DAY, toUs: T0 + 2 * DAY };
@@ -110,6 +124,7 @@ describe('aggregations', () => {
         const got = await store.topFacets(f, facet, first);
         expect({ f, first, got }).toEqual({ f, first, got: expectedTop(f, facet, first) });
       }
+      expect({ f, scanned: await scanning.topFacets(f, facet, 3) }).toEqual({ f, scanned: expectedTop(f, facet, 3) });
     }
     // The corpus has values for each facet, hidden and edited posts' values included in the rows.
     expect(expectedTop({}, facet, 100).length).toBeGreaterThan(1);
@@ -154,6 +169,30 @@ describe('aggregations', () => {
       expect(await cached.topFacets({ tags: ['fresh'] }, 'tags', 5)).toEqual([{ value: 'fresh', count: 1 }]);
     } finally {
       await cached.close();
+    }
+  });
+
+  it('reads an author or a rare word through the side files, a common word by scan', async () => {
+    const posts = await listPostFiles(tmp.path);
+    const files: FileSets = {
+      posts: posts.all,
+      indexed: posts.indexed,
+      unindexed: posts.unindexed,
+      tombstones: await listDataFiles(tmp.path, 'tombstones'),
+      accounts: await listDataFiles(tmp.path, 'accounts'),
+    };
+    const pool = await DuckDbPool.create({ dataDir: tmp.path, queryTimeoutMs: 30_000 });
+    try {
+      const narrowed = (f: PostFilter) =>
+        pool.use('count', (session) => narrowedCandidates(session, new SqlParams(), files, f, new RowCounts()));
+      // Candidates read back by their indexed_at, then the flush files scanned.
+      const byKey = 'p.indexed_at IN (SELECT unnest(';
+      expect((await narrowed({ author: 'did:plc:author1', tags: ['cats'] }))?.select).toContain(byKey);
+      expect((await narrowed({ text: 'coffee', langs: ['en'] }))?.select).toContain(byKey);
+      expect(await narrowed({ text: 'common' })).toBeUndefined();
+      expect(await narrowed({ tags: ['cats'] })).toBeUndefined();
+    } finally {
+      await pool.close();
     }
   });
 });

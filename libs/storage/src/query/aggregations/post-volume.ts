@@ -1,7 +1,7 @@
 import type { Session } from '../../duckdb/pool';
 import { FilterError } from '../filter';
 import type { FileSets, PostFilter } from '../post-sql';
-import { aggregateVisible } from './visible-matches';
+import { aggregateVisible, type AggregateContext } from './visible-matches';
 
 export type VolumeInterval = 'MINUTE' | 'HOUR' | 'DAY';
 
@@ -55,6 +55,7 @@ export async function volumeCounts(
   files: FileSets,
   filter: PostFilter,
   interval: VolumeInterval,
+  context: AggregateContext,
 ): Promise<Map<number, number>> {
   const width = INTERVAL_US[interval];
   // The width is a constant of INTERVAL_US, not user input: spliced so DuckDB folds the bucket expression.
@@ -62,6 +63,7 @@ export async function volumeCounts(
     session,
     files,
     filter,
+    context,
     () =>
       `SELECT (epoch_us(p.indexed_at) // ${width}) * ${width} AS start, count(DISTINCT p.uri) AS n
        FROM visible p GROUP BY start`,

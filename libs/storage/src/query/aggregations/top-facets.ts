@@ -1,6 +1,6 @@
 import type { Session } from '../../duckdb/pool';
 import { LINKED_HOSTS_SQL, POST_TAGS_SQL, type FileSets, type PostFilter } from '../post-sql';
-import { aggregateVisible } from './visible-matches';
+import { aggregateVisible, type AggregateContext } from './visible-matches';
 
 /** tags: hashtags lower-cased without "#"; domains: linked hosts without "www."; langs: lower-cased; authors: DIDs. */
 export type FacetKind = 'tags' | 'domains' | 'langs' | 'authors';
@@ -29,6 +29,7 @@ export async function topFacets(
   filter: PostFilter,
   facet: FacetKind,
   first: number,
+  context: AggregateContext,
 ): Promise<Facet[]> {
   const values = VALUES[facet];
   if (values === undefined) throw new RangeError(`unknown facet ${String(facet)}`);
@@ -42,6 +43,7 @@ export async function topFacets(
     session,
     files,
     filter,
+    context,
     () =>
       `SELECT value, count(DISTINCT uri) AS n FROM (${inner}) WHERE value IS NOT NULL
        GROUP BY value ORDER BY n DESC, value ASC LIMIT ${first}`,

@@ -1,20 +1,44 @@
 import type { Session } from '../../duckdb/pool';
-import { SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import type { CountLimits } from '../count/count-posts';
+import type { RowCounts } from '../count/row-counts';
+import { SqlParams, filterConditions, visibleCte, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import { filesOverlapping } from '../time-windows';
+import { narrowedCandidates } from './narrowed-candidates';
+
+/** What an aggregate needs besides the files and the filter: the footer row counts and the count limits. */
+export interface AggregateContext {
+  rowCounts: RowCounts;
+  limits?: CountLimits;
+}
 
 /**
  * Runs `select` (over the alias `p` = `visible`: the visible posts matching `filter`, under the same rules as search:
- * deletes, superseded versions, hidden accounts) with the `WITH` of those posts in front. One scan of the range's
- * files: the side files cannot serve an aggregate (by-author and the postings narrow to few rows, an aggregate of a
- * common word needs them all). Exact duplicates (one version twice, before compaction) are left to the caller's
- * `count(DISTINCT p.uri)`.
+ * deletes, superseded versions, hidden accounts) with the `WITH` of those posts in front. An author's few rows or a
+ * rare word's postings are read back through the side files (narrowedCandidates); otherwise one scan of the range's
+ * files (a common word needs every matching row). Exact duplicates (one version twice, before compaction) are left
+ * to the caller's `count(DISTINCT p.uri)`.
  */
 export async function aggregateVisible(
   session: Session,
   files: FileSets,
   filter: PostFilter,
+  context: AggregateContext,
   select: (sql: SqlParams) => string,
 ): Promise<Record<string, unknown>[]> {
   const sql = new SqlParams();
-  const cte = visiblePostsCte(sql, files, filterConditions(sql, filter), filter.fromUs);
+  const narrowed = await narrowedCandidates(session, sql, files, filter, context.rowCounts, context.limits);
+  let cte: string;
+  if (narrowed === undefined) {
+    cte = visiblePostsCte(sql, files, filterConditions(sql, filter), filter.fromUs);
+  } else {
+    // Nothing to read: the same aggregate over no rows (the select's shape, no I/O beyond the footers).
+    const candidates = narrowed.select ?? `SELECT * FROM ${sql.files(files.posts)} p WHERE false`;
+    const updates = filesOverlapping(
+      files.unindexed ?? [],
+      filter.fromUs ?? Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+    );
+    cte = visibleCte(sql, files, candidates, filter.fromUs, updates);
+  }
   return session.all(`${cte} ${select(sql)}`, sql.values);
 }

@@ -54,6 +54,29 @@ export async function authorReadBackCount(
   rest: readonly string[],
   maxCandidates: number,
 ): Promise<number | undefined> {
+  const sql = new SqlParams();
+  const candidates = await authorCandidates(session, sql, files, filter, rest, maxCandidates);
+  if (candidates === undefined) return undefined;
+  if (candidates.select === undefined) return 0;
+  const updates = filesOverlapping(rest, filter.fromUs ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+  const cte = visibleCte(sql, files, candidates.select, filter.fromUs, updates);
+  const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
+  return Number(row.n);
+}
+
+/**
+ * The rows that may match `filter` (with an author): the author's by-author rows of the indexed days read back,
+ * plus a scan of `rest`, as one SELECT over the alias `p` with every predicate applied (`select` undefined: nothing
+ * to read); undefined when the author has more than `maxCandidates` rows in range on the indexed days.
+ */
+export async function authorCandidates(
+  session: Session,
+  sql: SqlParams,
+  files: FileSets,
+  filter: PostFilter & { author: string },
+  rest: readonly string[],
+  maxCandidates: number,
+): Promise<{ select?: string } | undefined> {
   const days = files.indexed ?? [];
   const c = new SqlParams();
   const where = filterConditions(c, { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs });
@@ -65,7 +88,6 @@ export async function authorReadBackCount(
     )
   ).map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));
   if (cand.length > maxCandidates) return undefined;
-  const sql = new SqlParams();
   const selects: string[] = [];
   if (cand.length > 0) {
     const times = cand.map((k) => k.indexedAtUs);
@@ -81,9 +103,5 @@ export async function authorReadBackCount(
   if (rest.length > 0) {
     selects.push(`SELECT * FROM ${sql.files([...rest])} p WHERE ${filterConditions(sql, filter).join(' AND ')}`);
   }
-  if (selects.length === 0) return 0;
-  const updates = filesOverlapping(rest, filter.fromUs ?? Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
-  const cte = visibleCte(sql, files, selects.join(' UNION ALL BY NAME '), filter.fromUs, updates);
-  const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
-  return Number(row.n);
+  return { select: selects.length ? selects.join(' UNION ALL BY NAME ') : undefined };
 }
