@@ -83,7 +83,17 @@ describe('aggregations', () => {
       .slice(0, first);
   }
 
-  const WITH_NONE: PostFilter[] = [{}, { text: 'common' }, { text: 'zzznothing' }, ...FILTERS];
+  /** The two compacted days only: no flush file in range, so posts are counted without a distinct. */
+  const COMPACTED = { fromUs: T0 - DAY - 12 * HOUR, toUs: T0 + 12 * HOUR };
+  const WITH_NONE: PostFilter[] = [
+    {},
+    { text: 'common' },
+    { text: 'zzznothing' },
+    COMPACTED,
+    { ...COMPACTED, tags: ['cats'] },
+    { ...COMPACTED, text: 'common' },
+    ...FILTERS,
+  ];
 
   it.each(['HOUR', 'DAY'] as VolumeInterval[])('postVolume by %s equals the full scan', async (interval) => {
     for (const f of WITH_NONE) {

@@ -64,8 +64,8 @@ export async function volumeCounts(
     files,
     filter,
     context,
-    () =>
-      `SELECT (epoch_us(p.indexed_at) // ${width}) * ${width} AS start, count(DISTINCT p.uri) AS n
+    (_sql, countPosts) =>
+      `SELECT (epoch_us(p.indexed_at) // ${width}) * ${width} AS start, ${countPosts} AS n
        FROM visible p GROUP BY start`,
   );
   return new Map(rows.map((r) => [Number(r.start), Number(r.n)]));

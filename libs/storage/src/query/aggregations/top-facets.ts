@@ -44,9 +44,9 @@ export async function topFacets(
     files,
     filter,
     context,
-    () =>
-      `SELECT value, count(DISTINCT uri) AS n FROM (${inner}) WHERE value IS NOT NULL
-       GROUP BY value ORDER BY n DESC, value ASC LIMIT ${first}`,
+    (_sql, countPosts) =>
+      `SELECT p.value AS value, ${countPosts} AS n FROM (${inner}) p WHERE p.value IS NOT NULL
+       GROUP BY p.value ORDER BY n DESC, value ASC LIMIT ${first}`,
   );
   return rows.map((r) => ({ value: r.value as string, count: Number(r.n) }));
 }

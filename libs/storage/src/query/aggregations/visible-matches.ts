@@ -15,16 +15,19 @@ export interface AggregateContext {
  * Runs `select` (over the alias `p` = `visible`: the visible posts matching `filter`, under the same rules as search:
  * deletes, superseded versions, hidden accounts) with the `WITH` of those posts in front. An author's few rows or a
  * rare word's postings are read back through the side files (narrowedCandidates); otherwise one scan of the range's
- * files (a common word needs every matching row). Exact duplicates (one version twice, before compaction) are left
- * to the caller's `count(DISTINCT p.uri)`.
+ * files (a common word needs every matching row). `select` gets the expression that counts posts: `count(*)` when
+ * every file is a compacted day with side files (one row per post there, a version has one day), else
+ * `count(DISTINCT p.uri)` (a flush replayed before compaction holds the same version twice). The distinct cost
+ * ~0.5 s of ~0.9 s for an hourly volume of a 1M-post day.
  */
 export async function aggregateVisible(
   session: Session,
   files: FileSets,
   filter: PostFilter,
   context: AggregateContext,
-  select: (sql: SqlParams) => string,
+  select: (sql: SqlParams, countPosts: string) => string,
 ): Promise<Record<string, unknown>[]> {
+  const unique = files.indexed !== undefined && (files.unindexed ?? []).length === 0;
   const sql = new SqlParams();
   const narrowed = await narrowedCandidates(session, sql, files, filter, context.rowCounts, context.limits);
   let cte: string;
@@ -40,5 +43,5 @@ export async function aggregateVisible(
     );
     cte = visibleCte(sql, files, candidates, filter.fromUs, updates);
   }
-  return session.all(`${cte} ${select(sql)}`, sql.values);
+  return session.all(`${cte} ${select(sql, unique ? 'count(*)' : 'count(DISTINCT p.uri)')}`, sql.values);
 }
