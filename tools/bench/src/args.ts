@@ -82,6 +82,7 @@ export const USAGE = `npm run bench -- [options]
   --seed N            generator seed (default 42); the query mix is derived from it (same seed, same mix)
   --compact-memory X  DuckDB memory_limit for compactDay (default 4GB)
   --report-dir DIR    where BENCHMARKS.md and benchmarks/ go (default .; '' = none)
+  --render [DIR]      no run: render DIR/BENCHMARKS.md again from DIR/benchmarks/*.json (default .)
 
 Each run writes benchmarks/<date>-<days>d-<posts>-<run id>.json and renders BENCHMARKS.md from those files,
 each run as it was measured. The graph server is started with GRAPH_TIMINGS=1: per-phase server timings from

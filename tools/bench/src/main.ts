@@ -3,11 +3,18 @@
 import { runBench } from './run';
 import { parseArgs, USAGE, UsageError } from './args';
 import { stderrLog } from './progress';
+import { renderOutputs } from './outputs';
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (argv[0] === '--render') {
+    // Only the report: BENCHMARKS.md again from the result files in the folder given (default .), e.g. after
+    // editing benchmarks/ANALYSIS.md or the renderer.
+    stderrLog(`[bench] wrote ${await renderOutputs(argv[1] ?? '.')}`);
     return 0;
   }
   let options;

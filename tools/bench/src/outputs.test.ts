@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { postsLabel, resultFileName, writeOutputs } from './outputs';
+import { postsLabel, renderOutputs, resultFileName, writeOutputs } from './outputs';
 import { NOT_MEASURED } from './report';
 import { sampleResult } from '../tests/_util';
 
@@ -58,5 +58,18 @@ describe('result files', () => {
     expect(jsonPath).toBe(join(dir, '2026-01-01-1d-1k-aaaaaa.json'));
     expect(reportPath).toBeUndefined();
     expect(JSON.parse(await readFile(jsonPath, 'utf8')).runId).toBe('aaaaaa');
+  });
+
+  it('renders the report again from the result files and the analysis, without a run', async () => {
+    await writeOutputs({ out: dir, reportDir: dir }, sampleResult(1, '2026-12-02T10:00:00.000Z', 'first1'));
+    const before = await readFile(join(dir, 'BENCHMARKS.md'), 'utf8');
+    await writeFile(join(dir, 'benchmarks', 'ANALYSIS.md'), '## Analysis\n\nWritten after the run.\n');
+    const reportPath = await renderOutputs(dir);
+    const after = await readFile(reportPath, 'utf8');
+    expect(after).toContain('Written after the run.');
+    // The run's section is rendered from its file as before.
+    const runSection = (md: string) => md.slice(md.indexOf('### '), md.indexOf('Query mix'));
+    expect(runSection(after)).toBe(runSection(before));
+    expect(await readdir(join(dir, 'benchmarks'))).toEqual(['2026-12-02-1d-1k-first1.json', 'ANALYSIS.md']);
   });
 });

@@ -45,8 +45,15 @@ export async function writeOutputs(
   const jsonPath = join(benchDir, resultFileName(result));
   // 'wx': a run never overwrites another run's file.
   await writeFile(jsonPath, text, { flag: 'wx' });
-  const analysis = await readFile(join(benchDir, 'ANALYSIS.md'), 'utf8').catch(() => '');
-  const reportPath = join(dir, 'BENCHMARKS.md');
-  await writeFile(reportPath, renderReport(await readResultFiles(benchDir), analysis));
+  const reportPath = await renderOutputs(dir);
   return { result, jsonPath, reportPath };
+}
+
+/** Renders `<dir>/BENCHMARKS.md` from `<dir>/benchmarks/*.json` and ANALYSIS.md, as they are (no run). */
+export async function renderOutputs(dir: string): Promise<string> {
+  const benchDir = join(resolve(dir), 'benchmarks');
+  const analysis = await readFile(join(benchDir, 'ANALYSIS.md'), 'utf8').catch(() => '');
+  const reportPath = join(resolve(dir), 'BENCHMARKS.md');
+  await writeFile(reportPath, renderReport(await readResultFiles(benchDir), analysis));
+  return reportPath;
 }
