@@ -22,7 +22,10 @@ export const authorStrategy: SearchStrategy = {
     );
     for (const r of fromIndex) known.set(rowKey(r), r);
     const rest = files.unindexed?.length
-      ? await sortedScanKeys(session, { ...files, posts: files.unindexed }, filter, after, want, sort, timings)
+      ? await sortedScanKeys(session, { ...files, posts: files.unindexed }, filter, after, want, sort, timings, {
+          select,
+          known,
+        })
       : [];
     return mergeKeys(fromIndex.map(cursorOf), rest, sort);
   },

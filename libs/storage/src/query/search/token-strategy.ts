@@ -28,7 +28,10 @@ export const tokenStrategy: SearchStrategy = {
       .sort((a, b) => (oldest ? (a.date < b.date ? -1 : 1) : a.date < b.date ? 1 : -1));
     const scanned = filesWithoutTokens(files);
     const rest = scanned.length
-      ? await sortedScanKeys(session, { ...files, posts: scanned }, filter, after, want, sort, timings)
+      ? await sortedScanKeys(session, { ...files, posts: scanned }, filter, after, want, sort, timings, {
+          select,
+          known,
+        })
       : [];
     const found: PostCursor[] = [];
     for (let i = 0, size = 1; i < days.length && found.length < want; i += size, size *= 2) {
@@ -36,7 +39,12 @@ export const tokenStrategy: SearchStrategy = {
       const lookup = await timed(timings, 'plan', () => planTokenLookup(session, chunk, text));
       if (!lookup) {
         const chunkFiles = { ...files, posts: chunk.flatMap((d) => d.files) };
-        found.push(...(await sortedScanKeys(session, chunkFiles, filter, after, want - found.length, sort, timings)));
+        found.push(
+          ...(await sortedScanKeys(session, chunkFiles, filter, after, want - found.length, sort, timings, {
+            select,
+            known,
+          })),
+        );
         continue;
       }
       const rows = await timed(timings, 'postings+readBack', () =>
