@@ -56,22 +56,6 @@ export const scanStrategy: SearchStrategy = {
     }),
 };
 
-/** scanKeys in `sort` order (for the files a strategy's index does not cover). */
-export function sortedScanKeys(
-  session: Session,
-  files: FileSets,
-  filter: PostFilter,
-  after: PostCursor | undefined,
-  want: number,
-  sort: PostSort,
-  timings?: Timings,
-  rows?: ScanRows,
-): Promise<PostCursor[]> {
-  return sort === 'OLDEST'
-    ? oldestFirstKeys(session, files, filter, after, want, timings, rows)
-    : scanKeys(session, files, filter, after, want, timings, rows);
-}
-
 /** Appends `raw` (page order) to `keys`, without the same version twice (a replayed flush not yet compacted). */
 function appendKeys(keys: PostCursor[], raw: readonly PostCursor[]): void {
   for (const k of raw) {
@@ -81,13 +65,18 @@ function appendKeys(keys: PostCursor[], raw: readonly PostCursor[]): void {
   }
 }
 
-/** scanKeys in OLDEST order: windows from the start of the range upwards, the same growth rules. */
-async function oldestFirstKeys(
+/**
+ * Keys of the first `want` visible matches after `after` in `files.posts`, in `sort` order, window by window:
+ * LATEST from the end of the data backwards, OLDEST from the start of the range forwards, the same growth rules.
+ * Also what the index strategies use for the files their index does not cover.
+ */
+export async function sortedScanKeys(
   session: Session,
   files: FileSets,
   filter: PostFilter,
   after: PostCursor | undefined,
   want: number,
+  sort: PostSort,
   timings?: Timings,
   rows?: ScanRows,
 ): Promise<PostCursor[]> {
@@ -96,76 +85,26 @@ async function oldestFirstKeys(
     let position: PostCursor | undefined = after;
     const bounds = scanBounds(files.posts, filter.fromUs, filter.toUs);
     const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
-    let lo = after ? Math.max(bounds.lo, after.indexedAtUs) : bounds.lo;
-    let width = FIRST_WINDOW_US;
-    while (keys.length < want && (!windowed || lo < bounds.hi)) {
-      const hi = windowed ? windowHigh(lo, width, bounds.hi) : undefined;
+    const latest = sort === 'LATEST';
+    // Where the next window starts: it reaches from `edge` towards older rows (LATEST) or newer ones (OLDEST).
+    let edge: number;
+    if (!latest) edge = after ? Math.max(bounds.lo, after.indexedAtUs) : bounds.lo;
+    else if (after) edge = Math.min(bounds.hi, after.indexedAtUs + 1);
+    else edge = windowed ? await dataEnd(session, files.posts, bounds.hi) : bounds.hi;
+    let width = latest ? firstWindowWidth(edge, Date.now() * 1000) : FIRST_WINDOW_US;
+    while (keys.length < want && (!windowed || (latest ? edge > bounds.lo : edge < bounds.hi))) {
+      const [lo, hi] = latest ? [windowLow(edge, width, bounds.lo), edge] : [edge, windowHigh(edge, width, bounds.hi)];
       const windowFiles: FileSets = windowed
         ? {
             ...files,
-            posts: filesOverlapping(files.posts, lo, hi as number),
+            posts: filesOverlapping(files.posts, lo, hi),
             tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY),
           }
         : files;
       const need = want - keys.length;
       const range = windowed ? { ...filter, fromUs: lo, toUs: hi } : filter;
       const raw = windowFiles.posts.length
-        ? await pageKeys(session, windowFiles, range, position, need, 'OLDEST', rows)
-        : [];
-      appendKeys(keys, raw);
-      if (raw.length === need) {
-        position = raw[raw.length - 1];
-        continue;
-      }
-      if (!windowed) break;
-      lo = hi as number;
-      width = nextWindowWidth(width, raw.length, want - keys.length);
-    }
-    return keys;
-  });
-}
-
-/** Keys of the first `want` visible matches after `after` in `files.posts`, newest first, window by window. */
-export async function scanKeys(
-  session: Session,
-  files: FileSets,
-  filter: PostFilter,
-  after: PostCursor | undefined,
-  want: number,
-  timings?: Timings,
-  rows?: ScanRows,
-): Promise<PostCursor[]> {
-  return timed(timings, 'scan', async () => {
-    const keys: PostCursor[] = [];
-    let position: PostCursor | undefined = after;
-    const bounds = scanBounds(files.posts, filter.fromUs, filter.toUs);
-    const windowed = Number.isFinite(bounds.lo) && Number.isFinite(bounds.hi);
-    let hi = after
-      ? Math.min(bounds.hi, after.indexedAtUs + 1)
-      : windowed
-        ? await dataEnd(session, files.posts, bounds.hi)
-        : bounds.hi;
-    let width = firstWindowWidth(hi, Date.now() * 1000);
-    while (keys.length < want && (!windowed || hi > bounds.lo)) {
-      const lo = windowed ? windowLow(hi, width, bounds.lo) : undefined;
-      const windowFiles: FileSets = windowed
-        ? {
-            ...files,
-            posts: filesOverlapping(files.posts, lo as number, hi),
-            tombstones: filesOverlapping(files.tombstones, lo as number, Number.POSITIVE_INFINITY),
-          }
-        : files;
-      const need = want - keys.length;
-      const raw = windowFiles.posts.length
-        ? await pageKeys(
-            session,
-            windowFiles,
-            windowed ? { ...filter, fromUs: lo, toUs: hi } : filter,
-            position,
-            need,
-            'LATEST',
-            rows,
-          )
+        ? await pageKeys(session, windowFiles, range, position, need, sort, rows)
         : [];
       appendKeys(keys, raw);
       if (raw.length === need) {
@@ -174,7 +113,7 @@ export async function scanKeys(
         continue;
       }
       if (!windowed) break;
-      hi = lo as number;
+      edge = latest ? lo : hi;
       width = nextWindowWidth(width, raw.length, want - keys.length);
     }
     return keys;
