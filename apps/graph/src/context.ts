@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PostStore, Timings } from '@bsky-explorer/storage';
 import type { GraphConfig } from './config';
 import type { ExportService } from './exports/export-service';
-import { createPostLoader, type PostLoader } from './loaders';
+import { createHandleLoader, createPostLoader, type HandleLoader, type PostLoader } from './loaders';
 import type { Logger } from './logger';
 
 /** Built once per process and shared by every request (constructor injection, no container). */
@@ -19,6 +19,8 @@ export interface GraphContext extends AppContext {
   /** Who rate limits and export quotas count this request against (see http/client-address.ts). */
   clientKey: string;
   postLoader: PostLoader;
+  /** Post.author.handle by DID (see createHandleLoader). */
+  handleLoader: HandleLoader;
   /** With GRAPH_TIMINGS: ms per phase of this request's store calls, by call (see timings-plugin.ts). */
   timings?: { search: Timings; count: Timings };
 }
@@ -37,6 +39,7 @@ export function createRequestContext(app: AppContext, requestId: string, clientK
     clientKey,
     log: app.log.child({ requestId }),
     postLoader: createPostLoader(app.store),
+    handleLoader: createHandleLoader(app.store),
     ...(app.config.timings ? { timings: { search: {}, count: {} } } : {}),
   };
 }

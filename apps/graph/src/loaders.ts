@@ -17,3 +17,19 @@ export function createPostLoader(store: PostStore): PostLoader {
     { maxBatchSize: 1000 },
   );
 }
+
+export type HandleLoader = DataLoader<string, string | null>;
+
+/**
+ * Batches the Post.author handles of one request tick into one store.handlesOf call (one DuckDB query over the
+ * identities table). Per request, like the post loader.
+ */
+export function createHandleLoader(store: PostStore): HandleLoader {
+  return new DataLoader<string, string | null>(
+    async (dids) => {
+      const found = await trackQuery(() => store.handlesOf([...dids]));
+      return dids.map((did) => found.get(did) ?? null);
+    },
+    { maxBatchSize: 1000 },
+  );
+}

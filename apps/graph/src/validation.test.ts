@@ -48,7 +48,14 @@ describe('validation', () => {
     expect(codeOf(() => validateFilter({ dateRange: { from: 5, to: 5 } })).message).toMatch(
       /from must be earlier than/,
     );
-    expect(codeOf(() => validateFilter({ author: 'alice.bsky.social' })).message).toMatch(/author must be a DID/);
+    expect(codeOf(() => validateFilter({ author: 'not an account' })).message).toMatch(
+      /author must be a DID.*or a handle/,
+    );
+    // A handle is valid syntax here (the store resolves it); normal form: lower-case, no "@".
+    expect(validateFilter({ author: '@Alice.bsky.social', mentions: 'did:plc:bob' })).toMatchObject({
+      author: 'alice.bsky.social',
+      mentions: 'did:plc:bob',
+    });
     expect(codeOf(() => validateFirst(0, 50, 1000)).message).toMatch(/between 1 and 1000 \(got 0\)/);
     expect(codeOf(() => validateFirst(1001, 50, 1000)).code).toBe('BAD_USER_INPUT');
     expect(validateFirst(null, 50, 1000)).toBe(50);

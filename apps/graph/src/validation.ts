@@ -2,7 +2,7 @@ import {
   FilterError,
   SearchSyntaxError,
   isDid as isStoredDid,
-  normalizeDid,
+  normalizeActor,
   resolveFilter,
   type PostSort,
 } from '@bsky-explorer/storage';
@@ -39,7 +39,7 @@ export interface FilterArgs {
 }
 
 /**
- * What the store receives: µs bounds, DIDs, the field filters as given and the raw search text (the store brings
+ * What the store receives: µs bounds, DIDs or handles, the field filters as given and the raw search text (the store brings
  * them to normal form with resolveFilter, which validateFilter has already run once to report bad input).
  */
 export interface SearchFilter {
@@ -89,8 +89,9 @@ export function validateFilter(args: FilterArgs): SearchFilter {
     if (from != null && from > MIN_BOUND_US) filter.fromUs = Math.min(from, MAX_BOUND_US);
     if (to != null && to < MAX_BOUND_US) filter.toUs = Math.max(to, MIN_BOUND_US);
   }
-  if (args.author != null) filter.author = checked(() => normalizeDid(args.author as string, 'author'));
-  if (args.mentions != null) filter.mentions = checked(() => normalizeDid(args.mentions as string, 'mentions'));
+  // A handle stays a handle here (syntax checked): the store resolves it, refusing one never seen.
+  if (args.author != null) filter.author = checked(() => normalizeActor(args.author as string, 'author'));
+  if (args.mentions != null) filter.mentions = checked(() => normalizeActor(args.mentions as string, 'mentions'));
   if (args.lang != null) filter.langs = [...args.lang];
   if (args.tag != null) filter.tags = [...args.tag];
   if (args.domain != null) filter.domain = args.domain;

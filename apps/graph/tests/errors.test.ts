@@ -46,7 +46,13 @@ describe('bad arguments get a code and a message that says what to fix', () => {
       /ISO-8601 with a time zone/,
     ],
     ['impossible date', { dateRange: { to: '2024-02-30' } }, 'BAD_USER_INPUT', /not valid/],
-    ['a handle as author', { author: 'alice.bsky.social' }, 'BAD_USER_INPUT', /author must be a DID such as did:plc:/],
+    [
+      'an unknown handle as author',
+      { author: 'alice.bsky.social' },
+      'BAD_USER_INPUT',
+      /unknown handle "alice.bsky.social" in author: not seen in identity events/,
+    ],
+    ['neither DID nor handle as author', { author: 'not an account' }, 'BAD_USER_INPUT', /or a handle such as/],
     ['malformed DID', { author: 'did:plc:' }, 'BAD_USER_INPUT', /author must be a DID/],
     [
       'text over 512 characters',

@@ -36,6 +36,7 @@ const CSV_FIELDS = [
   'uri',
   'cid',
   'authorDid',
+  'authorHandle',
   'text',
   'createdAt',
   'indexedAt',
@@ -108,7 +109,9 @@ describe('exportPosts and the download route', () => {
     const scalarFields = Object.values(postType.getFields())
       .filter((f) => !isObjectType(getNamedType(f.type)))
       .map((f) => f.name);
-    expect([...CSV_FIELDS].sort()).toEqual(scalarFields.sort());
+    // authorHandle is Post.author.handle, flattened (the only column from an object field).
+    const API_FIELDS = CSV_FIELDS.filter((f) => f !== 'authorHandle');
+    expect([...API_FIELDS].sort()).toEqual(scalarFields.sort());
 
     const withLinks = [
       post({
@@ -129,7 +132,14 @@ describe('exportPosts and the download route', () => {
       }),
       post({ rkey: 'x2', did: 'did:plc:csv', text: 'plain' }),
     ];
-    const t2 = await startTestGraph(asPosts(withLinks), { PUBLIC_URL: 'http://placeholder.invalid' }, { listen: true });
+    const t2 = await startTestGraph(
+      [
+        ...asPosts(withLinks),
+        { table: 'identities', row: { did: 'did:plc:csv', handle: 'csv.bsky.social', indexed_at: T0, time_us: T0 } },
+      ],
+      { PUBLIC_URL: 'http://placeholder.invalid' },
+      { listen: true },
+    );
     try {
       const exported = await t2.http<{ exportPosts: { url: string; rowCount: number } }>(
         'mutation { exportPosts(author: "did:plc:csv") { url rowCount } }',
@@ -142,14 +152,19 @@ describe('exportPosts and the download route', () => {
       expect(csv.split('\r\n')[0]).toBe(CSV_FIELDS.join(','));
 
       const api = await t2.http<{ searchPosts: { edges: { node: Record<string, unknown> }[] } }>(
-        `{ searchPosts(author: "did:plc:csv") { edges { node { ${CSV_FIELDS.join(' ')} } } } }`,
+        `{ searchPosts(author: "did:plc:csv") { edges { node { ${API_FIELDS.join(' ')} author { handle } } } } }`,
       );
       const nodes = api.data!.searchPosts.edges.map((e) => e.node);
       expect(records).toHaveLength(nodes.length);
       // As the API gives it: lists as JSON, null as an empty cell.
       const asCell = (v: unknown) => (v === null ? '' : Array.isArray(v) ? JSON.stringify(v) : String(v));
       for (const [i, node] of nodes.entries()) {
-        expect(records[i]).toEqual(Object.fromEntries(CSV_FIELDS.map((f) => [f, asCell(node[f])])));
+        const handle = (node.author as { handle: string | null }).handle;
+        expect(handle).toBe('csv.bsky.social');
+        expect(records[i]).toEqual({
+          ...Object.fromEntries(API_FIELDS.map((f) => [f, asCell(node[f])])),
+          authorHandle: asCell(handle),
+        });
       }
       const full = records.find((r) => r.uri === withLinks[0].uri)!;
       expect(full.createdAt).toBe('');

@@ -245,10 +245,24 @@ describe('bad filter arguments over HTTP', () => {
   const cases: [string, string, Record<string, unknown>, string, RegExp][] = [
     ['a lang that is not BCP-47', SEARCH, { lang: ['english!'] }, 'lang', /not a BCP-47 language tag/],
     ['a tag with spaces', SEARCH, { tag: ['two words'] }, 'tag', /not a hashtag/],
-    ['a handle in mentions', SEARCH, { mentions: 'alice.bsky.social' }, 'mentions', /handles are not yet resolvable/],
+    [
+      'an unknown handle in mentions',
+      SEARCH,
+      { mentions: 'alice.bsky.social' },
+      'mentions',
+      /unknown handle "alice.bsky.social" in mentions: not seen in identity events/,
+    ],
+    ['mentions neither DID nor handle', SEARCH, { mentions: 'not an account' }, 'mentions', /or a handle such as/],
     ['a domain that is no host', SEARCH, { domain: 'not a host' }, 'domain', /not a host name/],
     ['a relative url', SEARCH, { url: 'example.com/x' }, 'url', /not an absolute URL/],
-    ['from: with a handle', SEARCH, { text: 'coffee from:alice.bsky.social' }, 'text', /from: must be a DID/],
+    [
+      'from: with an unknown handle',
+      SEARCH,
+      { text: 'coffee from:alice.bsky.social' },
+      'text',
+      /unknown handle "alice.bsky.social" in from:/,
+    ],
+    ['from: neither DID nor handle', SEARCH, { text: 'coffee from:@@x' }, 'text', /from: must be a DID/],
     ['lang: and lang together', SEARCH, { text: 'lang:en', lang: ['pt'] }, 'text', /either as lang: in text or/],
     ['a bad sort', SEARCH, { sort: 'NEWEST' }, undefined as unknown as string, /PostSort/],
     [
@@ -268,11 +282,11 @@ describe('bad filter arguments over HTTP', () => {
     ['topTags first 0', `{ topTags(first: 0) { value } }`, {}, 'first', /first must be between 1 and/],
     ['a bad tag in topDomains', `{ topDomains(tag: ["#"]) { value } }`, {}, 'tag', /not a hashtag/],
     [
-      'a handle in exportPosts',
+      'an unknown handle in exportPosts',
       `mutation { exportPosts(mentions: "bob.example.com") { url } }`,
       {},
       'mentions',
-      /handles are not yet resolvable/,
+      /unknown handle "bob.example.com" in mentions: not seen in identity events/,
     ],
   ];
   it.each(cases)('%s', async (_name, query, variables, argument, message) => {

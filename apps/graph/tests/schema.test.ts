@@ -24,6 +24,7 @@ describe('schema.graphql', () => {
       'scalar DateTime',
       'replyParent: Post',
       'quoted: Post',
+      'author: Author!',
     ]) {
       expect(sdl).toContain(line);
     }
@@ -46,6 +47,7 @@ describe('schema.graphql', () => {
     ]) {
       expect(sdl).toMatch(field('Post', name));
     }
+    expect(sdl).toMatch(/type Author \{[^}]*\n\s+did: String!\n[^}]*\n\s+handle: String\n/s);
     expect(sdl).toMatch(/input DateRangeInput \{[^}]*from: DateTime[^}]*to: DateTime/s);
     const args = (field: string, returns: string) => {
       const start = sdl.indexOf(`  ${field}(`);

@@ -118,6 +118,21 @@ export function deleteMessage(i: number, j: number): string {
   });
 }
 
+/** An identity event of DID at time index j (seq 2000 + j), with a handle unless `handle` is undefined. */
+export function identityMessage(j: number, handle?: string): string {
+  return JSON.stringify({
+    did: DID,
+    time_us: BASE_US + j * 1000,
+    kind: 'identity',
+    identity: {
+      did: DID,
+      ...(handle !== undefined ? { handle } : {}),
+      seq: 2000 + j,
+      time: new Date(BASE_US / 1000 + j).toISOString(),
+    },
+  });
+}
+
 export function accountMessage(j: number, active: boolean, status?: string): string {
   return JSON.stringify({
     did: DID,
@@ -154,6 +169,8 @@ export interface Expected {
   posts: Map<string, string>;
   deletes: Set<string>;
   accounts: number;
+  /** `${did}|${handle}|${time_us}` of every identity event (handle '' when it has none). */
+  identities: string[];
   /** time_us of the last event the ingest will receive (posts filter: commits of posts, identity, account). */
   lastTimeUs: number;
   /** Exactly what Jetstream sends with wantedCollections=app.bsky.feed.post (for an 'events' simulator). */
@@ -165,7 +182,14 @@ export interface Expected {
  * their index in `messages`) that are sent but must not be stored (e.g. the simulator's oversized ones).
  */
 export function expectedRows(options: { seed: number; count: number }, lost?: (n: number) => boolean): Expected {
-  const out: Expected = { posts: new Map(), deletes: new Set(), accounts: 0, lastTimeUs: 0, messages: [] };
+  const out: Expected = {
+    posts: new Map(),
+    deletes: new Set(),
+    accounts: 0,
+    identities: [],
+    lastTimeUs: 0,
+    messages: [],
+  };
   let n = 0;
   for (const e of generateEvents(options)) {
     if (e.type === 'commit') continue;
@@ -184,6 +208,9 @@ export function expectedRows(options: { seed: number; count: number }, lost?: (n
       out.deletes.add(`at://${e.did}/app.bsky.feed.post/${c.rkey}`);
     } else if (e.type === 'account') {
       out.accounts++;
+    } else if (e.type === 'identity') {
+      // The simulator's handles are already in normal form (lower-case, valid).
+      out.identities.push(`${e.did}|${e.event.identity?.handle ?? ''}|${e.timeUs}`);
     }
   }
   return out;
@@ -208,6 +235,13 @@ export async function expectExactly(dataDir: string, expected: Expected): Promis
   expect(new Set(tombstones.filter((r) => r.kind === 'delete').map((r) => String(r.uri)))).toEqual(expected.deletes);
   expect(duplicates(tombstones, (r) => `${r.uri}|${r.kind}|${r.rev}`)).toEqual([]);
   expect(await readTable(dataDir, 'accounts', 'did')).toHaveLength(expected.accounts);
+  // Identity rows exactly once each (a replay or a redone flush must not add one), handles as sent.
+  const identities = await readTable(
+    dataDir,
+    'identities',
+    "did || '|' || coalesce(handle, '') || '|' || time_us AS k",
+  );
+  expect(identities.map((r) => String(r.k)).sort()).toEqual([...expected.identities].sort());
 }
 
 const byKeyCache = new WeakMap<object, Map<string, unknown>>();

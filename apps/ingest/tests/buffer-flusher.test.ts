@@ -9,6 +9,7 @@ import {
   accountMessage,
   deleteMessage,
   duplicates,
+  identityMessage,
   makeTempDir,
   parquetFiles,
   postMessage,
@@ -44,7 +45,7 @@ describe('buffer and flusher', () => {
   const make = (prefix: string, dataDir = tmp.path, extra = {}) =>
     createIngest(testConfig({ redisUrl: redis.url, dataDir, redisKeyPrefix: prefix, ...extra }));
 
-  it('appends once per event, dead-letters malformed ones and routes updates, deletes and accounts', async () => {
+  it('appends once per event, dead-letters malformed ones and routes updates, deletes, accounts and identities', async () => {
     const ingest = make('t1:');
     await ingest.start();
     try {
@@ -67,6 +68,12 @@ describe('buffer and flusher', () => {
       push(ingest, postMessage(5000, 'x'.repeat(5000)));
       push(ingest, postMessage(1, 'edited text', 'update'));
       push(ingest, deleteMessage(2, 2000));
+      push(ingest, identityMessage(2500, 'Alice.BSKY.Social'));
+      push(ingest, identityMessage(2500, 'Alice.BSKY.Social')); // replayed identity event
+      const otherHost = JSON.parse(identityMessage(2500, 'Alice.BSKY.Social'));
+      otherHost.time_us += 1_500_000; // the same event (same seq) from another host: still recognised
+      push(ingest, JSON.stringify(otherHost));
+      push(ingest, identityMessage(2600)); // no handle
       push(ingest, accountMessage(3000, false, 'takendown'));
       push(ingest, accountMessage(3000, false, 'takendown')); // replayed account event
       await ingest.flushNow();
@@ -84,9 +91,29 @@ describe('buffer and flusher', () => {
         { uri: postUriOf(1), kind: 'supersede' },
       ]);
       expect(await readTable(tmp.path, 'accounts', 'active, status')).toEqual([{ active: false, status: 'takendown' }]);
+      // Identity rows once each, handles lower-cased, partitioned by date like the other tables.
+      const identities = await readTable(tmp.path, 'identities', 'did, handle, time_us');
+      expect(identities.sort((a, b) => Number(a.time_us) - Number(b.time_us))).toEqual([
+        {
+          did: JSON.parse(identityMessage(2500)).did,
+          handle: 'alice.bsky.social',
+          time_us: JSON.parse(identityMessage(2500)).time_us,
+        },
+        {
+          did: JSON.parse(identityMessage(2600)).did,
+          handle: null,
+          time_us: JSON.parse(identityMessage(2600)).time_us,
+        },
+      ]);
+      expect(
+        (await parquetFiles(tmp.path, 'identities')).every((f) =>
+          /\/identities\/date=\d{4}-\d{2}-\d{2}\/flush-/.test(f),
+        ),
+      ).toBe(true);
+      expect(await metric(ingest, 'ingest_flush_rows_total', { table: 'identities' })).toBe(2);
 
-      expect(ingest.pipeline.stats.duplicates).toBe(601);
-      expect(await metric(ingest, 'ingest_duplicates_dropped_total')).toBe(601);
+      expect(ingest.pipeline.stats.duplicates).toBe(603);
+      expect(await metric(ingest, 'ingest_duplicates_dropped_total')).toBe(603);
       expect(await metric(ingest, 'ingest_events_invalid_total')).toBe(3);
       expect(await metric(ingest, 'ingest_events_invalid_total', { reason: 'invalid_json' })).toBe(1);
       expect(await metric(ingest, 'ingest_events_invalid_total', { reason: 'text_too_long' })).toBe(1);

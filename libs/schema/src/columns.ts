@@ -58,10 +58,23 @@ export const ACCOUNT_COLUMNS = [
   col('time_us', 'bigint'),
 ] as const;
 
+/**
+ * Identity events: the DID ↔ handle history. `handle` is lower-cased (handles are case-insensitive) and null when
+ * the event carries none or an invalid one. A handle resolves to the DID of its newest row; a DID's handle is its
+ * newest non-null one.
+ */
+export const IDENTITY_COLUMNS = [
+  col('did', 'varchar'),
+  col('handle', 'varchar', true),
+  col('indexed_at', 'timestamp_us'),
+  col('time_us', 'bigint'),
+] as const;
+
 /** Table name → folder under DATA_DIR (Hive partitioned by `date=YYYY-MM-DD` of indexed_at, UTC). */
 export const TABLES = {
   posts: POST_COLUMNS,
   tombstones: TOMBSTONE_COLUMNS,
   accounts: ACCOUNT_COLUMNS,
+  identities: IDENTITY_COLUMNS,
 } as const;
 export type TableName = keyof typeof TABLES;

@@ -70,8 +70,8 @@ describe('golden Jetstream capture', () => {
     expect(Buffer.from((rows[0].row as { text: string }).text, 'utf8').equals(raw.subarray(start, end))).toBe(true);
   });
 
-  it('produces no rows for likes, reposts, follows, blocks, profiles, other apps and identity events', () => {
-    const noRows = [0, 2, 3, 4, 5, 6, 7, 9];
+  it('produces no rows for likes, reposts, follows, blocks, profiles and other apps', () => {
+    const noRows = [0, 2, 3, 4, 5, 6, 9];
     for (const i of noRows) expect({ i, rows: rowsOf(lines[i]) }).toEqual({ i, rows: [] });
     const collections = noRows
       .map((i) => decodeEvent(lines[i]))
@@ -83,8 +83,21 @@ describe('golden Jetstream capture', () => {
       'app.bsky.actor.profile',
       'org.hypercerts.claim.activity',
       'place.stream.broadcast.origin',
-      'identity',
       'app.bsky.graph.block',
+    ]);
+  });
+
+  it('turns the identity event (it carries no handle) into an identities row with a null handle', () => {
+    expect(rowsOf(lines[7])).toEqual([
+      {
+        table: 'identities',
+        row: {
+          did: 'did:plc:g4ut2w5755qxi3fe7mfs72p4',
+          handle: null,
+          indexed_at: 1779719010267528,
+          time_us: 1779719010267528,
+        },
+      },
     ]);
   });
 

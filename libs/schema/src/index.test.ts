@@ -3,7 +3,7 @@ import * as schema from './index';
 
 describe('@bsky-explorer/schema', () => {
   it('exports the contract, the decoder and the normaliser', () => {
-    expect(Object.keys(schema.TABLES)).toEqual(['posts', 'tombstones', 'accounts']);
+    expect(Object.keys(schema.TABLES)).toEqual(['posts', 'tombstones', 'accounts', 'identities']);
     expect(typeof schema.decodeEvent).toBe('function');
     expect(typeof schema.toRows).toBe('function');
     expect(schema.postUri('did:plc:x', 'r')).toBe('at://did:plc:x/app.bsky.feed.post/r');

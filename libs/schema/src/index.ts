@@ -8,3 +8,4 @@ export type { DecodeResult, DecodeOptions } from './decode';
 export { toRows, postUri, MAX_TEXT_BYTES } from './normalize';
 export type { TableRow, RowsResult } from './normalize';
 export { parseDatetimeUs } from './datetime';
+export { isHandle } from './syntax';

@@ -165,7 +165,7 @@ describe('toRows: hand-made fixture rows', () => {
     ]);
   });
 
-  it('account takedown and reactivation give accounts rows; identity gives none', () => {
+  it('account takedown and reactivation give accounts rows; identity gives an identities row', () => {
     expect(rowsOfLine(lines[14])).toEqual([
       {
         table: 'accounts',
@@ -175,7 +175,34 @@ describe('toRows: hand-made fixture rows', () => {
     expect(rowsOfLine(lines[15])).toEqual([
       { table: 'accounts', row: { did: B, active: true, status: null, indexed_at: T0 + 16000, time_us: T0 + 16000 } },
     ]);
-    expect(rowsOfLine(lines[16])).toEqual([]);
+    expect(rowsOfLine(lines[16])).toEqual([
+      { table: 'identities', row: { did: C, handle: 'example.com', indexed_at: T0 + 17000, time_us: T0 + 17000 } },
+    ]);
+  });
+
+  it('identity handles are lower-cased; missing, handle.invalid and malformed handles become null', () => {
+    const identity = (handle?: string): JetstreamEvent => ({
+      did: A,
+      time_us: T0,
+      kind: 'identity',
+      identity: handle === undefined ? { did: A, seq: 7 } : { did: A, handle, seq: 7 },
+    });
+    const handleOf = (handle?: string) => {
+      const r = toRows(identity(handle));
+      if (!r.ok) throw new Error(r.detail);
+      expect(r.rows).toHaveLength(1);
+      expect(r.rows[0].table).toBe('identities');
+      return (r.rows[0].row as { handle: string | null }).handle;
+    };
+    expect(handleOf('Alice.BSKY.social')).toBe('alice.bsky.social');
+    expect(handleOf(' bob.example.com ')).toBe('bob.example.com');
+    expect(handleOf(undefined)).toBeNull();
+    expect(handleOf('handle.invalid')).toBeNull();
+    expect(handleOf('Handle.Invalid')).toBeNull();
+    expect(handleOf('not a handle')).toBeNull();
+    expect(handleOf('nodots')).toBeNull();
+    expect(handleOf('alice.bsky.123')).toBeNull();
+    expect(handleOf('')).toBeNull();
   });
 
   it('the v2 cursor does not change the rows', () => {

@@ -2,15 +2,22 @@
 // leaves records untyped): a bad required field rejects the event, a bad optional element is dropped.
 
 import { parseDatetimeUs } from './datetime';
-import { POST_COLLECTION, type AccountEvent, type CommitEvent, type JetstreamEvent } from './events';
+import {
+  POST_COLLECTION,
+  type AccountEvent,
+  type CommitEvent,
+  type IdentityEvent,
+  type JetstreamEvent,
+} from './events';
 import { reject, type Rejection } from './reasons';
-import type { AccountRow, EmbedKind, PostRow, TombstoneRow } from './rows';
-import { describeValue, isDid, isPlainObject } from './syntax';
+import type { AccountRow, EmbedKind, IdentityRow, PostRow, TombstoneRow } from './rows';
+import { describeValue, isDid, isHandle, isPlainObject } from './syntax';
 
 export type TableRow =
   | { table: 'posts'; row: PostRow }
   | { table: 'tombstones'; row: TombstoneRow }
-  | { table: 'accounts'; row: AccountRow };
+  | { table: 'accounts'; row: AccountRow }
+  | { table: 'identities'; row: IdentityRow };
 
 export type RowsResult = { ok: true; rows: TableRow[] } | Rejection;
 
@@ -21,7 +28,7 @@ export const postUri = (did: string, rkey: string): string => `at://${did}/${POS
 
 /**
  * Rows for one event: post create → posts; update → posts (operation 'update') + tombstones 'supersede';
- * post delete → tombstones 'delete'; account → accounts; identity and other collections → none.
+ * post delete → tombstones 'delete'; account → accounts; identity → identities; other collections → none.
  * Only the 3000-byte limit of `text` is enforced: counting graphemes costs ~100× more and the PDS checks it.
  */
 export function toRows(event: JetstreamEvent): RowsResult {
@@ -30,6 +37,8 @@ export function toRows(event: JetstreamEvent): RowsResult {
       return commitRows(event);
     case 'account':
       return { ok: true, rows: [{ table: 'accounts', row: accountRow(event) }] };
+    case 'identity':
+      return { ok: true, rows: [{ table: 'identities', row: identityRow(event) }] };
     default:
       return { ok: true, rows: [] };
   }
@@ -43,6 +52,17 @@ function accountRow(e: AccountEvent): AccountRow {
     indexed_at: e.time_us,
     time_us: e.time_us,
   };
+}
+
+/**
+ * Handles are case-insensitive: stored lower-cased so that lookups compare exactly. A missing handle, the
+ * relay's `handle.invalid` marker or anything that is not handle syntax is kept as null (the event still says
+ * the identity changed; the DID's last valid handle stays its handle).
+ */
+function identityRow(e: IdentityEvent): IdentityRow {
+  const h = e.identity.handle?.trim().toLowerCase();
+  const handle = h !== undefined && h !== 'handle.invalid' && isHandle(h) ? h : null;
+  return { did: e.did, handle, indexed_at: e.time_us, time_us: e.time_us };
 }
 
 function commitRows(e: CommitEvent): RowsResult {

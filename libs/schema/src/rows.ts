@@ -44,8 +44,17 @@ export interface AccountRow {
   time_us: number;
 }
 
+export interface IdentityRow {
+  did: string;
+  /** Lower-cased; null when the event has no valid handle. */
+  handle: string | null;
+  indexed_at: number;
+  time_us: number;
+}
+
 export interface TableRows {
   posts: PostRow;
   tombstones: TombstoneRow;
   accounts: AccountRow;
+  identities: IdentityRow;
 }

@@ -73,7 +73,11 @@ export {
   normalizeTag,
   normalizeDomain,
   normalizeUrl,
-  normalizeDid,
+  normalizeActor,
+  normalizeHandle,
+  handlesIn,
+  UnknownHandleError,
+  type HandleMap,
   isDid,
 } from './query';
 export {

@@ -25,10 +25,10 @@ import { recordPhase } from './timeline';
 
 const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-/** Every Parquet byte a day costs on disk: posts, side files (by-author, by-uri), tombstones and accounts. */
+/** Every Parquet byte a day costs on disk: posts, side files (by-author, by-uri), tombstones, accounts and identities. */
 async function storageBytes(dataDir: string): Promise<number> {
   let total = 0;
-  for (const table of ['posts', 'tombstones', 'accounts']) {
+  for (const table of ['posts', 'tombstones', 'accounts', 'identities']) {
     const entries = await readdir(join(dataDir, table), { recursive: true }).catch(() => [] as string[]);
     for (const name of entries) if (name.endsWith('.parquet')) total += (await stat(join(dataDir, table, name))).size;
   }

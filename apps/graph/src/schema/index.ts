@@ -3,6 +3,7 @@ import './query';
 import './mutation';
 import './date-time';
 import './date-range-input';
+import './author';
 import './post';
 import './post-connection';
 import './export-result';

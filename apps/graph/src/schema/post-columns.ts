@@ -7,6 +7,7 @@ const COLUMNS_OF_FIELD: Record<string, readonly PostColumnName[]> = {
   uri: ['uri'],
   cid: ['cid'],
   authorDid: ['did'],
+  author: ['did'],
   text: ['text'],
   createdAt: ['created_at'],
   indexedAt: ['indexed_at'],

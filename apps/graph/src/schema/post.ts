@@ -1,6 +1,7 @@
 import type { PostRecord } from '@bsky-explorer/storage';
 import { builder } from '../builder';
 import { withClientErrors } from '../store-calls';
+import { Author } from './author';
 
 export const Post = builder.objectRef<PostRecord>('Post');
 
@@ -11,6 +12,11 @@ Post.implement({
     uri: t.exposeString('uri', { description: 'at://<did>/app.bsky.feed.post/<rkey>' }),
     cid: t.exposeString('cid', { description: 'Content id of this version' }),
     authorDid: t.string({ description: 'DID of the author', resolve: (p) => p.did }),
+    author: t.field({
+      type: Author,
+      description: 'The author: DID, and handle from identity events (one query per request batch)',
+      resolve: (p) => ({ did: p.did }),
+    }),
     text: t.exposeString('text', { description: 'Post text (may be empty, e.g. image-only posts)' }),
     createdAt: t.field({
       type: 'DateTime',

@@ -6,10 +6,10 @@ import { openCompactionDb, type CompactionDbOptions } from './compaction-db';
 import { compactPartition, type CompactionOptions, type PartitionSummary } from './compact-partition';
 
 // Tombstones first: posts compaction drops what they delete, and reads them through the published file set.
-const TABLE_ORDER: readonly TableName[] = ['tombstones', 'accounts', 'posts'];
+const TABLE_ORDER: readonly TableName[] = ['tombstones', 'accounts', 'identities', 'posts'];
 
 export interface CompactDayOptions extends CompactionOptions, CompactionDbOptions {
-  /** Tables to compact (default all three, tombstones first). */
+  /** Tables to compact (default all four, tombstones first). */
   tables?: readonly TableName[];
 }
 

@@ -16,6 +16,8 @@ export interface CompactionQueryOptions {
  * 'delete' tombstone anywhere or a 'supersede' tombstone newer than the version; sorted in read order
  * (indexed_at DESC, uri) so row-group min/max statistics prune date ranges and top-N scans.
  * tombstones, accounts: exact duplicates go, nothing else (they are needed forever to hide posts).
+ * identities: the same (the handle history is needed forever to resolve handles), sorted by handle so that a
+ * handle lookup prunes row groups by min/max.
  */
 export function compactionSelect(table: TableName, { withTombstones }: CompactionQueryOptions): string {
   switch (table) {
@@ -35,6 +37,8 @@ export function compactionSelect(table: TableName, { withTombstones }: Compactio
       return `SELECT DISTINCT * FROM read_parquet($inputs) ORDER BY uri, time_us`;
     case 'accounts':
       return `SELECT DISTINCT * FROM read_parquet($inputs) ORDER BY did, time_us`;
+    case 'identities':
+      return `SELECT DISTINCT * FROM read_parquet($inputs) ORDER BY handle NULLS LAST, did, time_us`;
   }
 }
 

@@ -18,7 +18,7 @@ export interface WrittenFile {
   bytes: number;
 }
 
-const TABLE_ORDER: readonly TableName[] = ['posts', 'tombstones', 'accounts'];
+const TABLE_ORDER: readonly TableName[] = ['posts', 'tombstones', 'accounts', 'identities'];
 
 /**
  * Writes one flush: a file per (table, partition date) present in the batch, each named after the batch's

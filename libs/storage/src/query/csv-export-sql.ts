@@ -1,4 +1,4 @@
-import { POST_COLUMNS, type ColumnDef } from '@bsky-explorer/schema';
+import { IDENTITY_COLUMNS, POST_COLUMNS, type ColumnDef } from '@bsky-explorer/schema';
 
 /**
  * Spreadsheet formula injection (OWASP "CSV Injection"): a cell starting with = + - @ TAB or CR may be run as a
@@ -11,13 +11,14 @@ export function neutralisedSql(expr: string): string {
 
 /**
  * The export's columns: named and ordered as the GraphQL `Post` fields, so that a CSV reads like the API's answer;
- * storage-internal columns (rkey, rev, time_us, operation) are left out. The author's handle belongs right after
- * authorDid as `authorHandle` once the DID → handle history is stored (it needs a join, not a post column).
+ * storage-internal columns (rkey, rev, time_us, operation) are left out. `authorHandle` is the author's newest
+ * handle from the identities table (alias `h`, one join per export, see writeCsv); the rest are post columns (`p`).
  */
-export const CSV_COLUMNS: readonly { header: string; column: string }[] = [
+export const CSV_COLUMNS: readonly { header: string; column: string; from?: 'identities' }[] = [
   { header: 'uri', column: 'uri' },
   { header: 'cid', column: 'cid' },
   { header: 'authorDid', column: 'did' },
+  { header: 'authorHandle', column: 'handle', from: 'identities' },
   { header: 'text', column: 'text' },
   { header: 'createdAt', column: 'created_at' },
   { header: 'indexedAt', column: 'indexed_at' },
@@ -38,8 +39,8 @@ export const CSV_COLUMNS: readonly { header: string; column: string }[] = [
  * as JSON arrays (unambiguous whatever the items hold: `["en","ja"]`), every text cell neutralised. Headers are
  * quoted identifiers: camelCase survives DuckDB's case folding.
  */
-function cellSql(header: string, c: ColumnDef): string {
-  const ref = `p.${c.name}`;
+function cellSql(header: string, c: ColumnDef, alias: string): string {
+  const ref = `${alias}.${c.name}`;
   const as = `AS "${header}"`;
   switch (c.type) {
     case 'timestamp_us':
@@ -54,13 +55,16 @@ function cellSql(header: string, c: ColumnDef): string {
   }
 }
 
-function columnDef(name: string): ColumnDef {
-  const def = POST_COLUMNS.find((c) => c.name === name);
-  if (!def) throw new Error(`CSV_COLUMNS names ${name}, which is not a post column`);
+function columnDef(name: string, from: 'posts' | 'identities'): ColumnDef {
+  const def = (from === 'identities' ? IDENTITY_COLUMNS : POST_COLUMNS).find((c) => c.name === name);
+  if (!def) throw new Error(`CSV_COLUMNS names ${name}, which is not a column of ${from}`);
   return def;
 }
 
-export const CSV_SELECT = CSV_COLUMNS.map((c) => cellSql(c.header, columnDef(c.column))).join(', ');
+/** The cells over `p` (the posts) and `h` (the author's newest handle, `handle` may be null). */
+export const CSV_SELECT = CSV_COLUMNS.map((c) =>
+  cellSql(c.header, columnDef(c.column, c.from ?? 'posts'), c.from ? 'h' : 'p'),
+).join(', ');
 export const CSV_HEADER = CSV_COLUMNS.map((c) => c.header).join(',');
 
 /** A SQL string literal for a server-generated file path (COPY TO takes no bound parameter for its target). */

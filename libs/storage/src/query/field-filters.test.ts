@@ -1,6 +1,6 @@
 import { makeTempDir } from '@bsky-explorer/testing';
 import { FILTERS, expectedUris, writeCorpus, type Corpus } from './field-fixtures.test-util';
-import { FilterError } from './filter';
+import { FilterError, UnknownHandleError } from './filter';
 import { pagedUris } from './fixtures.test-util';
 import { readFile } from 'node:fs/promises';
 import { PostStore, postCursor } from './post-store';
@@ -100,6 +100,7 @@ describe('field filters', () => {
       [{ tags: ['two words'] }, 'tag'],
       [{ tags: ['#'] }, 'tag'],
       [{ mentions: 'alice.bsky.social' }, 'mentions'],
+      [{ mentions: 'not an account' }, 'mentions'],
       [{ domain: 'not a host' }, 'domain'],
       [{ url: 'example.com/x' }, 'url'],
       [{ text: 'from:alice.bsky.social' }, 'text'],
@@ -113,7 +114,8 @@ describe('field filters', () => {
       expect({ f, argument: (err as FilterError).argument }).toEqual({ f, argument });
     }
     const handle = await store.count({ mentions: 'alice.bsky.social' }).catch((e: unknown) => e);
-    expect(String(handle)).toMatch(/handles are not yet resolvable/);
+    expect(handle).toBeInstanceOf(UnknownHandleError);
+    expect(String(handle)).toMatch(/unknown handle "alice.bsky.social" in mentions: not seen in identity events/);
   });
 
   it('refuses a cursor of the other sort', async () => {

@@ -1,3 +1,4 @@
+import { isHandle } from '@bsky-explorer/schema';
 import type { PostFilter } from './post-sql';
 import { SearchSyntaxError, parseSearchText } from './search-text';
 
@@ -15,6 +16,21 @@ export class FilterError extends SearchSyntaxError {
   }
 }
 
+/** A handle that no identity event has carried: the filter cannot name anyone (not an empty result). */
+export class UnknownHandleError extends FilterError {
+  override name = 'UnknownHandleError';
+  constructor(
+    argument: string,
+    label: string,
+    readonly handle: string,
+  ) {
+    super(argument, `unknown handle "${handle}" in ${label}: not seen in identity events; give the DID instead`);
+  }
+}
+
+/** Handle (normal form) → the DID that holds it, as PostStore looked them up (see identities.ts). */
+export type HandleMap = ReadonlyMap<string, string>;
+
 /** At most this many values in a list filter (each one is one more predicate on every row read). */
 export const MAX_FILTER_VALUES = 16;
 
@@ -22,23 +38,48 @@ const LANG_RE = /^[a-z]{2,8}(-[a-z0-9]{1,8})*$/;
 const HOST_RE = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 const DID_PLC_RE = /^did:plc:[a-z0-9]{1,64}$/;
 const DID_WEB_RE = /^did:web:[a-zA-Z0-9.-]+(?:%3[aA]\d{1,5})?(?::[a-zA-Z0-9._~-]+)*$/;
-/** What a handle looks like (a domain name): told apart from a typo so the message can say what to do. */
-const HANDLE_RE = /^@?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*$/i;
 const SCHEME_HOST_RE = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/i;
 
 export function isDid(value: string): boolean {
   return value.length <= 2048 && (DID_PLC_RE.test(value) || DID_WEB_RE.test(value));
 }
 
-/** A DID as given (trimmed), or FilterError: a handle is named as such (handles are not resolvable yet). */
-export function normalizeDid(value: string, argument: string, label = argument): string {
+/** A handle in the form identity rows store it (lower-cased, no leading "@"), or undefined if it is not one. */
+export function normalizeHandle(value: string): string | undefined {
+  const h = value.trim().replace(/^@/, '').toLowerCase();
+  return isHandle(h) ? h : undefined;
+}
+
+/**
+ * An account given as a DID (kept as given, trimmed) or a handle. With `handles` a handle becomes the DID holding
+ * it (UnknownHandleError when it was never seen); without, it is only checked and kept in normal form.
+ */
+export function normalizeActor(value: string, argument: string, label = argument, handles?: HandleMap): string {
   const v = value.trim();
   if (isDid(v)) return v;
-  const must = `${label} must be a DID such as did:plc:z72i7hdynmk6r22z27h6tvur or did:web:example.com`;
-  if (HANDLE_RE.test(v)) {
-    throw new FilterError(argument, `${must}; "${v}" looks like a handle, and handles are not yet resolvable`);
+  const handle = normalizeHandle(v);
+  if (handle === undefined) {
+    throw new FilterError(
+      argument,
+      `${label} must be a DID such as did:plc:z72i7hdynmk6r22z27h6tvur or did:web:example.com, or a handle such as alice.bsky.social`,
+    );
   }
-  throw new FilterError(argument, must);
+  if (!handles) return handle;
+  const did = handles.get(handle);
+  if (did === undefined) throw new UnknownHandleError(argument, label, handle);
+  return did;
+}
+
+/** The handles (normal form) that the filter names in author, mentions or from: — what PostStore must look up. */
+export function handlesIn(filter: PostFilter): string[] {
+  const from = filter.text === undefined ? [] : parseSearchText(filter.text).operators.from;
+  const out = new Set<string>();
+  for (const v of [filter.author, filter.mentions, ...from]) {
+    if (v === undefined || isDid(v.trim())) continue;
+    const h = normalizeHandle(v);
+    if (h !== undefined) out.add(h);
+  }
+  return [...out].sort();
 }
 
 /** A BCP-47 language tag, lower-cased ("en", "pt-BR"): it matches itself and its subtags ("en" matches "en-US"). */
@@ -103,14 +144,18 @@ function termsText(include: readonly string[], exclude: readonly string[]): stri
  * The filter in normal form: every value validated and normalised, the text's operators moved into the filter
  * fields (the text keeps only its search terms). An operator and the argument of the same filter cannot both be
  * given unless they agree (`from:` and `author`, `domain:` and `domain`, `lang:` and `lang`); `#tags` add to `tag`
- * (every tag must be present). Throws FilterError / SearchSyntaxError.
+ * (every tag must be present). Handles in author, mentions and from: become DIDs through `handles`; without it they
+ * are only checked (the syntax pass before any I/O). Throws FilterError / SearchSyntaxError.
  */
-export function resolveFilter(filter: PostFilter): PostFilter {
+export function resolveFilter(filter: PostFilter, handles?: HandleMap): PostFilter {
   const out: PostFilter = { fromUs: filter.fromUs, toUs: filter.toUs };
   let langs = filter.langs?.map((l) => normalizeLang(l));
   let tags = filter.tags?.map((t) => normalizeTag(t));
-  // The author argument is compared exactly as given (the API checks it is a DID); from: in the text is checked here.
-  let author = filter.author;
+  // The author argument is compared exactly as given (the API checks it), unless it is a handle to resolve.
+  let author =
+    filter.author === undefined || normalizeHandle(filter.author) === undefined || isDid(filter.author.trim())
+      ? filter.author
+      : normalizeActor(filter.author, 'author', 'author', handles);
   let domain = filter.domain === undefined ? undefined : normalizeDomain(filter.domain);
   if (filter.text !== undefined) {
     const { include, exclude, operators } = parseSearchText(filter.text);
@@ -126,8 +171,10 @@ export function resolveFilter(filter: PostFilter): PostFilter {
       }
       domain = d;
     }
-    for (const did of operators.from.map((v) => normalizeDid(v, 'text', 'from:'))) {
-      if (author !== undefined && author !== did) {
+    for (const did of operators.from.map((v) => normalizeActor(v, 'text', 'from:', handles))) {
+      // Before resolution a handle and a DID cannot be compared: the resolved pass checks them.
+      const comparable = handles !== undefined || (isDid(author ?? did) && isDid(did));
+      if (author !== undefined && author !== did && comparable) {
         throw new FilterError('text', `from:${did} in text disagrees with author ${author}; give one author`);
       }
       author = did;
@@ -142,7 +189,7 @@ export function resolveFilter(filter: PostFilter): PostFilter {
     if (tags.length) out.tags = [...new Set(tags)].sort();
   }
   if (author !== undefined) out.author = author;
-  if (filter.mentions !== undefined) out.mentions = normalizeDid(filter.mentions, 'mentions');
+  if (filter.mentions !== undefined) out.mentions = normalizeActor(filter.mentions, 'mentions', 'mentions', handles);
   if (domain !== undefined) out.domain = domain;
   if (filter.url !== undefined) out.url = normalizeUrl(filter.url);
   for (const k of Object.keys(out) as (keyof PostFilter)[]) if (out[k] === undefined) delete out[k];

@@ -1,4 +1,4 @@
-import type { AccountRow, PostRow, TableRow, TombstoneRow } from '@bsky-explorer/schema';
+import type { AccountRow, IdentityRow, PostRow, TableRow, TombstoneRow } from '@bsky-explorer/schema';
 import { writeFlushBatch } from '../parquet/write-flush-batch';
 import { postCursor, type PostStore, type SearchArgs } from './post-store';
 
@@ -28,17 +28,22 @@ export function account(did: string, active: boolean, timeUs: number): AccountRo
   return { did, active, status: active ? null : 'deactivated', indexed_at: timeUs, time_us: timeUs };
 }
 
+export function identity(did: string, handle: string | null, timeUs: number): IdentityRow {
+  return { did, handle, indexed_at: timeUs, time_us: timeUs };
+}
+
 let batch = 0;
 
 /** Writes one flush batch (a file per table and day) through writeFlushBatch; returns the files written. */
 export async function flush(
   dataDir: string,
-  rows: { posts?: PostRow[]; tombstones?: TombstoneRow[]; accounts?: AccountRow[] },
+  rows: { posts?: PostRow[]; tombstones?: TombstoneRow[]; accounts?: AccountRow[]; identities?: IdentityRow[] },
 ): Promise<string[]> {
   const all: TableRow[] = [
     ...(rows.posts ?? []).map((row) => ({ table: 'posts' as const, row })),
     ...(rows.tombstones ?? []).map((row) => ({ table: 'tombstones' as const, row })),
     ...(rows.accounts ?? []).map((row) => ({ table: 'accounts' as const, row })),
+    ...(rows.identities ?? []).map((row) => ({ table: 'identities' as const, row })),
   ];
   const id = ++batch;
   const written = await writeFlushBatch(dataDir, { firstId: `${id}-0`, lastId: `${id}-1`, rows: all });

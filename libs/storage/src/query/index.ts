@@ -21,7 +21,11 @@ export {
   normalizeTag,
   normalizeDomain,
   normalizeUrl,
-  normalizeDid,
+  normalizeActor,
+  normalizeHandle,
+  handlesIn,
+  UnknownHandleError,
+  type HandleMap,
   isDid,
 } from './filter';
 export { type PostRecord } from './post-record';

@@ -12,13 +12,13 @@ export interface PostFilter {
   text?: string;
   fromUs?: number;
   toUs?: number;
-  /** An author DID (compared exactly). */
+  /** An author DID (compared exactly), or a handle before PostStore resolved it (resolveFilter with a HandleMap). */
   author?: string;
   /** Languages, lower-cased BCP-47 (normalizeLang): a post declaring any of them (or a subtag: en → en-US). */
   langs?: string[];
   /** Hashtags, lower-cased without "#" (normalizeTag): a post holding every one of them (any case, with or without #). */
   tags?: string[];
-  /** A mentioned DID. */
+  /** A mentioned DID (or a handle before resolution, as author). */
   mentions?: string;
   /** A host (normalizeDomain): a post linking to it or a subdomain of it (facet links or external embed). */
   domain?: string;

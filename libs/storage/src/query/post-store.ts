@@ -6,7 +6,8 @@ import { DuckDbPool, type DuckDbPoolOptions, type QueryKind, type Session } from
 import { decodeCursor, encodeCursor } from './cursor';
 import { CSV_HEADER } from './csv-export-sql';
 import { postSelect, type FileSets, type PostColumnName, type PostFilter, type PostSort } from './post-sql';
-import { resolveFilter } from './filter';
+import { handlesIn, normalizeHandle, resolveFilter } from './filter';
+import { didsOfHandles, handlesOfDids } from './identities';
 import { toPostRecord, type PostRecord } from './post-record';
 import { lookupRows } from './indexed-reads';
 import { ResultCache } from './result-cache';
@@ -144,7 +145,7 @@ export class PostStore {
     const first = positiveInt(args.first, 'first', MAX_PAGE);
     const sort = sortOf(args.sort);
     const after = args.after === undefined ? undefined : decodeCursor(args.after, sort);
-    const filter = resolveFilter(args); // syntax errors before any I/O
+    const filter = await this.resolve(args);
     const columns = args.columns ? [...new Set(args.columns)].sort() : undefined;
     const select = postSelect(columns);
     const cacheArgs = { first, after: args.after, sort, ...filter, columns };
@@ -183,7 +184,7 @@ export class PostStore {
    * a full scan of more than EXACT_SCAN_ROWS rows, so never a timeout at any data size.
    */
   async count(filter: PostFilter, timings?: Timings): Promise<PostCount> {
-    const args = resolveFilter(filter);
+    const args = await this.resolve(filter);
     const hit = await this.cachedAnswer<PostCount>('count', args, args);
     if (hit !== undefined) return hit;
     return this.withFiles(
@@ -218,14 +219,15 @@ export class PostStore {
   async exportCsv(args: ExportArgs, outPath: string): Promise<{ rowCount: number }> {
     const limit = positiveInt(args.limit, 'limit');
     const sort = sortOf(args.sort);
-    const filter = resolveFilter(args);
+    const filter = await this.resolve(args);
     const tmp = `${outPath}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       const rowCount = await this.withFiles(
         'export',
         filter,
         -1,
-        (session, files) => writeCsv(session, files, filter, limit, tmp, sort),
+        async (session, files) =>
+          writeCsv(session, files, filter, limit, tmp, sort, await listDataFiles(this.dataDir, 'identities')),
         { timeoutMs: this.exportTimeoutMs },
       );
       if (rowCount < 0) await writeFile(tmp, `${CSV_HEADER}\r\n`); // no data files at all
@@ -242,7 +244,7 @@ export class PostStore {
    * range's start to its end (an open end: the first or last match). Throws FilterError past MAX_VOLUME_BUCKETS.
    */
   async postVolume(filter: PostFilter, interval: VolumeInterval, timings?: Timings): Promise<VolumeBucket[]> {
-    const args = resolveFilter(filter);
+    const args = await this.resolve(filter);
     checkVolumeRange(args, interval);
     // Cached as [start, count] pairs (the cache stores plain copies), under the same rules as counts.
     const cacheArgs = { aggregate: 'volume', interval, ...args };
@@ -265,7 +267,7 @@ export class PostStore {
   /** The `first` most frequent values of a facet among the visible posts matching the filter, each post once. */
   async topFacets(filter: PostFilter, facet: FacetKind, first: number, timings?: Timings): Promise<Facet[]> {
     const n = positiveInt(first, 'first', MAX_PAGE);
-    const args = resolveFilter(filter);
+    const args = await this.resolve(filter);
     const cacheArgs = { aggregate: facet, first: n, ...args };
     const hit = await this.cachedAnswer<Facet[]>('count', args, cacheArgs);
     if (hit) return hit;
@@ -274,6 +276,49 @@ export class PostStore {
     return this.withFiles('count', args, [], run, {
       cacheArgs,
       timings,
+    });
+  }
+
+  /**
+   * Each DID's newest handle from the identity events (null when none was seen), in ONE query (for a DataLoader
+   * batch of Post.author).
+   */
+  async handlesOf(dids: readonly string[]): Promise<Map<string, string | null>> {
+    const wanted = [...new Set(dids)];
+    if (wanted.length === 0) return new Map();
+    return this.withIdentities((session, files) => handlesOfDids(session, files, wanted));
+  }
+
+  /** Each handle (any case, with or without "@") → the DID that held it most recently; unknown handles are absent. */
+  async didsOf(handles: readonly string[]): Promise<Map<string, string>> {
+    const wanted = [...new Set(handles.map(normalizeHandle).filter((h): h is string => h !== undefined))];
+    if (wanted.length === 0) return new Map();
+    return this.withIdentities((session, files) => didsOfHandles(session, files, wanted));
+  }
+
+  /**
+   * The filter in normal form with its handles resolved to DIDs: every syntax error first (no I/O), then one
+   * identities query when author, mentions or from: name a handle (UnknownHandleError for one never seen).
+   */
+  private async resolve(filter: PostFilter): Promise<PostFilter> {
+    const checked = resolveFilter(filter);
+    const handles = handlesIn(filter);
+    if (handles.length === 0) return checked;
+    return resolveFilter(filter, await this.didsOf(handles));
+  }
+
+  /** `fn` over the identities files listed now, retried with a fresh listing if a compaction swept one. */
+  private withIdentities<T>(fn: (session: Session, files: string[]) => Promise<T>): Promise<T> {
+    return this.pool.use('lookup', async (session) => {
+      for (let attempt = 0; ; attempt++) {
+        const files = await listDataFiles(this.dataDir, 'identities');
+        try {
+          return await fn(session, files);
+        } catch (err) {
+          if (attempt < MAX_RELIST && isMissingFileError(err)) continue;
+          throw err;
+        }
+      }
     });
   }
 

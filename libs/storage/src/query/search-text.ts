@@ -4,7 +4,7 @@ export interface SearchTerms {
   exclude: string[];
   /**
    * Bluesky's search operators found in the text (unquoted, not negated), raw as written: `lang:xx`, `#tag`,
-   * `domain:host`, `from:DID`. They are filters, not text (see filter.ts, which validates and merges them).
+   * `domain:host`, `from:DID` or `from:handle`. They are filters, not text (see filter.ts, which validates and merges them).
    */
   operators: TextOperators;
 }
@@ -47,7 +47,7 @@ const isSpace = (ch: string) => /\s/u.test(ch);
  * - words separated by white space must all occur (substring match, case-insensitive);
  * - a phrase in straight or typographic double quotes must occur as written, inner spaces kept;
  * - `-word` and `-"phrase"` (a minus at the start of a term) must not occur;
- * - unquoted, not negated `lang:xx`, `#tag`, `domain:host` and `from:did` are operators (as in Bluesky's search),
+ * - unquoted, not negated `lang:xx`, `#tag`, `domain:host` and `from:did-or-handle` are operators (as in Bluesky's search),
  *   returned apart: they are not searched as text (quote them to search them as text: `"#tag"`);
  * - everything else, `%` `_` `\` `*` included, is literal.
  * An unbalanced quote is not an error: the phrase runs to the end of the text (what a user typing a phrase

@@ -23,7 +23,7 @@ import { syntheticDay } from '../sim-source';
 
 export const BASE_DATE = '2025-03-03';
 const DAY_US = 86_400_000_000;
-const TABLE_NAMES: TableName[] = ['posts', 'tombstones', 'accounts'];
+const TABLE_NAMES: TableName[] = ['posts', 'tombstones', 'accounts', 'identities'];
 
 export const dayDate = (k: number): string =>
   new Date(Date.parse(`${BASE_DATE}T00:00:00Z`) + k * 86_400_000).toISOString().slice(0, 10);

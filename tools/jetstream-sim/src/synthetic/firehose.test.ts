@@ -70,7 +70,7 @@ describe('determinism and time', () => {
 
 describe('the data contract', () => {
   it('every event decodes and normalises; rows match the event kinds', () => {
-    const rows = { posts: 0, tombstones: 0, accounts: 0 };
+    const rows = { posts: 0, tombstones: 0, accounts: 0, identities: 0 };
     for (const e of events) {
       const decoded = decodeEvent(e.json);
       if (!decoded.ok) throw new Error(`${decoded.reason}: ${decoded.detail} in ${e.json}`);
@@ -85,6 +85,7 @@ describe('the data contract', () => {
       posts: count('post') + count('post-update'),
       tombstones: count('post-update') + count('post-delete'),
       accounts: count('account'),
+      identities: count('identity'),
     });
   });
 
@@ -236,5 +237,45 @@ describe('account events', () => {
     const hidden = posts.filter((e) => latestActive.get(e.did) === false).length;
     expect(latestActive.size).toBeGreaterThan(100);
     expect(hidden / posts.length).toBeLessThan(0.05);
+  });
+});
+
+describe('identity events', () => {
+  it('most carry a valid handle, stored as given; some authors change handle once, the new one kept after', () => {
+    const identities = events.filter((e) => e.type === 'identity');
+    const withHandle = identities.filter((e) => e.event.identity?.handle !== undefined);
+    expect(withHandle.length / identities.length).toBeGreaterThan(0.4);
+    expect(withHandle.length / identities.length).toBeLessThan(0.8);
+    for (const e of withHandle) {
+      const d = decodeEvent(e.json);
+      const rows = d.ok ? toRows(d.event) : undefined;
+      // The normaliser keeps the simulator's handles unchanged (lower-case, valid syntax).
+      expect(rows?.ok && rows.rows).toEqual([
+        {
+          table: 'identities',
+          row: { did: e.did, handle: e.event.identity!.handle, indexed_at: e.timeUs, time_us: e.timeUs },
+        },
+      ]);
+    }
+    // A small pool so that each author has many identity events: handles per DID, in stream order.
+    const sim = new SyntheticFirehose({ seed: 11, authors: 24 });
+    const byDid = new Map<string, string[]>();
+    for (let i = 0; i < 60_000; i++) {
+      if (sim.meta(i).kind !== 'identity') continue;
+      const e = sim.event(i);
+      const h = e.event.identity?.handle;
+      if (h === undefined) continue;
+      const seen = byDid.get(e.did) ?? [];
+      if (seen[seen.length - 1] !== h) seen.push(h);
+      byDid.set(e.did, seen);
+    }
+    const changed = [...byDid.values()].filter((hs) => hs.length > 1);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.length).toBeLessThan(byDid.size / 2);
+    // One change each, never back: old handle, then the new one on the same domain.
+    for (const hs of changed) {
+      expect(hs).toHaveLength(2);
+      expect(hs[1].slice(hs[1].indexOf('.'))).toBe(hs[0].slice(hs[0].indexOf('.')));
+    }
   });
 });

@@ -110,7 +110,13 @@ const enum Salt {
   Did,
   Handle,
   Misc,
+  HandleChange,
 }
+
+/** 1 author in this many changes handle once (see handleAt). */
+const HANDLE_CHANGE_SHARE = 8;
+/** The event index before which a changing author's handle changes. */
+const HANDLE_CHANGE_WITHIN = 20_000;
 
 interface OtherCollection {
   readonly nsid: string;
@@ -374,6 +380,19 @@ export class SyntheticFirehose {
       h = this.handles[rank] = `${h}.${rng.pick(HANDLE_DOMAINS)}`;
     }
     return h;
+  }
+
+  /**
+   * The handle an identity event of author `rank` carries at event `index`: 1 author in HANDLE_CHANGE_SHARE
+   * changes handle once, at an index below HANDLE_CHANGE_WITHIN (so short runs see it too), to a new name on the
+   * same domain; its identity events after that carry the new handle.
+   */
+  private handleAt(rank: number, index: number): string {
+    const old = this.handle(rank);
+    const h = hashIndex(this.seed, rank, Salt.HandleChange);
+    if (h % HANDLE_CHANGE_SHARE !== 0 || index < (h >>> 8) % HANDLE_CHANGE_WITHIN) return old;
+    const dot = old.indexOf('.');
+    return `${old.slice(0, dot)}${10 + ((h >>> 4) % 90)}${old.slice(dot)}`;
   }
 
   private mentionTarget(rng: Rng): MentionTarget {
@@ -647,7 +666,7 @@ export class SyntheticFirehose {
         did: p.did,
         time_us: p.timeUs,
         kind: 'identity',
-        identity: { did, handle: this.handle(this.rankOf(p)), seq, time },
+        identity: { did, handle: this.handleAt(this.rankOf(p), p.index), seq, time },
       };
     }
     return { did: p.did, time_us: p.timeUs, kind: 'identity', identity };

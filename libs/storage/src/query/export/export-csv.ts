@@ -10,6 +10,7 @@ import {
   type PostSort,
 } from '../post-sql';
 import { filesOverlapping, scanBounds } from '../time-windows';
+import { latestHandlesSql } from '../identities';
 
 const DAY_US = 86_400_000_000;
 
@@ -20,7 +21,8 @@ const DAY_US = 86_400_000_000;
  * Formatting and sorting every matching row before the LIMIT costs minutes at a day of data. So the indexed_at of
  * the limit-th newest match is found first (exportEdge), and only rows from there on are formatted. 5 % slack for
  * hidden and duplicated rows makes one pass usually enough; otherwise the edge moves further back. OLDEST writes
- * the oldest `limit` rows, oldest first, the edge found from the start of the range.
+ * the oldest `limit` rows, oldest first, the edge found from the start of the range. The authors' handles come
+ * from `identityFiles` by one join of the page's rows (the rows of their DIDs only), after the LIMIT.
  */
 export async function writeCsv(
   session: Session,
@@ -29,6 +31,7 @@ export async function writeCsv(
   limit: number,
   path: string,
   sort: PostSort = 'LATEST',
+  identityFiles: string[] = [],
 ): Promise<number> {
   let skip = Math.ceil(limit * 1.05) - 1;
   for (;;) {
@@ -43,7 +46,13 @@ export async function writeCsv(
     const sql = new SqlParams();
     const cte = visiblePostsCte(sql, files, filterConditions(sql, scoped), scoped.fromUs);
     // DISTINCT ON the sort key drops exact duplicates (one version twice); older versions are hidden already.
-    const query = `${cte} SELECT DISTINCT ON (p.indexed_at, p.uri) ${CSV_SELECT} FROM visible p ${orderBy(sort)} LIMIT ${limit}`;
+    const handles = identityFiles.length
+      ? latestHandlesSql(sql, identityFiles, 'SELECT did FROM page')
+      : 'SELECT NULL::VARCHAR AS did, NULL::VARCHAR AS handle WHERE false';
+    const query = `${cte},
+      page AS (SELECT DISTINCT ON (p.indexed_at, p.uri) p.* FROM visible p ${orderBy(sort)} LIMIT ${limit}),
+      handles AS (${handles})
+      SELECT ${CSV_SELECT} FROM page p LEFT JOIN handles h ON h.did = p.did ${orderBy(sort)}`;
     const written = await session.run(
       `COPY (${query}) TO ${pathLiteral(path)} (FORMAT csv, HEADER, NEW_LINE '\r\n')`,
       sql.values,
