@@ -16,9 +16,11 @@ const blocks = [...section.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[
 
 let t: TestGraph;
 beforeAll(async () => {
-  t = await startTestGraph(
-    asPosts([post({ text: 'social eclipse', indexed_at: T0, tags: ['cats'], links: ['https://example.com/x'] })]),
-  );
+  t = await startTestGraph([
+    ...asPosts([post({ text: 'social eclipse', indexed_at: T0, tags: ['cats'], links: ['https://example.com/x'] })]),
+    // The handle the examples search by, as an identity event leaves it.
+    { table: 'identities', row: { did: 'did:plc:alice', handle: 'alice.bsky.social', indexed_at: T0, time_us: T0 } },
+  ]);
 });
 afterAll(() => t.close());
 
@@ -29,6 +31,8 @@ describe('README analyst examples', () => {
       'lang:',
       'tag:',
       'mentions:',
+      'author: "alice.bsky.social"',
+      'handle',
       'domain:',
       'url:',
       'sort: OLDEST',
