@@ -21,7 +21,10 @@ query Search {
     edges {
       node {
         uri
-        authorDid
+        author {
+          did
+          handle
+        }
         text
         indexedAt
         langs
