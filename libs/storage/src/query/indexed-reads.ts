@@ -1,4 +1,4 @@
-import { listValue, timestampValue } from '@duckdb/node-api';
+import { listValue } from '@duckdb/node-api';
 import { partitionDate } from '../layout/partition';
 import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
@@ -13,6 +13,7 @@ import {
   type FileSets,
   type PostFilter,
   type PostSort,
+  timestampParam,
 } from './post-sql';
 import { filesOverlapping } from './time-windows';
 
@@ -28,8 +29,6 @@ const AUTHOR_SLACK = 16;
  * not read 4,096 of them for one page).
  */
 const MAX_AUTHOR_TEXT_BATCH = 4096;
-
-const ts = (us: number) => timestampValue(BigInt(us));
 
 /** `p.indexed_at IN (…)` for the keys' times: see timesPredicate. */
 export function keyTimesPredicate(sql: SqlParams, keys: readonly PostCursor[]): string {
@@ -53,9 +52,9 @@ const MAX_LISTED_TIMES = 512;
 export function timesPredicate(sql: SqlParams, times: readonly number[]): string {
   const distinct = [...new Set(times)];
   if (distinct.length <= MAX_LISTED_TIMES) {
-    return `p.indexed_at IN (${distinct.map((t) => sql.bind(ts(t))).join(', ')})`;
+    return `p.indexed_at IN (${distinct.map((t) => sql.bind(timestampParam(t))).join(', ')})`;
   }
-  return `p.indexed_at IN (SELECT unnest(${sql.bind(listValue(distinct.map(ts)))}::TIMESTAMP[]))`;
+  return `p.indexed_at IN (SELECT unnest(${sql.bind(listValue(distinct.map((t) => timestampParam(t))))}::TIMESTAMP[]))`;
 }
 
 /** The compacted files of the indexed days that hold `keys` (a key's day is the UTC date of its indexed_at). */

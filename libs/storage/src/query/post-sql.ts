@@ -85,10 +85,12 @@ export class SqlParams {
   }
 }
 
-const us = (value: number, what: string) => {
+/** A µs time as a bound TIMESTAMP value (integers only: a fraction would be silently truncated). */
+export function timestampParam(value: number, what = 'time'): ReturnType<typeof timestampValue> {
   if (!Number.isSafeInteger(value)) throw new RangeError(`${what} must be an integer number of µs`);
   return timestampValue(BigInt(value));
-};
+}
+const us = timestampParam;
 
 /**
  * One search term as a predicate on p.text. Case folding is DuckDB's lower() (Unicode simple case mapping, every

@@ -1,4 +1,4 @@
-import { listValue, timestampValue } from '@duckdb/node-api';
+import { listValue } from '@duckdb/node-api';
 import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
 import { TOKEN_KEY_CHARS, foldedTokenSql, termPartsSql } from '../text-tokens';
@@ -12,6 +12,7 @@ import {
   type FileSets,
   type PostFilter,
   type PostSort,
+  timestampParam,
 } from './post-sql';
 import { toPostRecord, type PostRecord } from './post-record';
 import { filesOfKeys, timesPredicate } from './indexed-reads';
@@ -134,8 +135,8 @@ export async function tokenCandidateTimes(
 ): Promise<number[]> {
   const sql = new SqlParams();
   const where: string[] = [];
-  if (range.fromUs !== undefined) where.push(`indexed_at >= ${sql.bind(ts(range.fromUs))}`);
-  if (range.toUs !== undefined) where.push(`indexed_at < ${sql.bind(ts(range.toUs))}`);
+  if (range.fromUs !== undefined) where.push(`indexed_at >= ${sql.bind(timestampParam(range.fromUs))}`);
+  if (range.toUs !== undefined) where.push(`indexed_at < ${sql.bind(timestampParam(range.toUs))}`);
   // One lookup per distinct key over the postings files of the days holding it (each pruned to ~one row group).
   const filesByKey = new Map<string, string[]>();
   for (const day of days) {
@@ -154,8 +155,6 @@ export async function tokenCandidateTimes(
   );
   return rows.map((r) => Number(r.t));
 }
-
-const ts = (us: number) => timestampValue(BigInt(us));
 
 /** The posts of `days` at `times` (µs) that match `filter` (text checked exactly) and come after `position`. */
 function candidatesSelect(
