@@ -107,3 +107,16 @@ export {
 export { openCompactionDb, type CompactionDb, type CompactionDbOptions } from './compaction/compaction-db';
 export { acquireCompactionLock, CompactionBusyError } from './compaction/compaction-lock';
 export { writeSideFiles, isSideFile, SIDE_ROW_GROUP_SIZE, BY_AUTHOR_PREFIX } from './compaction/side-files';
+export {
+  ENTRY_FIELDS,
+  LinesWriter,
+  StreamEntryError,
+  decodeEntry,
+  flushPayload,
+  rowsOfPayload,
+  streamEntries,
+  type FlushPayload,
+  type StreamEntry,
+} from './stream/stream-entry';
+export { ingestKeys, type IngestKeys } from './stream/keys';
+export { compareStreamIds, nextStreamId, parseStreamId } from './stream/stream-id';
