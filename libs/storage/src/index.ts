@@ -120,3 +120,5 @@ export {
 } from './stream/stream-entry';
 export { ingestKeys, type IngestKeys } from './stream/keys';
 export { compareStreamIds, nextStreamId, parseStreamId } from './stream/stream-id';
+export { PostTail, type PostTailOptions, type TailStats, type TailLease } from './tail/post-tail';
+export { TailFollower, type TailFollowerOptions } from './tail/tail-follower';

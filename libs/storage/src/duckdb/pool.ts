@@ -180,6 +180,15 @@ export class DuckDbPool {
     }
   }
 
+  /**
+   * A connection of the same instance outside the pool and its bound, for a background writer (the tail's in-memory
+   * tables, which the pooled queries read). The caller closes it before closing the pool.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.closed) throw new PoolClosedError();
+    return this.instance.connect();
+  }
+
   /** Convenience: one statement, its rows as plain JS values (BIGINT as bigint, lists as arrays). */
   query(kind: QueryKind, sql: string, params?: Params): Promise<Row[]> {
     return this.use(kind, (s) => s.all(sql, params));

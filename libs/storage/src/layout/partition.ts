@@ -47,7 +47,7 @@ export function parsePartitionDirName(name: string): string | undefined {
 }
 
 // Zero-padded so that names sort like the stream ids they come from (ms has 13 digits until the year 2286).
-function padStreamId(id: string): string {
+export function padStreamId(id: string): string {
   const m = STREAM_ID_RE.exec(id);
   if (!m) throw new RangeError(`not a Redis stream id: ${JSON.stringify(id)}`);
   return `${m[1].padStart(13, '0')}-${m[2].padStart(10, '0')}`;
@@ -67,4 +67,11 @@ export function flushFileName(firstStreamId: string, lastStreamId: string): stri
 
 export function isFlushFile(name: string): boolean {
   return name.startsWith(FLUSH_PREFIX) && name.endsWith(PARQUET_EXT);
+}
+
+/** The padded stream-id range [first, last] a flush file name holds (see flushFileName), or undefined. */
+export function flushFileRange(name: string): { first: string; last: string } | undefined {
+  if (!isFlushFile(name)) return undefined;
+  const [first, last, extra] = name.slice(FLUSH_PREFIX.length, -PARQUET_EXT.length).split('_');
+  return first && last && extra === undefined ? { first, last } : undefined;
 }

@@ -6,6 +6,8 @@ import type { PostCursor } from './cursor';
 import { parseSearchText } from './search-text';
 import { casePrefilterRegex } from './case-prefilter';
 import { filesOverlapping } from './time-windows';
+import { isTailPath } from '../tail/tail-path';
+import { tailSource } from '../tail/tail-sql';
 
 /** The filters shared by search, count and export. Timestamps in µs; from inclusive, to exclusive. */
 export interface PostFilter {
@@ -80,6 +82,8 @@ export class SqlParams {
     return `$${name}`;
   }
   files(paths: string[]): string {
+    // The tail's pseudo files (tail/tail-path.ts) read its in-memory rows with the real files.
+    if (paths.some(isTailPath)) return tailSource(this, paths, (files) => this.files(files));
     // read_parquet accepts a bound VARCHAR[]: no path is ever spliced into SQL text.
     return `read_parquet(${this.bind(listValue(paths))}::VARCHAR[], hive_partitioning = false)`;
   }

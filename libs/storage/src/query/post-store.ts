@@ -29,6 +29,8 @@ import {
   type VolumeInterval,
 } from './aggregations/post-volume';
 import { topFacets, type Facet, type FacetKind } from './aggregations/top-facets';
+import { PostTail, type PostTailOptions } from '../tail/post-tail';
+import { filesWithTail, type TailSnapshot } from '../tail/tail-files';
 
 export type { PostCount } from './count/count-posts';
 export type { Timings } from './timings';
@@ -46,6 +48,11 @@ export interface PostStoreOptions extends DuckDbPoolOptions {
   resultCacheSize?: number;
   /** Bounds that keep counts fast at any data size (see countPosts; tests lower them to reach the estimates). */
   countLimits?: CountLimits;
+  /**
+   * Keep a tail: in-memory tables of what ingest buffered but has not flushed yet (see PostTail), which every query
+   * reads with the files, exactly once across the flush boundary. Fed by a TailFollower; absent: files only.
+   */
+  tail?: PostTailOptions;
 }
 
 export interface SearchArgs extends PostFilter {
@@ -118,16 +125,20 @@ export class PostStore {
     private readonly exportTimeoutMs: number,
     private readonly cache: ResultCache,
     private readonly countLimits: CountLimits,
+    /** The not-yet-flushed posts, tombstones and accounts (when the store keeps a tail). */
+    readonly tail: PostTail | undefined,
   ) {}
 
   static async create(options: PostStoreOptions): Promise<PostStore> {
     const pool = await DuckDbPool.create(options);
+    const tail = options.tail ? await PostTail.create(await pool.connect(), options.tail) : undefined;
     return new PostStore(
       options.dataDir,
       pool,
       options.exportTimeoutMs ?? options.queryTimeoutMs,
       new ResultCache(options.resultCacheSize ?? 0),
       options.countLimits ?? {},
+      tail,
     );
   }
 
@@ -332,7 +343,7 @@ export class PostStore {
    */
   private async cachedAnswer<T>(kind: QueryKind, filter: PostFilter, args: object): Promise<T | undefined> {
     if (!this.cache.enabled) return undefined;
-    const files = await this.listFiles(filter);
+    const files = await this.listFiles(filter, this.tail?.snapshot());
     if (files.posts.length === 0) return undefined;
     return this.cache.get<T>(ResultCache.key(kind, args, [files.posts, files.tombstones, files.accounts]));
   }
@@ -353,9 +364,11 @@ export class PostStore {
       kind,
       async (session) => {
         for (let attempt = 0; ; attempt++) {
-          const files = await timed(timings, 'listing', () => this.listFiles(filter));
-          if (files.posts.length === 0) return empty;
+          // The tail's snapshot before the listing: files it counts as flushed are on disk by then.
+          const lease = this.tail?.acquire();
           try {
+            const files = await timed(timings, 'listing', () => this.listFiles(filter, lease?.snapshot));
+            if (files.posts.length === 0) return empty;
             const result = await fn(session, files);
             // Keyed by the very listing it was computed from.
             if (cacheArgs)
@@ -364,6 +377,8 @@ export class PostStore {
           } catch (err) {
             if (attempt < MAX_RELIST && isMissingFileError(err)) continue;
             throw err;
+          } finally {
+            lease?.release();
           }
         }
       },
@@ -371,7 +386,7 @@ export class PostStore {
     );
   }
 
-  private async listFiles(filter: PostFilter): Promise<FileSets> {
+  private async listFiles(filter: PostFilter, tail?: TailSnapshot): Promise<FileSets> {
     const [posts, tombstones, accounts] = await Promise.all([
       listPostFiles(this.dataDir, { fromUs: filter.fromUs, toUs: filter.toUs }),
       // A tombstone is written after its post: those before the range cannot hide anything in it.
@@ -379,7 +394,8 @@ export class PostStore {
       // Account status can be any age: the latest row per did decides.
       listDataFiles(this.dataDir, 'accounts'),
     ]);
-    return { posts: posts.all, indexed: posts.indexed, unindexed: posts.unindexed, tombstones, accounts };
+    const files = { posts: posts.all, indexed: posts.indexed, unindexed: posts.unindexed, tombstones, accounts };
+    return tail ? filesWithTail(files, tail, filter) : files;
   }
 
   /**
@@ -393,6 +409,7 @@ export class PostStore {
   }
 
   async close(): Promise<void> {
+    await this.tail?.close();
     await this.pool.close();
   }
 

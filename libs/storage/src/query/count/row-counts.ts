@@ -1,5 +1,7 @@
 import { listValue } from '@duckdb/node-api';
 import type { Session } from '../../duckdb/pool';
+import { isTailPath } from '../../tail/tail-path';
+import { SqlParams } from '../post-sql';
 
 /**
  * Rows per Parquet file, from the footer (parquet_file_metadata: no data page is read), remembered per path: a
@@ -12,6 +14,14 @@ export class RowCounts {
   constructor(private readonly capacity = 100_000) {}
 
   async of(session: Session, files: readonly string[]): Promise<number> {
+    const tail = files.filter(isTailPath);
+    if (tail.length > 0)
+      return (
+        (await this.of(
+          session,
+          files.filter((f) => !isTailPath(f)),
+        )) + (await tailRows(session, tail))
+      );
     const missing = files.filter((f) => !this.rows.has(f));
     if (missing.length > 0) {
       const found = await session.all(`SELECT file_name, num_rows FROM parquet_file_metadata($files::VARCHAR[])`, {
@@ -22,4 +32,11 @@ export class RowCounts {
     }
     return files.reduce((sum, f) => sum + (this.rows.get(f) ?? 0), 0);
   }
+}
+
+/** Rows of the tail's pseudo files (in memory: counted, not remembered; the next snapshot is another path). */
+async function tailRows(session: Session, paths: string[]): Promise<number> {
+  const sql = new SqlParams();
+  const [row] = await session.all(`SELECT count(*) AS n FROM ${sql.files(paths)}`, sql.values);
+  return Number(row.n);
 }

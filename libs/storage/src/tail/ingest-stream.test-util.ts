@@ -1,0 +1,75 @@
+import type { AccountRow, PostRow, TableRow, TombstoneRow } from '@bsky-explorer/schema';
+import type { Redis } from 'ioredis';
+import { writeFlushBatch } from '../parquet/write-flush-batch';
+import type { IngestKeys } from '../stream/keys';
+import { ENTRY_FIELDS, LinesWriter, decodeEntry, flushPayload, rowsOfPayload } from '../stream/stream-entry';
+import { nextStreamId } from '../stream/stream-id';
+
+// Test helper: ingest's side of the stream, by its contract (stream-entry.ts, keys.ts, flush-commit.ts steps 2-4):
+// one entry per appended batch, files named after the id range, then flushed-through and the trim in one MULTI.
+
+export type Rows = { posts?: PostRow[]; tombstones?: TombstoneRow[]; accounts?: AccountRow[] };
+
+const tableRows = (rows: Rows): TableRow[] => [
+  ...(rows.posts ?? []).map((row) => ({ table: 'posts' as const, row })),
+  ...(rows.tombstones ?? []).map((row) => ({ table: 'tombstones' as const, row })),
+  ...(rows.accounts ?? []).map((row) => ({ table: 'accounts' as const, row })),
+];
+
+export class IngestStream {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: IngestKeys,
+    private readonly dataDir: string,
+  ) {}
+
+  /** One stream entry holding one event per row (as the append script writes it); returns its id. */
+  async append(rows: Rows): Promise<string> {
+    const lines = new LinesWriter();
+    const all = tableRows(rows);
+    for (const r of all) lines.add([r]);
+    const F = ENTRY_FIELDS;
+    const id = await this.redis.xadd(
+      this.keys.stream,
+      '*',
+      F.rows,
+      Buffer.from(lines.bytes()),
+      F.skip,
+      '',
+      F.rawBytes,
+      String(lines.bytes().length),
+      F.rowCount,
+      String(all.length),
+      F.events,
+      String(lines.count),
+    );
+    return id as string;
+  }
+
+  /** Step 2 of a flush: the files of every entry after flushed-through, durable; returns the range (or undefined). */
+  async writeFiles(): Promise<{ first: string; last: string } | undefined> {
+    const from = nextStreamId((await this.redis.get(this.keys.flushedThrough)) ?? '0-0');
+    const items = await this.redis.xrangeBuffer(this.keys.stream, from, '+');
+    if (items.length === 0) return undefined;
+    const entries = items.map(([id, fields]) => decodeEntry(id.toString(), fields));
+    const first = entries[0].id;
+    const last = entries[entries.length - 1].id;
+    await writeFlushBatch(this.dataDir, { firstId: first, lastId: last, rows: rowsOfPayload(flushPayload(entries)) });
+    return { first, last };
+  }
+
+  /** Steps 3-4: flushed-through and the trim, in one MULTI (as FlushCommit.ackThrough). */
+  async commit(last: string): Promise<void> {
+    await this.redis
+      .multi()
+      .xtrim(this.keys.stream, 'MINID', nextStreamId(last))
+      .set(this.keys.flushedThrough, last)
+      .exec();
+  }
+
+  /** A whole flush of what is buffered. */
+  async flush(): Promise<void> {
+    const range = await this.writeFiles();
+    if (range) await this.commit(range.last);
+  }
+}

@@ -1,0 +1,263 @@
+import { LIST, VARCHAR, listValue, timestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { TABLES, type TableRow } from '@bsky-explorer/schema';
+import { padStreamId, partitionDate } from '../layout/partition';
+import { flushPayload, rowsOfPayload, type StreamEntry } from '../stream/stream-entry';
+import { compareStreamIds, nextStreamId } from '../stream/stream-id';
+import type { TailSnapshot } from './tail-files';
+import { TAIL_TABLES, type TailTable } from './tail-path';
+import { createTailTableSql, tailTableName } from './tail-sql';
+
+export interface PostTailOptions {
+  /** Rows held (all tables) past which the tail stops taking entries until a flush frees room (default 1,000,000). */
+  maxRows?: number;
+  /** JSON bytes of the entries held past which the tail stops taking entries (default 512 MiB). */
+  maxBytes?: number;
+}
+
+export interface TailStats {
+  rows: Record<TailTable, number>;
+  /** JSON bytes of the stream entries held (what the rows were decoded from). */
+  bytes: number;
+  entries: number;
+  generation: number;
+  /** At a bound: new entries wait in Redis until a flush frees room. */
+  full: boolean;
+}
+
+/** A snapshot held by one query: its generation is not dropped until release. */
+export interface TailLease {
+  snapshot: TailSnapshot | undefined;
+  release(): void;
+}
+
+const LIST_OF_VARCHAR = LIST(VARCHAR);
+const count = (): Record<TailTable, number> => ({ posts: 0, tombstones: 0, accounts: 0 });
+const isTailRow = (r: TableRow): r is Extract<TableRow, { table: TailTable }> => r.table !== 'identities';
+
+/**
+ * The stream entries ingest has buffered but not yet flushed, as in-memory DuckDB tables next to the Parquet files
+ * (one per table, same columns, plus each row's stream id and day). It holds a contiguous range of entries
+ * [lo, hi]: entries come in order (append), and the flushed ones go when ingest's flushed-through passes them
+ * (prune). A prune copies what is left into a new generation of tables; queries keep reading the generation their
+ * snapshot named, and an old generation is dropped when its last query released it. All writes go through one
+ * connection of the store's DuckDB instance, one at a time.
+ */
+export class PostTail {
+  private gen = 0;
+  private lo: string | undefined;
+  /** The last stream id taken (raw form, for XREAD): every entry up to it is held or flushed. */
+  private hiRaw = '0-0';
+  private readonly held: { sid: string; bytes: number; rows: number }[] = [];
+  private bytes = 0;
+  private rows = count();
+  private days: Record<TailTable, Map<string, number>> = {
+    posts: new Map(),
+    tombstones: new Map(),
+    accounts: new Map(),
+  };
+  private readonly leases = new Map<number, number>();
+  private writing: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private readonly maxRows: number;
+  private readonly maxBytes: number;
+
+  private constructor(
+    private readonly conn: DuckDBConnection,
+    options: PostTailOptions,
+  ) {
+    this.maxRows = options.maxRows ?? 1_000_000;
+    this.maxBytes = options.maxBytes ?? 512 * 1024 ** 2;
+  }
+
+  static async create(conn: DuckDBConnection, options: PostTailOptions = {}): Promise<PostTail> {
+    const tail = new PostTail(conn, options);
+    for (const table of TAIL_TABLES) await conn.run(createTailTableSql(table, 0));
+    return tail;
+  }
+
+  /** The stream id to read after: everything up to it is in the tail or flushed. */
+  get position(): string {
+    return this.hiRaw;
+  }
+
+  get full(): boolean {
+    return this.total() >= this.maxRows || this.bytes >= this.maxBytes;
+  }
+
+  stats(): TailStats {
+    return {
+      rows: { ...this.rows },
+      bytes: this.bytes,
+      entries: this.held.length,
+      generation: this.gen,
+      full: this.full,
+    };
+  }
+
+  /** Adds stream entries newer than position, oldest first (older ones are skipped: a re-read after reconnect). */
+  append(entries: readonly StreamEntry[]): Promise<void> {
+    return this.serial(async () => {
+      const fresh = entries.filter((e) => compareStreamIds(e.id, this.hiRaw) > 0);
+      if (fresh.length === 0) return;
+      const appenders = new Map<TailTable, DuckDBAppender>();
+      const appender = async (table: TailTable) => {
+        let a = appenders.get(table);
+        if (!a) appenders.set(table, (a = await this.conn.createAppender(tailTableName(table, this.gen))));
+        return a;
+      };
+      const added: typeof this.held = [];
+      const perDay: [TailTable, string][] = [];
+      for (const entry of fresh) {
+        const sid = padStreamId(entry.id);
+        let rows = 0;
+        for (const r of rowsOfPayload(flushPayload([entry]))) {
+          if (!isTailRow(r)) continue;
+          const day = partitionDate(r.row.indexed_at);
+          appendRow(await appender(r.table), r.table, r.row as unknown as Record<string, unknown>, sid, day);
+          perDay.push([r.table, day]);
+          rows++;
+        }
+        added.push({ sid, bytes: entry.lines.length, rows });
+      }
+      // Visible to queries once every appender is flushed; only then does the snapshot's range grow.
+      for (const a of appenders.values()) a.closeSync();
+      for (const [table, day] of perDay) {
+        this.rows[table]++;
+        this.days[table].set(day, (this.days[table].get(day) ?? 0) + 1);
+      }
+      for (const h of added) {
+        this.held.push(h);
+        this.bytes += h.bytes;
+      }
+      this.lo ??= added[0].sid;
+      this.hiRaw = fresh[fresh.length - 1].id;
+    });
+  }
+
+  /**
+   * Ingest's flushed-through moved to `through`: every entry up to it is in durable Parquet files, which a listing
+   * taken from now on sees. The rows after it move to a new generation; when the tail is behind (it had not read
+   * that far), it restarts empty after `through`.
+   */
+  prune(through: string): Promise<void> {
+    return this.serial(async () => {
+      const behind = compareStreamIds(through, this.hiRaw) >= 0;
+      if (this.lo === undefined) {
+        // Nothing held: only skip ahead (the entries up to `through` are in files already).
+        if (behind) this.hiRaw = through;
+        return;
+      }
+      const cut = padStreamId(nextStreamId(through));
+      if (cut <= this.lo) return;
+      const old = this.gen;
+      const next = old + 1;
+      for (const table of TAIL_TABLES) {
+        if (behind) await this.conn.run(createTailTableSql(table, next));
+        else
+          await this.conn.run(
+            `CREATE TABLE ${tailTableName(table, next)} AS SELECT * FROM ${tailTableName(table, old)} WHERE sid >= $cut`,
+            { cut },
+          );
+      }
+      this.gen = next;
+      await this.recount();
+      while (this.held.length > 0 && this.held[0].sid < cut)
+        this.bytes -= (this.held.shift() as { bytes: number }).bytes;
+      if (behind) this.hiRaw = through;
+      this.lo = this.held.length === 0 ? undefined : cut;
+      if (!this.leases.get(old)) await this.dropGeneration(old);
+    });
+  }
+
+  /** The current snapshot for a query, held until release (its generation outlives any prune meanwhile). */
+  acquire(): TailLease {
+    const snapshot = this.snapshot();
+    if (!snapshot) return { snapshot, release: () => {} };
+    const gen = snapshot.gen;
+    this.leases.set(gen, (this.leases.get(gen) ?? 0) + 1);
+    let released = false;
+    return {
+      snapshot,
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.leases.get(gen) ?? 1) - 1;
+        if (left > 0) this.leases.set(gen, left);
+        else {
+          this.leases.delete(gen);
+          if (gen !== this.gen && !this.closed) this.serial(() => this.dropGeneration(gen)).catch(() => undefined);
+        }
+      },
+    };
+  }
+
+  /** What a query would see now (undefined: nothing held). Taking it does not hold the generation (see acquire). */
+  snapshot(): TailSnapshot | undefined {
+    if (this.lo === undefined || this.total() === 0) return undefined;
+    return {
+      gen: this.gen,
+      lo: this.lo,
+      hi: padStreamId(this.hiRaw),
+      days: {
+        posts: [...this.days.posts.keys()].sort(),
+        tombstones: [...this.days.tombstones.keys()].sort(),
+        accounts: [...this.days.accounts.keys()].sort(),
+      },
+    };
+  }
+
+  /** Waits for the write in progress, then closes the writer connection (the store closes the instance). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writing.catch(() => undefined);
+    this.conn.closeSync();
+  }
+
+  private total(): number {
+    return this.rows.posts + this.rows.tombstones + this.rows.accounts;
+  }
+
+  private async recount(): Promise<void> {
+    this.rows = count();
+    this.days = { posts: new Map(), tombstones: new Map(), accounts: new Map() };
+    for (const table of TAIL_TABLES) {
+      const reader = await this.conn.runAndReadAll(
+        `SELECT day, count(*)::INTEGER AS n FROM ${tailTableName(table, this.gen)} GROUP BY day`,
+      );
+      for (const { day, n } of reader.getRowObjectsJS() as { day: string; n: number }[]) {
+        this.rows[table] += n;
+        this.days[table].set(day, n);
+      }
+    }
+  }
+
+  private async dropGeneration(gen: number): Promise<void> {
+    if (this.closed) return;
+    for (const table of TAIL_TABLES) await this.conn.run(`DROP TABLE IF EXISTS ${tailTableName(table, gen)}`);
+  }
+
+  /** One write at a time on the writer connection, in call order; a failure rejects that call only. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the tail is closed'));
+    const run = this.writing.then(fn, fn);
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** One row in the table's column order (columns.ts), then the stream id and day. */
+function appendRow(a: DuckDBAppender, table: TailTable, row: Record<string, unknown>, sid: string, day: string): void {
+  for (const c of TABLES[table]) {
+    const v = row[c.name];
+    if (v === null || v === undefined) a.appendNull();
+    else if (c.type === 'varchar') a.appendVarchar(v as string);
+    else if (c.type === 'varchar[]') a.appendList(listValue(v as string[]), LIST_OF_VARCHAR);
+    else if (c.type === 'bigint') a.appendBigInt(BigInt(v as number));
+    else if (c.type === 'timestamp_us') a.appendTimestamp(timestampValue(BigInt(v as number)));
+    else a.appendBoolean(v as boolean);
+  }
+  a.appendVarchar(sid);
+  a.appendVarchar(day);
+  a.endRow();
+}
