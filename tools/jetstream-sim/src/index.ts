@@ -1,6 +1,6 @@
 // Public API of @bsky-explorer/jetstream-sim: a Jetstream-compatible server for tests, the demo and the
 // benchmark, and the synthetic event generator on its own.
-export { startJetstreamSim } from './server';
+export { startJetstreamSim, isMalformedPosition, isOversizedPosition } from './server';
 export type { JetstreamSim, JetstreamSimOptions, SimStats } from './server';
 export type { SourceSpec } from './sources';
 export { parseSubscribeParams, matches, SubscribeParamsError } from './subscribe-params';

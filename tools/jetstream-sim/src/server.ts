@@ -31,6 +31,12 @@ export interface JetstreamSimOptions {
    */
   oversized?: { every: number; bytes: number };
   /**
+   * Fault switch: every `every`-th position of the source (positions every/2, every/2 + every, …; see
+   * isMalformedPosition) is sent broken, the same bytes on every replay: alternately cut short (not JSON) and
+   * with a post's text over the lexicon's 3000-byte limit (a non-post gets a string time_us: a wrong type).
+   */
+  malformed?: { every: number };
+  /**
    * false → ignore a subscriber's maxMessageSizeBytes, as a host that does not implement it would (with
    * `oversized`, the way to test a client's own limit). Default true.
    */
@@ -94,7 +100,8 @@ export async function startJetstreamSim(options: JetstreamSimOptions): Promise<J
   const source = await openSource(options.source);
   const rate = options.source.rate ?? 0;
   if (!(rate >= 0) || !Number.isFinite(rate)) throw new RangeError('rate must be a finite number ≥ 0');
-  const sim = new Simulator(options.oversized ? withOversized(source, options.oversized) : source, rate, options);
+  const broken = options.malformed ? withMalformed(source, options.malformed.every) : source;
+  const sim = new Simulator(options.oversized ? withOversized(broken, options.oversized) : broken, rate, options);
   await sim.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return sim;
 }
@@ -283,11 +290,41 @@ function withOversized(source: EventSource, o: { every: number; bytes: number })
     facts: (position) => source.facts(position),
     positionFor: (cursorUs) => source.positionFor(cursorUs),
     raw(position) {
-      if ((position + 1) % o.every !== 0) return source.raw(position);
+      if (!isOversizedPosition(position, o.every)) return source.raw(position);
       // One padded copy kept: every connection replaying this position sends the same bytes.
       if (cached?.position !== position) cached = { position, raw: pad(source.raw(position)) };
       return cached.raw;
     },
+  };
+}
+
+/** Whether the oversized switch pads this position. */
+export const isOversizedPosition = (position: number, every: number): boolean => (position + 1) % every === 0;
+
+/** Whether the malformed switch breaks this position (half a period away from the oversized ones). */
+export const isMalformedPosition = (position: number, every: number): boolean =>
+  position % every === Math.floor(every / 2);
+
+/** The source with every `every`-th message broken (see JetstreamSimOptions.malformed). */
+function withMalformed(source: EventSource, every: number): EventSource {
+  if (!Number.isSafeInteger(every) || every < 2) throw new RangeError('malformed.every must be an integer ≥ 2');
+  const breakMessage = (position: number, raw: string | Buffer): string => {
+    const text = raw.toString();
+    // Cut short: the head (did, time_us) stays, the JSON does not close.
+    if (Math.floor(position / every) % 2 === 0) return text.slice(0, Math.max(1, text.length - 3));
+    const v = JSON.parse(text) as { time_us: unknown; commit?: { record?: { text?: unknown } } };
+    if (v.commit?.record) v.commit.record.text = 'x'.repeat(3001);
+    else v.time_us = String(v.time_us);
+    return JSON.stringify(v);
+  };
+  return {
+    get length() {
+      return source.length;
+    },
+    facts: (position) => source.facts(position),
+    positionFor: (cursorUs) => source.positionFor(cursorUs),
+    raw: (position) =>
+      isMalformedPosition(position, every) ? breakMessage(position, source.raw(position)) : source.raw(position),
   };
 }
 

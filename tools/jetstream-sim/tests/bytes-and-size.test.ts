@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from '@bsky-explorer/testing';
 import WebSocket from 'ws';
-import { generateEvents, startJetstreamSim, type JetstreamSim } from '../src';
+import { generateEvents, isMalformedPosition, startJetstreamSim, type JetstreamSim } from '../src';
 
 const sims: JetstreamSim[] = [];
 afterEach(async () => {
@@ -92,6 +92,32 @@ describe('oversized switch', () => {
     await waitFor('every frame', () => capped.frames.length === 30);
     expect(capped.frames.filter((f) => f.data.length === 2_000_000)).toHaveLength(3);
     capped.close();
+  });
+});
+
+describe('malformed switch', () => {
+  it('breaks every Nth message the same way on every replay: cut short, or a post text over 3000 bytes', async () => {
+    const source = { kind: 'synthetic' as const, seed: 5, count: 40 };
+    const all = [...generateEvents(source)].map((e) => e.json);
+    const s = await startJetstreamSim({ source, malformed: { every: 10 } });
+    sims.push(s);
+    const a = await record(s.subscribeUrl);
+    const b = await record(s.subscribeUrl);
+    await waitFor('both streams', () => a.frames.length === 40 && b.frames.length === 40);
+    const sent = a.frames.map((f) => f.data.toString());
+    expect(b.frames.map((f) => f.data.toString())).toEqual(sent);
+    const broken = sent.map((m, i) => (m === all[i] ? -1 : i)).filter((i) => i >= 0);
+    expect(broken).toEqual([5, 15, 25, 35]);
+    expect(broken.every((i) => isMalformedPosition(i, 10))).toBe(true);
+    // Even periods: not JSON, but the head (did, time_us) is the original's.
+    expect(() => JSON.parse(sent[5])).toThrow();
+    expect(sent[5]).toBe(all[5].slice(0, -3));
+    // Odd periods: JSON, with the post text over the limit or a string time_us.
+    const v = JSON.parse(sent[15]) as { time_us: unknown; commit?: { record?: { text: string } } };
+    if (v.commit?.record) expect(v.commit.record.text).toHaveLength(3001);
+    else expect(typeof v.time_us).toBe('string');
+    a.close();
+    b.close();
   });
 });
 

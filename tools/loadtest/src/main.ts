@@ -2,55 +2,15 @@
 // GraphQL profile at each level of concurrent clients (autocannon), against a graph it starts over DATA_DIR
 // (as `npm run graph` would, in production mode, per-client limits off so that one load generator is not
 // throttled as one client) or against a running one (--url, e.g. beside `npm run demo` for flushes).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
-import { freePort } from '@bsky-explorer/testing';
+import { startGraph } from './graph-process';
 import { buildMix } from './mix';
 import { markdown, type LoadReport } from './report';
 import { runLevel } from './run-level';
 import { sampleData } from './sample';
-
-const ROOT = resolve(__dirname, '..', '..', '..');
-
-async function startGraph(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const exportDir = await mkdtemp(join(tmpdir(), 'bsky-loadtest-exports-'));
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'apps/graph/src/main.ts')], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      GRAPH_PORT: String(port),
-      GRAPH_HOST: '127.0.0.1',
-      GRAPH_METRICS_PORT: '0',
-      DATA_DIR: dataDir,
-      EXPORT_DIR: exportDir,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      EXPORT_SIGNING_SECRET: randomBytes(32).toString('hex'),
-      // One load generator is one client address: per-client limits would measure themselves.
-      GRAPH_RATE_LIMIT_PER_MINUTE: '0',
-      EXPORT_MAX_CONCURRENT_PER_CLIENT: '64',
-      EXPORT_ROWS_PER_HOUR_PER_CLIENT: '0',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`the graph exited with ${child.exitCode}`);
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return { url, child };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGTERM');
-  throw new Error('the graph did not become ready within 120 s');
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -20,6 +20,8 @@ export async function runLevel(
   mix: Step[],
   connections: number,
   seconds: number,
+  /** Requests per second over all clients at most (the soak's low, steady load); unbounded when absent. */
+  overallRate?: number,
 ): Promise<LevelResult> {
   const latencies: { shape: string; ms: number }[] = [];
   const errors: Record<string, number> = {};
@@ -53,6 +55,7 @@ export async function runLevel(
     connections,
     duration: seconds,
     timeout: 60,
+    ...(overallRate ? { overallRate } : {}),
     headers: { 'content-type': 'application/json', accept: 'application/json' },
     requests,
   });
