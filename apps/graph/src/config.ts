@@ -60,6 +60,14 @@ export interface GraphConfig {
   exportRowsPerHourPerClient: number;
   /** Total bytes of export files kept; past it the oldest are removed (0: no limit). */
   exportMaxDiskBytes: number;
+  /** Ingest's Redis: the tail of posts buffered but not yet flushed (freshness); undefined: Parquet files only. */
+  redisUrl: string | undefined;
+  /** Ingest's REDIS_KEY_PREFIX (the stream and flushed-through keys). */
+  redisKeyPrefix: string;
+  /** Rows the tail holds at most (all tables); past it new posts wait for the next flush. */
+  tailMaxRows: number;
+  /** JSON bytes of stream entries the tail holds at most. */
+  tailMaxBytes: number;
   /** Non-fatal notes for the operator (e.g. a generated signing secret). */
   warnings: string[];
 }
@@ -201,6 +209,15 @@ export function loadConfig(env: Env = process.env): GraphConfig {
   const threadsRaw = str('DUCKDB_THREADS');
   const duckdbThreads = threadsRaw === undefined ? undefined : int('DUCKDB_THREADS', 1, 1, 1024);
 
+  let redisUrl = str('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
+    problems.push(
+      `REDIS_URL must be a redis:// or rediss:// URL such as redis://redis:6379 (got a value of ${redisUrl.length} characters)`,
+    );
+    redisUrl = undefined;
+  }
+  if (!bool('GRAPH_TAIL', true)) redisUrl = undefined;
+
   const config: GraphConfig = {
     nodeEnv,
     host: str('GRAPH_HOST') ?? '0.0.0.0',
@@ -242,6 +259,10 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     exportMaxConcurrentPerClient: int('EXPORT_MAX_CONCURRENT_PER_CLIENT', 1, 1, 64),
     exportRowsPerHourPerClient: int('EXPORT_ROWS_PER_HOUR_PER_CLIENT', 2_000_000, 0),
     exportMaxDiskBytes: int('EXPORT_MAX_DISK_BYTES', 10 * 1024 ** 3, 0),
+    redisUrl,
+    redisKeyPrefix: str('REDIS_KEY_PREFIX') ?? 'ingest:',
+    tailMaxRows: int('TAIL_MAX_ROWS', 1_000_000, 1),
+    tailMaxBytes: int('TAIL_MAX_BYTES', 512 * 1024 ** 2, 1024),
     warnings,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -23,6 +23,7 @@ import { duckdbQueryDuration } from './metrics';
 import { useTimings } from './timings-plugin';
 import { useObservability } from './observability-plugin';
 import { queryLimitPlugins } from './query-limits';
+import { createGraphTail } from './tail/graph-tail';
 
 export interface GraphOptions {
   /** Called after every DuckDB query (tests count queries with it). */
@@ -58,6 +59,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     // An export of up to EXPORT_MAX_ROWS takes far longer than an interactive search.
     exportTimeoutMs: config.exportTimeoutMs,
     resultCacheSize: config.searchCacheSize,
+    tail: config.redisUrl ? { maxRows: config.tailMaxRows, maxBytes: config.tailMaxBytes } : undefined,
     onQuery: (q) => {
       duckdbQueryDuration.observe({ query: q.kind }, q.durationMs / 1000);
       options.onQuery?.(q);
@@ -70,6 +72,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     await store.close();
     throw err;
   }
+  const tail = createGraphTail(config, store, log.child({ component: 'tail' }));
   const app: AppContext = { config, store, exports, log };
   /** Per request: its id (logs, x-request-id) and the client key limits count by. */
   const requests = new WeakMap<Request, { id: string; client: string }>();
@@ -168,6 +171,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
       url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
       await metricsServer?.start();
       exports.startSweeping();
+      tail?.start();
       log.info(
         {
           url: `${url}/graphql`,
@@ -197,6 +201,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
       clearInterval(sweep);
       clearTimeout(force);
       await metricsServer?.stop();
+      await tail?.stop();
       await store.close();
       log.info('graph stopped');
     },

@@ -159,8 +159,10 @@ export class PostTail {
             { cut },
           );
       }
+      const counted = await this.countRows(next);
+      // From here on synchronous: a query takes its snapshot either before the switch or after it, never half way.
       this.gen = next;
-      await this.recount();
+      [this.rows, this.days] = counted;
       while (this.held.length > 0 && this.held[0].sid < cut)
         this.bytes -= (this.held.shift() as { bytes: number }).bytes;
       if (behind) this.hiRaw = through;
@@ -218,18 +220,23 @@ export class PostTail {
     return this.rows.posts + this.rows.tombstones + this.rows.accounts;
   }
 
-  private async recount(): Promise<void> {
-    this.rows = count();
-    this.days = { posts: new Map(), tombstones: new Map(), accounts: new Map() };
+  private async countRows(gen: number): Promise<[Record<TailTable, number>, Record<TailTable, Map<string, number>>]> {
+    const rows = count();
+    const days: Record<TailTable, Map<string, number>> = {
+      posts: new Map(),
+      tombstones: new Map(),
+      accounts: new Map(),
+    };
     for (const table of TAIL_TABLES) {
       const reader = await this.conn.runAndReadAll(
-        `SELECT day, count(*)::INTEGER AS n FROM ${tailTableName(table, this.gen)} GROUP BY day`,
+        `SELECT day, count(*)::INTEGER AS n FROM ${tailTableName(table, gen)} GROUP BY day`,
       );
       for (const { day, n } of reader.getRowObjectsJS() as { day: string; n: number }[]) {
-        this.rows[table] += n;
-        this.days[table].set(day, n);
+        rows[table] += n;
+        days[table].set(day, n);
       }
     }
+    return [rows, days];
   }
 
   private async dropGeneration(gen: number): Promise<void> {
