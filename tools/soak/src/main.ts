@@ -32,6 +32,16 @@ async function waitFor(what: string, check: () => Promise<boolean> | boolean, ti
   }
 }
 
+/** The commit the code is from: SOAK_COMMIT for an exported tree (no .git), else git's HEAD. */
+function codeVersion(): string {
+  if (process.env.SOAK_COMMIT) return process.env.SOAK_COMMIT;
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -97,7 +107,7 @@ async function main(): Promise<number> {
     loadRate: Number(values['load-rate']),
     quiet: values.quiet,
     machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`,
-    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(),
+    commit: codeVersion(),
     loadavg: [],
     faults: [],
   };
