@@ -99,7 +99,7 @@ describe('parseArgs', () => {
     const problems = problemsOf(['--days', '0', '--phases', 'nope', '--bogus']);
     expect(problems).toEqual([
       '--days needs an integer ≥ 1, got "0"',
-      '--phases takes a subset of data,ingest,storage,search,export, got "nope"',
+      '--phases takes a subset of data,ingest,storage,search,export,freshness, got "nope"',
       'unknown option --bogus',
     ]);
   });

@@ -2,7 +2,7 @@
 // this file checks the values and collects every problem into one UsageError.
 import { parseArgs as parseTokens } from 'node:util';
 
-export const ALL_PHASES = ['data', 'ingest', 'storage', 'search', 'export'] as const;
+export const ALL_PHASES = ['data', 'ingest', 'storage', 'search', 'export', 'freshness'] as const;
 export type Phase = (typeof ALL_PHASES)[number];
 
 export type Profile = 'full' | 'quick';

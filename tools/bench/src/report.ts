@@ -62,6 +62,9 @@ export const METRIC_ROWS = [
   'search overall p95',
   'search overall p99',
   'export of 1M rows',
+  'freshness p95, received → searchable, 100 posts/s',
+  'freshness p95, received → searchable, 2,000 posts/s',
+  'graph RSS, full 5-minute tail at 2,000 posts/s',
 ] as const;
 
 const QUERY_ROW: Record<string, string> = {
@@ -168,6 +171,31 @@ function mainTable(r: BenchResult): string {
     ex?.peers.duckdbNdjson ? secs(ex.peers.duckdbNdjson.seconds) : NM,
     ex?.peers.postgres ? secs(ex.peers.postgres.seconds) : NM,
     ex ? ratios(ex.seconds, ex.peers.duckdbNdjson?.seconds, ex.peers.postgres?.seconds, true) : DASH,
+  );
+  // Freshness (5-minute flushes): the peers have no ingest; a PostgreSQL fed row by row would be fresh at once.
+  const fresh = (rate: number) => r.freshness?.runs.find((f) => f.postsPerSecond === rate);
+  for (const [i, rate] of [
+    [19, 100],
+    [20, 2000],
+  ] as const) {
+    const f = fresh(rate);
+    add(
+      METRIC_ROWS[i],
+      '≤ 5 s',
+      f ? `${ms(f.latencyMs.p95)} (${num(f.postsMeasured)} posts)` + mark(f.latencyMs.p95 <= 5000) : NM,
+      DASH,
+      DASH,
+      DASH,
+    );
+  }
+  const full = fresh(2000);
+  add(
+    METRIC_ROWS[21],
+    DASH,
+    full ? `${num(full.graphRssAtPeakTailMb)} MB (${num(full.peakTailRows)} tail rows)` : NM,
+    DASH,
+    DASH,
+    DASH,
   );
   const header = [
     'metric',
@@ -350,6 +378,10 @@ function dataSection(r: BenchResult): string {
   if (st?.postFilesBytesPerPost !== undefined)
     lines.push(
       `- storage: posts files alone ${num(st.postFilesBytesPerPost, 1)} B/post (${num(100 * (1 - st.postFilesBytesPerPost / st.rawJsonBytesPerPost), 1)} % smaller than raw JSON); the rest is the side and index files, tombstones and accounts`,
+    );
+  for (const f of r.freshness?.runs ?? [])
+    lines.push(
+      `- freshness at ${num(f.postsPerSecond)} posts/s (FLUSH_INTERVAL_MS=${num(f.flushIntervalMs)}, ${secs(f.seconds)}, ${f.flushes} flush(es)): received → first returned by searchPosts p50 ${ms(f.latencyMs.p50)}, p95 ${ms(f.latencyMs.p95)}, p99 ${ms(f.latencyMs.p99)}, max ${ms(f.latencyMs.max)} over ${num(f.postsMeasured)} posts; the polled page (newest 5,000, tail included) p50 ${ms(f.pollQueryMs.p50)}, p95 ${ms(f.pollQueryMs.p95)}; pages with a post twice: ${f.pagesWithDuplicates}; tail peak ${num(f.peakTailRows)} rows (${num(f.peakTailBytes / 2 ** 20)} MiB of entries), graph RSS then ${num(f.graphRssAtPeakTailMb)} MB, peak ${num(f.graphPeakRssMb)} MB`,
     );
   for (const n of r.notes) lines.push(`- note: ${n}`);
   return lines.join('\n');

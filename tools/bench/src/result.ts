@@ -135,6 +135,31 @@ export interface ExportResult {
   peers: { duckdbNdjson?: { rows: number; seconds: number }; postgres?: { rows: number; seconds: number } };
 }
 
+/** One rate of the freshness phase (phases/freshness.ts). */
+export interface FreshnessRun {
+  postsPerSecond: number;
+  seconds: number;
+  flushIntervalMs: number;
+  /** Posts received during the run whose first appearance in searchPosts was seen. */
+  postsMeasured: number;
+  /** First returned by searchPosts − received by ingest (its indexedAt), per post. */
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** The polled query (newest 5,000 posts, tail included), per request. */
+  pollQueryMs: { p50: number; p95: number };
+  /** Pages that held a post twice (the flush boundary): 0 expected. */
+  pagesWithDuplicates: number;
+  flushes: number;
+  peakTailRows: number;
+  peakTailBytes: number;
+  /** Graph RSS when the tail held the most rows (just before the 5-minute flush at 2,000 posts/s). */
+  graphRssAtPeakTailMb: number;
+  graphPeakRssMb: number;
+}
+
+export interface FreshnessResult {
+  runs: FreshnessRun[];
+}
+
 export interface BenchResult {
   /** RESULT_FORMAT of the harness that wrote it; absent in files of the harness that merged runs. */
   format?: number;
@@ -163,6 +188,7 @@ export interface BenchResult {
   storage?: StorageResult;
   search?: SearchResult;
   export?: ExportResult;
+  freshness?: FreshnessResult;
   /** Problems met during the run (a phase that failed, a missing part); the report lists them. */
   notes: string[];
 }

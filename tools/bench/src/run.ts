@@ -17,6 +17,7 @@ import { markerKey, readMarker, runData } from './phases/data';
 import { runOurExport } from './phases/export';
 import { startGraph, type GraphServer } from './phases/graph-server';
 import { runIngest } from './phases/ingest';
+import { runFreshness } from './phases/freshness';
 import { runOurSearch, saveMix } from './phases/search';
 import { step, type Log } from './progress';
 import { RESULT_FORMAT, type BenchResult } from './result';
@@ -173,6 +174,15 @@ export async function runBench(
 
   if (o.peers && (has('search') || has('export'))) {
     await runPeers(o, paths, result, mix, log);
+  }
+
+  if (has('freshness')) {
+    try {
+      result.freshness = await phase('freshness', () => runFreshness(o, paths, log));
+    } catch (err) {
+      result.notes.push(`freshness phase failed: ${errMsg(err)}`);
+      log(`[bench] freshness: FAILED: ${errMsg(err)}`);
+    }
   }
 
   result.finishedAt = new Date().toISOString();

@@ -12,7 +12,12 @@ export interface GraphServer {
   stop(): Promise<void>;
 }
 
-export async function startGraph(dataDir: string, logDir: string, exportMaxRows: number): Promise<GraphServer> {
+export async function startGraph(
+  dataDir: string,
+  logDir: string,
+  exportMaxRows: number,
+  env: Record<string, string> = {},
+): Promise<GraphServer> {
   await mkdir(logDir, { recursive: true });
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -37,6 +42,7 @@ export async function startGraph(dataDir: string, logDir: string, exportMaxRows:
       GRAPH_INTROSPECTION: 'true',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      ...env,
     },
     join(logDir, 'graph.log'),
   );

@@ -1,0 +1,166 @@
+// Phase "freshness": how soon a post ingest received is returned by searchPosts, with production's 5-minute
+// flushes. The simulator plays a live synthetic firehose at a set rate (its time_us is the wall clock at which it
+// sends, so indexedAt is when ingest received the post, to a few ms), ingest (FLUSH_INTERVAL_MS=300000) buffers
+// into a real redis-server, the graph tails the stream, and a client polls the newest page of searchPosts: a post's
+// latency is the time of the first response holding it minus its indexedAt. Each run starts from an empty
+// DATA_DIR and Redis; the 2,000 posts/s run lasts past the first flush, so it also measures the graph with a full
+// 5-minute tail (RSS, tail rows) and the flush boundary (no post twice in a page).
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { POST_SHARE } from '../sim-source';
+import { startJetstreamSim } from '@bsky-explorer/jetstream-sim';
+import { freePort, startRedis } from '@bsky-explorer/testing';
+import type { BenchOptions } from '../args';
+import type { BenchPaths } from '../paths';
+import { step, type Log } from '../progress';
+import type { FreshnessResult, FreshnessRun } from '../result';
+import { metricValue, startService, waitHttpOk, type Service } from '../service';
+import { summarize } from '../stats';
+import { startGraph } from './graph-server';
+
+const FLUSH_INTERVAL_MS = 300_000;
+/** The rates of the issue, and how long each runs: the fast one past its first flush (5 min). */
+const RUNS = [
+  { postsPerSecond: 100, seconds: 90 },
+  { postsPerSecond: 2000, seconds: 330 },
+];
+/** The polled page: more than arrive between two polls at 2,000 posts/s, so none is missed. */
+const PAGE = 5000;
+const QUERY = `query ($first: Int) { searchPosts(first: $first) { edges { node { uri indexedAt } } } }`;
+
+const rssMb = async (pid: number): Promise<number> => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));
+  return m ? Number(m[1]) / 1024 : 0;
+};
+
+async function runOnce(
+  rate: { postsPerSecond: number; seconds: number },
+  o: BenchOptions,
+  paths: BenchPaths,
+  log: Log,
+): Promise<FreshnessRun> {
+  const dir = join(paths.out, 'freshness', `${rate.postsPerSecond}`);
+  await rm(dir, { recursive: true, force: true });
+  const dataDir = join(dir, 'data');
+  await mkdir(dataDir, { recursive: true });
+  const redis = await startRedis();
+  const eventsPerSecond = Math.round(rate.postsPerSecond / POST_SHARE);
+  const sim = await startJetstreamSim({
+    source: {
+      kind: 'synthetic',
+      seed: o.seed,
+      rate: eventsPerSecond,
+      startTimeUs: Date.now() * 1000,
+      stepUs: Math.floor(1_000_000 / eventsPerSecond),
+    },
+    port: await freePort(),
+    host: '127.0.0.1',
+  });
+  const ingestPort = await freePort();
+  let ingest: Service | undefined;
+  let graph: Awaited<ReturnType<typeof startGraph>> | undefined;
+  try {
+    graph = await startGraph(dataDir, paths.logs, 0, {
+      REDIS_URL: redis.url,
+      SEARCH_MAX_PAGE_SIZE: String(PAGE),
+      GRAPH_MAX_QUERY_COST: '10000000',
+    });
+    ingest = startService(
+      'apps/ingest/src/main.ts',
+      {
+        REDIS_URL: redis.url,
+        JETSTREAM_URL: sim.subscribeUrl,
+        DATA_DIR: dataDir,
+        FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
+        // Time decides the flush, as in production (a 5-minute batch at 2,000 posts/s is ~600k rows).
+        FLUSH_MAX_ROWS: '5000000',
+        INGEST_PORT: String(ingestPort),
+        COMPACTION_INTERVAL_MS: '0',
+        LOG_LEVEL: 'warn',
+      },
+      join(paths.logs, `freshness-ingest-${rate.postsPerSecond}.log`),
+    );
+    await waitHttpOk(`http://127.0.0.1:${ingestPort}/healthz`, ingest);
+    const s = step(
+      log,
+      'freshness',
+      `${rate.postsPerSecond} posts/s (${eventsPerSecond} events/s) for ${rate.seconds} s, FLUSH_INTERVAL_MS=${FLUSH_INTERVAL_MS}`,
+    );
+    const startMs = Date.now();
+    const seen = new Set<string>();
+    const latencies: number[] = [];
+    const queryMs: number[] = [];
+    let duplicates = 0;
+    let peak = { rows: 0, bytes: 0, rssMb: 0 };
+    let graphPeakRssMb = 0;
+    let lastSample = 0;
+    const endAt = startMs + rate.seconds * 1000;
+    while (Date.now() < endAt) {
+      if (ingest.child.exitCode !== null) throw new Error(`ingest exited; see ${ingest.logPath}`);
+      const t0 = performance.now();
+      const res = await fetch(graph.endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: QUERY, variables: { first: PAGE } }),
+      });
+      const body = (await res.json()) as {
+        data?: { searchPosts: { edges: { node: { uri: string; indexedAt: string } }[] } };
+        errors?: unknown[];
+      };
+      const at = Date.now();
+      queryMs.push(performance.now() - t0);
+      if (!body.data) throw new Error(`searchPosts failed: ${JSON.stringify(body.errors)}`);
+      const uris = body.data.searchPosts.edges.map((e) => e.node.uri);
+      if (new Set(uris).size !== uris.length) duplicates++;
+      for (const { node } of body.data.searchPosts.edges) {
+        if (seen.has(node.uri)) continue;
+        seen.add(node.uri);
+        const indexedMs = Date.parse(node.indexedAt);
+        // Posts received before polling began would count the wait for the first poll.
+        if (indexedMs >= startMs) latencies.push(at - indexedMs);
+      }
+      if (at - lastSample >= 2000) {
+        lastSample = at;
+        const text = await (await fetch(`${graph.baseUrl}/metrics`)).text();
+        const rows = metricValue(text, 'graph_tail_rows', { table: 'posts' });
+        const rss = await rssMb(graph.service.pid);
+        graphPeakRssMb = Math.max(graphPeakRssMb, rss);
+        if (rows >= peak.rows) peak = { rows, bytes: metricValue(text, 'graph_tail_bytes'), rssMb: rss };
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ingestMetrics = await (await fetch(`http://127.0.0.1:${ingestPort}/metrics`)).text();
+    const latency = summarize(latencies);
+    const search = summarize(queryMs);
+    s.done(
+      latencies.length,
+      'posts',
+      `p95 ${latency.p95Ms} ms received → searchable; tail peak ${peak.rows} rows, graph RSS ${peak.rssMb.toFixed(0)} MB`,
+    );
+    return {
+      postsPerSecond: rate.postsPerSecond,
+      seconds: (Date.now() - startMs) / 1000,
+      flushIntervalMs: FLUSH_INTERVAL_MS,
+      postsMeasured: latencies.length,
+      latencyMs: { p50: latency.p50Ms, p95: latency.p95Ms, p99: latency.p99Ms, max: latency.maxMs },
+      pollQueryMs: { p50: search.p50Ms, p95: search.p95Ms },
+      pagesWithDuplicates: duplicates,
+      flushes: metricValue(ingestMetrics, 'ingest_flush_duration_seconds_count'),
+      peakTailRows: peak.rows,
+      peakTailBytes: peak.bytes,
+      graphRssAtPeakTailMb: peak.rssMb,
+      graphPeakRssMb: Math.max(graphPeakRssMb, (await graph.service.peakRss()) / 2 ** 20),
+    };
+  } finally {
+    await ingest?.stop();
+    await graph?.stop();
+    await sim.stop();
+    await redis.stop();
+  }
+}
+
+export async function runFreshness(o: BenchOptions, paths: BenchPaths, log: Log): Promise<FreshnessResult> {
+  const runs: FreshnessRun[] = [];
+  for (const rate of RUNS) runs.push(await runOnce(rate, o, paths, log));
+  return { runs };
+}
