@@ -153,8 +153,10 @@ describe('buffer and flusher', () => {
         { uri: postUriOf(4), text: 'two\nlines' },
       ]);
       expect(await ingest.redis.get(ingest.keys.buffered)).toBe('0');
-      await ingest.redis.xadd(ingest.keys.stream, '*', 'm', postMessage(5), 'n', '200', 'c', '1', 'e', '1');
-      await expect(ingest.flushNow()).rejects.toThrow(/has no 'j' field/);
+      // The previous format: rows as JSON objects under 'j'.
+      const row = JSON.stringify([{ table: 'posts', row: { uri: postUriOf(5), text: 'post number 5' } }]);
+      await ingest.redis.xadd(ingest.keys.stream, '*', 'j', row, 's', '', 'n', '200', 'c', '1', 'e', '1');
+      await expect(ingest.flushNow()).rejects.toThrow(/has no 'p' field/);
       expect(await ingest.redis.xlen(ingest.keys.stream)).toBe(1);
     } finally {
       await ingest.redis.del(ingest.keys.stream);
