@@ -57,11 +57,13 @@ async function runOnce(
     host: '127.0.0.1',
   });
   const ingestPort = await freePort();
+  const graphMetricsPort = await freePort();
   let ingest: Service | undefined;
   let graph: Awaited<ReturnType<typeof startGraph>> | undefined;
   try {
     graph = await startGraph(dataDir, paths.logs, 0, {
       REDIS_URL: redis.url,
+      GRAPH_METRICS_PORT: String(graphMetricsPort),
       SEARCH_MAX_PAGE_SIZE: String(PAGE),
       GRAPH_MAX_QUERY_COST: '10000000',
     });
@@ -121,7 +123,7 @@ async function runOnce(
       }
       if (at - lastSample >= 2000) {
         lastSample = at;
-        const text = await (await fetch(`${graph.baseUrl}/metrics`)).text();
+        const text = await (await fetch(`http://127.0.0.1:${graphMetricsPort}/metrics`)).text();
         const rows = metricValue(text, 'graph_tail_rows', { table: 'posts' });
         const rss = await rssMb(graph.service.pid);
         graphPeakRssMb = Math.max(graphPeakRssMb, rss);
