@@ -49,11 +49,12 @@ export async function writeOutputs(
   return { result, jsonPath, reportPath };
 }
 
-/** Renders `<dir>/BENCHMARKS.md` from `<dir>/benchmarks/*.json` and ANALYSIS.md, as they are (no run). */
+/** Renders `<dir>/BENCHMARKS.md` from `<dir>/benchmarks/*.json`, ANALYSIS.md and LOADTEST.md, as they are (no run). */
 export async function renderOutputs(dir: string): Promise<string> {
   const benchDir = join(resolve(dir), 'benchmarks');
   const analysis = await readFile(join(benchDir, 'ANALYSIS.md'), 'utf8').catch(() => '');
+  const loadTest = await readFile(join(benchDir, 'LOADTEST.md'), 'utf8').catch(() => '');
   const reportPath = join(resolve(dir), 'BENCHMARKS.md');
-  await writeFile(reportPath, renderReport(await readResultFiles(benchDir), analysis));
+  await writeFile(reportPath, renderReport(await readResultFiles(benchDir), analysis, loadTest));
   return reportPath;
 }

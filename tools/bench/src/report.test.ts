@@ -55,12 +55,17 @@ describe('report', () => {
         { file: 'legacy.json', result: legacy },
       ],
       'hand-written',
+      '### Load test 2026-12-02\n\n| clients |',
     );
     const latest = md.slice(0, md.indexOf('## Earlier runs (archive)'));
     expect(latest.indexOf('run newnew')).toBeLessThan(latest.indexOf('run month1'));
     expect(latest).not.toContain('oldold');
     expect(latest).toContain('| search p95: rare word | ≤ 150 ms | 10.0 s ❌ |');
     expect(md).toContain('## Analysis\n\nhand-written');
+    // The load test's sections after the analysis, before the archive.
+    expect(md).toContain('## Load test\n\n### Load test 2026-12-02\n\n| clients |');
+    expect(md.indexOf('## Load test')).toBeGreaterThan(md.indexOf('## Analysis'));
+    expect(md.indexOf('## Load test')).toBeLessThan(md.indexOf('## Earlier runs (archive)'));
     const archive = md.slice(md.indexOf('## Earlier runs (archive)'));
     // Newest first; the older run's own figure, not the newer one's.
     expect(archive.indexOf('run oldold')).toBeLessThan(archive.indexOf('2024-06-01'));

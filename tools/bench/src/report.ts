@@ -420,10 +420,10 @@ const scaleKey = (r: BenchResult) => `${r.options.days}d-${r.options.postsPerDay
 
 /**
  * The whole BENCHMARKS.md. Latest runs: the newest file of this harness per scale (days × posts/day), smallest
- * first. Then the hand-written analysis. Then every other file, newest first, each as it was written; files of the
+ * first. Then the hand-written analysis, then the load test's sections (benchmarks/LOADTEST.md). Then every other file, newest first, each as it was written; files of the
  * earlier harness, which merged runs and let the peers draw their own query mix, carry a warning.
  */
-export function renderReport(files: ResultFile[], analysis = ''): string {
+export function renderReport(files: ResultFile[], analysis = '', loadTest = ''): string {
   const newest = new Map<string, ResultFile>();
   for (const f of files) {
     if ((f.result.format ?? 0) < RESULT_FORMAT) continue;
@@ -458,6 +458,8 @@ export function renderReport(files: ResultFile[], analysis = ''): string {
     '',
     ...(latest.length ? latest.map((f) => renderRun(f.result, f.file)) : ['No run of the current harness yet.', '']),
     analysis.trim() ? `\n## Analysis\n\n${analysis.trim()}\n` : '',
+    // The load test's runs (npm run loadtest -- --out benchmarks/LOADTEST.md), kept across re-renders.
+    loadTest.trim() ? `\n## Load test\n\n${loadTest.trim()}\n` : '',
     ...(archive.length ? ['## Earlier runs (archive)', '', ...archive.map(archived)] : []),
   ].join('\n');
 }

@@ -2,15 +2,20 @@
 // GraphQL profile at each level of concurrent clients (autocannon), against a graph it starts over DATA_DIR
 // (as `npm run graph` would, in production mode, per-client limits off so that one load generator is not
 // throttled as one client) or against a running one (--url, e.g. beside `npm run demo` for flushes).
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startGraph } from './graph-process';
+import { loadPostgres } from './pg-peer';
+import { runPgLevel } from './pg-level';
+import { buildPgMix } from './pg-mix';
 import { buildMix } from './mix';
 import { markdown, type LoadReport } from './report';
 import { runLevel } from './run-level';
 import { sampleData } from './sample';
+
+const loadAverage = async () => Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,13 +25,20 @@ async function main(): Promise<void> {
       levels: { type: 'string', default: '1,8,32,64' },
       seconds: { type: 'string', default: '20' },
       out: { type: 'string' },
+      label: { type: 'string' },
+      postgres: { type: 'string' },
     },
   });
   const levels = values.levels.split(',').map(Number);
   const seconds = Number(values.seconds);
-  if (levels.some((n) => !Number.isInteger(n) || n < 1) || !(seconds > 0) || (!values.url && !values['data-dir'])) {
+  if (
+    levels.some((n) => !Number.isInteger(n) || n < 1) ||
+    !(seconds > 0) ||
+    (!values.url && !values['data-dir']) ||
+    (values.postgres && !values['data-dir'])
+  ) {
     console.error(
-      'usage: npm run loadtest -- --data-dir DIR | --url http://host:port [--levels 1,8,32,64] [--seconds 20] [--out FILE.md]',
+      'usage: npm run loadtest -- --data-dir DIR | --url http://host:port [--levels 1,8,32,64] [--seconds 20] [--out FILE.md] [--label TEXT] [--postgres EMPTY_DIR (with --data-dir)]',
     );
     process.exitCode = 2;
     return;
@@ -41,6 +53,8 @@ async function main(): Promise<void> {
     console.log(`mix of ${mix.length} requests per cycle; sample ${JSON.stringify(sample)}`);
     const report: LoadReport = {
       date: new Date().toISOString().slice(0, 10),
+      label: values.label,
+      loadavg: [],
       endpoint,
       dataDir,
       secondsPerLevel: seconds,
@@ -51,9 +65,35 @@ async function main(): Promise<void> {
     for (const connections of levels) {
       const level = await runLevel(endpoint, mix, connections, seconds);
       report.levels.push(level);
+      report.loadavg!.push(await loadAverage());
       console.log(
         `${connections} clients: ${level.throughput} req/s, p50 ${level.p50Ms} ms, p95 ${level.p95Ms} ms, p99 ${level.p99Ms} ms, errors ${JSON.stringify(level.errors)}`,
       );
+    }
+    if (values.postgres) {
+      // Ours is stopped first: PostgreSQL gets the machine the graph had.
+      started?.child.kill('SIGTERM');
+      const pg = await loadPostgres(dataDir!, resolve(values.postgres), (line) => console.log(line));
+      try {
+        const pgMix = buildPgMix(sample, mix);
+        report.postgres = {
+          levels: [],
+          loadavg: [],
+          rows: pg.rows,
+          setup: `COPY ${pg.loadSeconds.toFixed(0)} s, indexes ${pg.indexSeconds.toFixed(0)} s (GIN lower(text) gin_trgm_ops, btree (time_us DESC, uri DESC), btree (did, time_us DESC), btree (uri)); statement_timeout 10 s like QUERY_TIMEOUT_MS.`,
+        };
+        const connect = { host: '127.0.0.1', port: pg.port, user: 'postgres', database: 'postgres' };
+        for (const connections of levels) {
+          const level = await runPgLevel(connect, pgMix, connections, seconds);
+          report.postgres.levels.push(level);
+          report.postgres.loadavg.push(await loadAverage());
+          console.log(
+            `PostgreSQL ${connections} clients: ${level.throughput} req/s, p50 ${level.p50Ms} ms, p95 ${level.p95Ms} ms, p99 ${level.p99Ms} ms, errors ${JSON.stringify(level.errors)}`,
+          );
+        }
+      } finally {
+        await pg.peer.stop();
+      }
     }
     const md = markdown(report);
     console.log(`\n${md}`);
