@@ -1,5 +1,5 @@
 import { readdir, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { TableName } from '@bsky-explorer/schema';
 import { fsyncDir, fsyncFile } from '../layout/durable-fs';
@@ -78,6 +78,12 @@ export interface CompactedFile {
   file: string;
   rows: number;
   bytes: number;
+}
+
+/** What writeCompacted wrote, and (posts) the tombstone files it applied, relative to the data folder. */
+export interface CompactionOutput {
+  files: CompactedFile[];
+  appliedTombstones?: string[];
 }
 
 export interface PartitionSummary {
@@ -160,7 +166,7 @@ export async function writeCompacted(
   dataDir: string,
   plan: PartitionPlan,
   options: CompactionOptions = {},
-): Promise<CompactedFile[]> {
+): Promise<CompactionOutput> {
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE;
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const level = options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL;
@@ -210,16 +216,19 @@ export async function writeCompacted(
   }
   await fsyncDir(plan.dir);
   await rm(staging, { recursive: true, force: true });
-  return out;
+  return plan.table === 'posts'
+    ? { files: out, appliedTombstones: tombstones.map((t) => relative(dataDir, t)) }
+    : { files: out };
 }
 
 /** The swap: one atomic rename of manifest.json makes the new files visible and hides the inputs. */
 export async function publishPartition(
   plan: PartitionPlan,
-  outputs: CompactedFile[],
+  output: CompactionOutput,
   now: number,
   index?: PartitionIndex,
 ): Promise<PartitionManifest> {
+  const outputs = output.files;
   const replaced = new Map<string, ReplacedFile>();
   for (const r of plan.previous?.replaced ?? []) replaced.set(r.file, r);
   const old = plan.previous?.index;
@@ -237,6 +246,7 @@ export async function publishPartition(
     bytes: outputs.reduce((a, o) => a + o.bytes, 0),
     publishedAt: now,
     ...(index ? { index } : {}),
+    ...(output.appliedTombstones ? { appliedTombstones: output.appliedTombstones } : {}),
   };
   await writeManifest(plan.dir, manifest);
   return manifest;
@@ -330,7 +340,8 @@ export async function compactPartition(
   if (stop === 'clean') return summary;
   if (plan) {
     const { rowsIn, bytesIn } = await inputStats(conn, plan);
-    const outputs = await writeCompacted(conn, dataDir, plan, options);
+    const output = await writeCompacted(conn, dataDir, plan, options);
+    const outputs = output.files;
     Object.assign(summary, {
       filesIn: plan.inputs.length,
       rowsIn,
@@ -350,7 +361,7 @@ export async function compactPartition(
         : undefined;
     summary.indexBytes = index?.bytes ?? 0;
     if (stop === 'write') return summary;
-    await publishPartition(plan, outputs, now, index);
+    await publishPartition(plan, output, now, index);
     Object.assign(summary, { compacted: true, generation: plan.generation });
     if (stop === 'publish') return summary;
     files = await listPartitionFiles(dataDir, table, date);

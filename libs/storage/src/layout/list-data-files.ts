@@ -140,6 +140,11 @@ export interface IndexedDay {
   byAuthor: string;
   /** The token files (absent on days indexed before they existed: text search scans those days). */
   tokens?: { vocabulary: string; postings: string };
+  /**
+   * The tombstone files (absolute paths) already applied to `files` by their compaction: a read of only these
+   * files needs none of them (absent: compacted before this was recorded, every tombstone file may apply).
+   */
+  appliedTombstones?: string[];
 }
 
 /** The posts files of listDataFiles, split into days read through their side files and files read by scanning. */
@@ -165,6 +170,9 @@ export async function listPostFiles(dataDir: string, range: TimeRangeUs = {}): P
         byAuthor: abs(p.index.byAuthor),
         ...(p.index.tokens && p.index.byToken
           ? { tokens: { vocabulary: abs(p.index.tokens), postings: abs(p.index.byToken) } }
+          : {}),
+        ...(p.manifest?.appliedTombstones
+          ? { appliedTombstones: p.manifest.appliedTombstones.map((t) => join(dataDir, t)) }
           : {}),
       });
     } else {

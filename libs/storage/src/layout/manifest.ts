@@ -44,6 +44,11 @@ export interface PartitionManifest {
   publishedAt: number;
   /** Posts only, absent on partitions compacted before side files existed. */
   index?: PartitionIndex;
+  /**
+   * Posts only: the tombstone files (paths relative to the data folder) this generation's compaction applied. Its
+   * files hold no row they delete or supersede, so a reader of only these files needs none of them.
+   */
+  appliedTombstones?: string[];
 }
 
 export class ManifestError extends Error {

@@ -6,6 +6,7 @@ import type { PostCursor } from './cursor';
 import { parseSearchText } from './search-text';
 import { casePrefilterRegex } from './case-prefilter';
 import { filesOverlapping } from './time-windows';
+import { tombstonesFor } from './applied-tombstones';
 import { isTailPath } from '../tail/tail-path';
 import { tailSource } from '../tail/tail-sql';
 
@@ -219,9 +220,8 @@ export function visibleCte(
   fromUs?: number,
   updateFiles: string[] = files.posts,
 ): string {
-  const tombstones = files.tombstones.length
-    ? `SELECT uri, kind, time_us FROM ${sql.files(files.tombstones)}`
-    : EMPTY_TOMBSTONES;
+  const hiding = tombstonesFor(files);
+  const tombstones = hiding.length ? `SELECT uri, kind, time_us FROM ${sql.files(hiding)}` : EMPTY_TOMBSTONES;
   const accounts = files.accounts.length
     ? `SELECT did, active, time_us FROM ${sql.files(files.accounts)}`
     : EMPTY_ACCOUNTS;
@@ -242,8 +242,12 @@ export function visibleCte(
   ),
   visible AS (
     SELECT p.* FROM candidates p
-    WHERE NOT EXISTS (
+    WHERE ${
+      hiding.length === 0 && updateFiles.length === 0
+        ? ''
+        : `NOT EXISTS (
         SELECT 1 FROM hides h WHERE h.uri = p.uri AND (h.kind = 'delete' OR h.time_us > p.time_us))
-      AND NOT EXISTS (SELECT 1 FROM inactive a WHERE a.did = p.did)
+      AND `
+    }NOT EXISTS (SELECT 1 FROM inactive a WHERE a.did = p.did)
   )`;
 }

@@ -208,7 +208,14 @@ export async function indexedTextRows(
     if (times.length === 0) return out;
     const lo = Math.min(times[0], times[times.length - 1]);
     const sql = new SqlParams();
-    const scope: FileSets = { ...files, tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY) };
+    const scope: FileSets = {
+      ...files,
+      posts: filesOfKeys(
+        days,
+        times.map((t) => ({ indexedAtUs: t })),
+      ),
+      tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY),
+    };
     const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
     const cte = visibleCte(sql, scope, candidatesSelect(sql, days, times, filter, position, sort), lo, updates);
     const rows = await session.all(
