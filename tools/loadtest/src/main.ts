@@ -73,27 +73,35 @@ async function main(): Promise<void> {
     if (values.postgres) {
       // Ours is stopped first: PostgreSQL gets the machine the graph had.
       started?.child.kill('SIGTERM');
-      const pg = await loadPostgres(dataDir!, resolve(values.postgres), (line) => console.log(line));
-      try {
-        const pgMix = buildPgMix(sample, mix);
-        report.postgres = {
-          levels: [],
-          loadavg: [],
-          rows: pg.rows,
-          setup: `COPY ${pg.loadSeconds.toFixed(0)} s, indexes ${pg.indexSeconds.toFixed(0)} s (GIN lower(text) gin_trgm_ops, btree (time_us DESC, uri DESC), btree (did, time_us DESC), btree (uri)); statement_timeout 10 s like QUERY_TIMEOUT_MS.`,
-        };
-        const connect = { host: '127.0.0.1', port: pg.port, user: 'postgres', database: 'postgres' };
-        for (const connections of levels) {
-          const level = await runPgLevel(connect, pgMix, connections, seconds);
-          report.postgres.levels.push(level);
-          report.postgres.loadavg.push(await loadAverage());
-          console.log(
-            `PostgreSQL ${connections} clients: ${level.throughput} req/s, p50 ${level.p50Ms} ms, p95 ${level.p95Ms} ms, p99 ${level.p99Ms} ms, errors ${JSON.stringify(level.errors)}`,
-          );
+      // Ours is kept whatever happens to PostgreSQL: its failure becomes a note in the report.
+      const pg = await loadPostgres(dataDir!, resolve(values.postgres), (line) => console.log(line)).catch(
+        (err: unknown) => {
+          report.postgresFailure = err instanceof Error ? err.message : String(err);
+          console.error(`PostgreSQL: ${report.postgresFailure}`);
+          return undefined;
+        },
+      );
+      if (pg)
+        try {
+          const pgMix = buildPgMix(sample, mix);
+          report.postgres = {
+            levels: [],
+            loadavg: [],
+            rows: pg.rows,
+            setup: `COPY ${pg.loadSeconds.toFixed(0)} s, indexes ${pg.indexSeconds.toFixed(0)} s (GIN lower(text) gin_trgm_ops, btree (time_us DESC, uri DESC), btree (did, time_us DESC), btree (uri)); statement_timeout 10 s like QUERY_TIMEOUT_MS.`,
+          };
+          const connect = { host: '127.0.0.1', port: pg.port, user: 'postgres', database: 'postgres' };
+          for (const connections of levels) {
+            const level = await runPgLevel(connect, pgMix, connections, seconds);
+            report.postgres.levels.push(level);
+            report.postgres.loadavg.push(await loadAverage());
+            console.log(
+              `PostgreSQL ${connections} clients: ${level.throughput} req/s, p50 ${level.p50Ms} ms, p95 ${level.p95Ms} ms, p99 ${level.p99Ms} ms, errors ${JSON.stringify(level.errors)}`,
+            );
+          }
+        } finally {
+          await pg.peer.stop();
         }
-      } finally {
-        await pg.peer.stop();
-      }
     }
     const md = markdown(report);
     console.log(`\n${md}`);

@@ -8,6 +8,8 @@ export interface LoadReport {
   /** 1-minute load average at the end of each level (GraphQL levels, then PostgreSQL's). */
   loadavg?: number[];
   postgres?: { levels: LevelResult[]; loadavg: number[]; rows: number; setup: string };
+  /** Why the PostgreSQL levels are missing, when --postgres was asked for and failed. */
+  postgresFailure?: string;
   endpoint: string;
   dataDir?: string;
   posts?: number;
@@ -42,6 +44,7 @@ export function markdown(r: LoadReport): string {
     ),
     '',
   ];
+  if (r.postgresFailure) lines.push(`PostgreSQL + pg_trgm: not measured (${r.postgresFailure}).`, '');
   if (r.postgres) {
     const pg = r.postgres;
     lines.push(
