@@ -141,6 +141,8 @@ export async function renderReport(run: SoakRun, dir: string, outMd: string): Pr
   for (const w of windows) for (const [c, k] of Object.entries(w.errors)) errors[c] = (errors[c] ?? 0) + k;
   const requests = windows.reduce((s, w) => s + w.requests, 0);
   const loads = run.loadavg.map((l) => l.load1);
+  // What the operator saw beside the run (other jobs on the machine, …): DIR/NOTES.md, kept across re-renders.
+  const notes = (await readFile(join(dir, 'NOTES.md'), 'utf8').catch(() => '')).trim();
   const md = [
     '# Soak',
     '',
@@ -175,6 +177,7 @@ export async function renderReport(run: SoakRun, dir: string, outMd: string): Pr
       50,
     )} ms, worst ${Math.max(0, ...windows.map((w) => w.p95Ms))} ms.`,
     '',
+    ...(notes ? ['## Notes', '', notes, ''] : []),
     '## Faults',
     '',
     '| at (min) | fault | what happened |',
