@@ -47,7 +47,12 @@ describe('tombstones applied by compaction', () => {
     await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 1, queryTimeoutMs: 20_000 });
     const day = { fromUs: T0 - DAY - HOUR, toUs: T0 + DAY };
     const visible = async () => (await store.search({ text: 'coffee', first: 100, ...day })).rows.map((r) => r.uri);
-    expect(await visible()).toEqual(posts.filter((_, i) => i !== 1).map((p) => p.uri).reverse());
+    expect(await visible()).toEqual(
+      posts
+        .filter((_, i) => i !== 1)
+        .map((p) => p.uri)
+        .reverse(),
+    );
 
     // A delete that arrives after the compaction, in a later day's flush: not applied, so read, so hiding.
     const late = await flush(tmp.path, { tombstones: [tombstone(posts[3], 'delete', T0 + 2 * DAY)] });

@@ -7,6 +7,7 @@ import { parseSearchText } from './search-text';
 import { casePrefilterRegex } from './case-prefilter';
 import { filesOverlapping } from './time-windows';
 import { tombstonesFor } from './applied-tombstones';
+import type { AccountStatusTables } from './account-status';
 import { isTailPath } from '../tail/tail-path';
 import { tailSource } from '../tail/tail-sql';
 
@@ -46,6 +47,8 @@ export interface FileSets {
   indexed?: IndexedDay[];
   /** The rest of `posts` (flush files, compacted days without side files). */
   unindexed?: string[];
+  /** The latest status of the accounts of the Parquet files of `accounts`, precomputed (account-status.ts). */
+  accountStatus?: AccountStatusTables;
 }
 
 /** The posts files a text search must scan: flush files and compacted days without token files. */
@@ -187,6 +190,29 @@ const EMPTY_TOMBSTONES = `SELECT NULL::VARCHAR AS uri, NULL::VARCHAR AS kind, NU
 const EMPTY_ACCOUNTS = `SELECT NULL::VARCHAR AS did, NULL::BOOLEAN AS active, NULL::BIGINT AS time_us WHERE false`;
 
 /**
+ * The dids whose latest account row says inactive. With precomputed tables (account-status.ts) only the accounts
+ * in the tail's rows (the last seconds) are decided here, against their precomputed latest row.
+ */
+function inactiveDids(sql: SqlParams, files: FileSets): string {
+  const status = files.accountStatus;
+  if (!status) {
+    const accounts = files.accounts.length
+      ? `SELECT did, active, time_us FROM ${sql.files(files.accounts)}`
+      : EMPTY_ACCOUNTS;
+    return `SELECT did FROM (${accounts}) GROUP BY did HAVING NOT arg_max(active, time_us)`;
+  }
+  const tail = files.accounts.filter(isTailPath);
+  if (tail.length === 0) return `SELECT did FROM ${status.inactive}`;
+  const recent = `(SELECT did, active, time_us FROM ${sql.files(tail)})`;
+  return `SELECT i.did FROM ${status.inactive} i WHERE NOT EXISTS (SELECT 1 FROM ${recent} r WHERE r.did = i.did)
+    UNION ALL
+    SELECT did FROM (
+      SELECT did, active, time_us FROM ${status.latest} WHERE did IN (SELECT did FROM ${recent})
+      UNION ALL SELECT did, active, time_us FROM ${recent}
+    ) GROUP BY did HAVING NOT arg_max(active, time_us)`;
+}
+
+/**
  * `WITH … ` CTEs ending in `visible`: the posts matching `where` that a user may see —
  * - not deleted (a 'delete' tombstone hides every version of the uri),
  * - not superseded (a 'supersede' tombstone, or defensively a newer 'update' row of the uri in the same files,
@@ -222,9 +248,7 @@ export function visibleCte(
 ): string {
   const hiding = tombstonesFor(files);
   const tombstones = hiding.length ? `SELECT uri, kind, time_us FROM ${sql.files(hiding)}` : EMPTY_TOMBSTONES;
-  const accounts = files.accounts.length
-    ? `SELECT did, active, time_us FROM ${sql.files(files.accounts)}`
-    : EMPTY_ACCOUNTS;
+
   return `WITH
   candidates AS NOT MATERIALIZED (${candidates}),
   hides AS (
@@ -238,7 +262,7 @@ export function visibleCte(
     }
   ),
   inactive AS (
-    SELECT did FROM (${accounts}) GROUP BY did HAVING NOT arg_max(active, time_us)
+    ${inactiveDids(sql, files)}
   ),
   visible AS (
     SELECT p.* FROM candidates p

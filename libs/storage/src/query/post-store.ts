@@ -10,6 +10,7 @@ import { handlesIn, normalizeHandle, resolveFilter } from './filter';
 import { didsOfHandles, handlesOfDids } from './identities';
 import { toPostRecord, type PostRecord } from './post-record';
 import { lookupRows } from './indexed-reads';
+import { AccountStatusCache } from './account-status';
 import { ResultCache } from './result-cache';
 import { timed, type Timings } from './timings';
 import { keyOf } from './search/keys';
@@ -118,6 +119,7 @@ function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER)
  */
 export class PostStore {
   private readonly rowCounts = new RowCounts();
+  private readonly accountStatus = new AccountStatusCache();
 
   private constructor(
     private readonly dataDir: string,
@@ -369,6 +371,9 @@ export class PostStore {
           try {
             const files = await timed(timings, 'listing', () => this.listFiles(filter, lease?.snapshot));
             if (files.posts.length === 0) return empty;
+            files.accountStatus = await timed(timings, 'accounts', () =>
+              this.accountStatus.tables(session, files.accounts),
+            );
             const result = await fn(session, files);
             // Keyed by the very listing it was computed from.
             if (cacheArgs)

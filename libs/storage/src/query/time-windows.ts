@@ -7,6 +7,20 @@ import { dateEndUs, dateStartUs, parsePartitionDirName } from '../layout/partiti
  */
 export const FIRST_WINDOW_US = 300_000_000;
 
+/** The narrowest first window sized from a known density of matches (a row group of an 8M-post day is ~40 s). */
+export const MIN_WINDOW_US = 5_000_000;
+
+/**
+ * The first window that should hold `want` matches of a term found in `postsPerDay` posts a day (twice that, for
+ * safety): at 8.1M posts a day a word in 8 % of them needs ~14 s of the newest posts, not the default 5 minutes.
+ */
+export function densityWindowUs(want: number, postsPerDay: number): number | undefined {
+  if (!(postsPerDay > 0)) return undefined;
+  return Math.ceil((2 * want * DAY_US) / postsPerDay);
+}
+
+const DAY_US = 86_400_000_000;
+
 /** Growth after a window without any match: a rare term needs few queries (5 min, 80 min, 21 h, 14 days, …). */
 export const EMPTY_WINDOW_GROWTH = 16;
 

@@ -59,6 +59,7 @@ export async function planTokenLookup(
   session: Session,
   days: readonly IndexedDay[],
   text: string,
+  hints?: { commonDf?: number },
 ): Promise<TokenLookup | undefined> {
   const { include } = parseSearchText(text);
   if (include.length === 0 || days.length === 0) return undefined;
@@ -68,7 +69,10 @@ export async function planTokenLookup(
     `SELECT list_distinct(flatten([${include.map((t) => termPartsSql(sql.bind(t))).join(', ')}])) AS parts`,
     sql.values,
   );
-  const common = new Set(await commonParts(session, vocabularies, (parts as string[] | null) ?? []));
+  const commonDf = await commonParts(session, vocabularies, (parts as string[] | null) ?? []);
+  const common = new Set(commonDf.keys());
+  // The rarest common part bounds how densely the text can match: what a scan's first window is sized from.
+  if (hints && commonDf.size > 0) hints.commonDf = Math.min(...commonDf.values());
   const usable = ((parts as string[] | null) ?? []).filter((p) => !common.has(p));
   if (usable.length === 0) return undefined;
 
@@ -107,18 +111,24 @@ export async function planTokenLookup(
   return best;
 }
 
-/** The parts that are themselves a common token (no postings) on one of the days: one pruned lookup each. */
-async function commonParts(session: Session, vocabularies: string[], parts: string[]): Promise<string[]> {
-  if (parts.length === 0) return [];
+/**
+ * The parts that are themselves a common token (no postings) on one of the days, with their posts over the days
+ * (Σ df of that exact token): one pruned lookup each.
+ */
+async function commonParts(session: Session, vocabularies: string[], parts: string[]): Promise<Map<string, number>> {
+  if (parts.length === 0) return new Map();
   const sql = new SqlParams();
   const files = sql.bind(listValue(vocabularies));
   const lookups = parts.map((p) => {
     const part = sql.bind(p);
-    return `SELECT ${part} AS part FROM read_parquet(${files}::VARCHAR[], hive_partitioning = false)
+    return `SELECT ${part} AS part, df FROM read_parquet(${files}::VARCHAR[], hive_partitioning = false)
             WHERE key = left(${part}, ${TOKEN_KEY_CHARS}) AND ${foldedTokenSql('token')} = ${part} AND NOT posted`;
   });
-  const rows = await session.all(`SELECT DISTINCT part FROM (${lookups.join(' UNION ALL ')})`, sql.values);
-  return rows.map((r) => r.part as string);
+  const rows = await session.all(
+    `SELECT part, sum(df) AS df FROM (${lookups.join(' UNION ALL ')}) GROUP BY part`,
+    sql.values,
+  );
+  return new Map(rows.map((r) => [r.part as string, Number(r.df)]));
 }
 
 /**

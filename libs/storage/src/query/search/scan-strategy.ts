@@ -12,6 +12,7 @@ import {
 import { timed, type Timings } from '../timings';
 import {
   FIRST_WINDOW_US,
+  MIN_WINDOW_US,
   filesOverlapping,
   firstWindowWidth,
   nextWindowWidth,
@@ -20,6 +21,7 @@ import {
   windowLow,
 } from '../time-windows';
 import { toPostRecord, type PostRecord } from '../post-record';
+import { filesInRange, maxIndexedAt } from '../file-spans';
 import { rowKey } from './keys';
 import type { SearchContext, SearchStrategy } from './strategy';
 
@@ -32,9 +34,6 @@ export interface ScanRows {
   select: string;
   known: Map<string, PostRecord>;
 }
-
-/** dataEnd reads statistics of at most this many files (a compacted day has one or a few). */
-const MAX_STAT_FILES = 8;
 
 /**
  * The fallback that serves every filter: a scan of the posts files, window by window, newest first.
@@ -79,6 +78,7 @@ export async function sortedScanKeys(
   sort: PostSort,
   timings?: Timings,
   rows?: ScanRows,
+  firstWidthUs?: number,
 ): Promise<PostCursor[]> {
   return timed(timings, 'scan', async () => {
     const keys: PostCursor[] = [];
@@ -92,12 +92,15 @@ export async function sortedScanKeys(
     else if (after) edge = Math.min(bounds.hi, after.indexedAtUs + 1);
     else edge = windowed ? await dataEnd(session, files.posts, bounds.hi) : bounds.hi;
     let width = latest ? firstWindowWidth(edge, Date.now() * 1000) : FIRST_WINDOW_US;
+    // A known density of matches sizes the first window to hold the page (never wider than the default).
+    if (firstWidthUs !== undefined)
+      width -= FIRST_WINDOW_US - Math.min(FIRST_WINDOW_US, Math.max(MIN_WINDOW_US, firstWidthUs));
     while (keys.length < want && (!windowed || (latest ? edge > bounds.lo : edge < bounds.hi))) {
       const [lo, hi] = latest ? [windowLow(edge, width, bounds.lo), edge] : [edge, windowHigh(edge, width, bounds.hi)];
       const windowFiles: FileSets = windowed
         ? {
             ...files,
-            posts: filesOverlapping(files.posts, lo, hi),
+            posts: await filesInRange(session, files.posts, lo, hi),
             tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY),
           }
         : files;
@@ -123,18 +126,13 @@ export async function sortedScanKeys(
 /**
  * Where the data of a newest-first scan really ends: `hi` (a partition end), or just after the greatest
  * indexed_at of the newest partition's files when that is earlier — a closed day whose posts stop before
- * midnight would otherwise cost an empty first window and a 16× wider second one. Read from Parquet statistics
- * (one single-file max per file, which DuckDB answers without reading rows: a few ms); skipped for a partition
- * of many files (today's flushes: the first window already starts at "now").
+ * midnight would otherwise cost an empty first window and a 16× wider second one. From the files' spans
+ * (file-spans.ts: their statistics, read once per file).
  */
 async function dataEnd(session: Session, files: string[], hi: number): Promise<number> {
-  const newest = filesOverlapping(files, hi - 1, hi);
-  if (newest.length === 0 || newest.length > MAX_STAT_FILES) return hi;
-  const sql = new SqlParams();
-  const maxes = newest.map((f) => `SELECT max(indexed_at) AS m FROM ${sql.files([f])}`).join(' UNION ALL ');
-  const [row] = await session.all(`SELECT epoch_us(max(m)) AS m FROM (${maxes})`, sql.values);
+  const max = await maxIndexedAt(session, filesOverlapping(files, hi - 1, hi));
   // Partitions are by indexed_at day: older partitions hold only earlier rows.
-  return row?.m === null || row?.m === undefined ? hi : Math.min(hi, Number(row.m) + 1);
+  return max === undefined ? hi : Math.min(hi, max + 1);
 }
 
 /**

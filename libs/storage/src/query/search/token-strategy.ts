@@ -5,6 +5,7 @@ import { timed } from '../timings';
 import { indexedTextRows, planTokenLookup } from '../token-reads';
 import { cursorOf, mergeKeys, rowKey } from './keys';
 import { sortedScanKeys } from './scan-strategy';
+import { densityWindowUs } from '../time-windows';
 import type { SearchContext, SearchStrategy } from './strategy';
 
 /**
@@ -36,14 +37,25 @@ export const tokenStrategy: SearchStrategy = {
     const found: PostCursor[] = [];
     for (let i = 0, size = 1; i < days.length && found.length < want; i += size, size *= 2) {
       const chunk = days.slice(i, i + size);
-      const lookup = await timed(timings, 'plan', () => planTokenLookup(session, chunk, text));
+      const hints: { commonDf?: number } = {};
+      const lookup = await timed(timings, 'plan', () => planTokenLookup(session, chunk, text, hints));
       if (!lookup) {
         const chunkFiles = { ...files, posts: chunk.flatMap((d) => d.files) };
+        const need = want - found.length;
+        const firstWidth =
+          hints.commonDf === undefined ? undefined : densityWindowUs(need, hints.commonDf / chunk.length);
         found.push(
-          ...(await sortedScanKeys(session, chunkFiles, filter, after, want - found.length, sort, timings, {
-            select,
-            known,
-          })),
+          ...(await sortedScanKeys(
+            session,
+            chunkFiles,
+            filter,
+            after,
+            need,
+            sort,
+            timings,
+            { select, known },
+            firstWidth,
+          )),
         );
         continue;
       }
