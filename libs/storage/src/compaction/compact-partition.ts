@@ -282,6 +282,36 @@ async function indexPartition(
 }
 
 /**
+ * A posts day compacted before its manifest recorded `appliedTombstones`: records the tombstone files that hide
+ * none of its rows (which is what "applied" means to a reader: tombstonesFor may skip them), so data compacted
+ * by an older version gains the cheaper reads on the next compaction run. One semi-join of the tombstones against
+ * the day's uris, once. Returns whether it published.
+ */
+async function recordAppliedTombstones(
+  conn: DuckDBConnection,
+  dataDir: string,
+  files: PartitionFiles,
+): Promise<boolean> {
+  const manifest = files.manifest;
+  if (!manifest || manifest.appliedTombstones || manifest.files.length === 0) return false;
+  const tombstones = await listDataFiles(dataDir, 'tombstones');
+  let hiding = new Set<string>();
+  if (tombstones.length > 0) {
+    const reader = await conn.runAndReadAll(
+      `SELECT DISTINCT t.filename FROM read_parquet($tombstones, filename = true) t
+       WHERE EXISTS (SELECT 1 FROM read_parquet($posts) p
+                     WHERE p.uri = t.uri AND (t.kind = 'delete' OR t.time_us > p.time_us))`,
+      { tombstones: listValue(tombstones), posts: listValue(manifest.files.map((f) => join(files.dir, f))) },
+      { tombstones: LIST(VARCHAR), posts: LIST(VARCHAR) },
+    );
+    hiding = new Set(reader.getRowsJS().map(([f]) => String(f)));
+  }
+  const appliedTombstones = tombstones.filter((t) => !hiding.has(t)).map((t) => relative(dataDir, t));
+  await writeManifest(files.dir, { ...manifest, appliedTombstones });
+  return true;
+}
+
+/**
  * Deletes files replaced more than graceMs ago (a query that listed them just before the swap may still be
  * reading them), and flush temp files older than that (left by a flusher that crashed mid-write).
  */
@@ -373,6 +403,7 @@ export async function compactPartition(
       Object.assign(summary, { compacted: true, generation: summary.generation + 1, indexBytes: index.bytes });
       files = await listPartitionFiles(dataDir, table, date);
     }
+    if (await recordAppliedTombstones(conn, dataDir, files)) files = await listPartitionFiles(dataDir, table, date);
   }
   summary.deleted = await sweepPartition(files, now, graceMs);
   return summary;

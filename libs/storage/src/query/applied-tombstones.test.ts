@@ -1,7 +1,7 @@
 import { makeTempDir } from '@bsky-explorer/testing';
 import { compactDay } from '../compaction/compact-day';
 import { listDataFiles, listPostFiles } from '../layout/list-data-files';
-import { readManifest } from '../layout/manifest';
+import { readManifest, writeManifest } from '../layout/manifest';
 import { partitionDir } from '../layout/partition';
 import { tombstonesFor } from './applied-tombstones';
 import { DAY, HOUR, T0, flush, post, tombstone } from './fixtures.test-util';
@@ -72,5 +72,37 @@ describe('tombstones applied by compaction', () => {
     // A flush file among the posts read: every tombstone file may hide one of its rows.
     await flush(tmp.path, { posts: [post(99, { indexed_at: T0 - DAY + 20 * HOUR, time_us: T0 - DAY + 20 * HOUR })] });
     expect(tombstonesFor(await fileSets(tmp.path))).toEqual(renamed);
+  });
+
+  it('are recorded on the next run for a day compacted before they were: the files that hide none of its rows', async () => {
+    await flush(tmp.path, { posts, tombstones: [tombstone(posts[1], 'delete', posts[1].time_us + 5)] });
+    await compactDay(tmp.path, DAY1, { graceMs: 0 });
+    // As an older version left it: no record.
+    const dir = partitionDir(tmp.path, 'posts', DAY1);
+    const { appliedTombstones, ...old } = (await readManifest(dir))!;
+    expect(appliedTombstones).toHaveLength(1);
+    await writeManifest(dir, old);
+    expect(tombstonesFor(await fileSets(tmp.path))).toHaveLength(1);
+    // Later: one tombstone file hides a row of the day, another hides nothing there.
+    const hiding = await flush(tmp.path, { tombstones: [tombstone(posts[3], 'delete', T0 + 2 * DAY)] });
+    const harmless = await flush(tmp.path, { tombstones: [tombstone(post(500), 'delete', T0 + 2 * DAY)] });
+    await compactDay(tmp.path, DAY1, { graceMs: 0, tables: ['posts'] });
+    const recorded = (await readManifest(dir))?.appliedTombstones ?? [];
+    expect(recorded.sort()).toEqual(
+      (await listDataFiles(tmp.path, 'tombstones'))
+        .filter((t) => t !== hiding[0])
+        .map((t) => t.slice(tmp.path.length + 1))
+        .sort(),
+    );
+    expect(recorded).toContain(harmless[0].slice(tmp.path.length + 1));
+    expect(tombstonesFor(await fileSets(tmp.path))).toEqual(hiding);
+    await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 1, queryTimeoutMs: 20_000 });
+    const rows = (await store.search({ text: 'coffee', first: 100 })).rows.map((r) => r.uri);
+    expect(rows).toEqual(
+      posts
+        .filter((_, i) => i !== 1 && i !== 3)
+        .map((p) => p.uri)
+        .reverse(),
+    );
   });
 });
