@@ -47,6 +47,13 @@ describe('bad arguments get a code and a message that says what to fix', () => {
     ],
     ['impossible date', { dateRange: { to: '2024-02-30' } }, 'BAD_USER_INPUT', /not valid/],
     [
+      'DateTime without seconds',
+      { dateRange: { to: '2024-05-01T10:00Z' } },
+      'BAD_USER_INPUT',
+      /with seconds|and seconds/,
+    ],
+    ['offset without a colon', { dateRange: { to: '2024-05-01T10:00:00+0200' } }, 'BAD_USER_INPUT', /RFC 3339/],
+    [
       'an unknown handle as author',
       { author: 'alice.bsky.social' },
       'BAD_USER_INPUT',

@@ -1,6 +1,5 @@
-import type { PostRow, TableRow } from '@bsky-explorer/schema';
 import { parse } from 'csv-parse/sync';
-import { formatUsToIso } from '../src/date-time';
+import { formatDatetimeUs as formatUsToIso, type PostRow, type TableRow } from '@bsky-explorer/schema';
 import { asPosts, DAY_US, post, startTestGraph, T0, type TestGraph } from './_util';
 
 // Over real HTTP: the field filters, sort OLDEST and the aggregations through GraphQL, paged with cursors, against

@@ -1,5 +1,4 @@
-import type { PostRow, TableRow } from '@bsky-explorer/schema';
-import { formatUsToIso } from '../src/date-time';
+import { formatDatetimeUs as formatUsToIso, type PostRow, type TableRow } from '@bsky-explorer/schema';
 import {
   asPosts,
   DAY_US,

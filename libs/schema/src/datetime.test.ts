@@ -1,4 +1,4 @@
-import { parseDatetimeUs } from './datetime';
+import { formatDatetimeUs, parseDateOrDatetimeUs, parseDatetimeUs } from './datetime';
 
 describe('parseDatetimeUs', () => {
   it('parses atproto datetimes to integer µs, keeping sub-millisecond digits', () => {
@@ -48,5 +48,47 @@ describe('parseDatetimeUs', () => {
     ]) {
       expect({ s, v: parseDatetimeUs(s) }).toEqual({ s, v: null });
     }
+  });
+});
+
+// The GraphQL DateTime input (apps/graph schema/date-time.ts): the same rules, plus a plain date.
+describe('parseDateOrDatetimeUs', () => {
+  it('reads a plain date as UTC midnight, and every datetime parseDatetimeUs reads', () => {
+    expect(parseDateOrDatetimeUs('2024-05-01')).toBe(Date.UTC(2024, 4, 1) * 1000);
+    expect(parseDateOrDatetimeUs('2024-02-29')).toBe(Date.UTC(2024, 1, 29) * 1000);
+    expect(parseDateOrDatetimeUs('2024-05-01T02:00:00+02:00')).toBe(Date.UTC(2024, 4, 1) * 1000);
+    expect(parseDateOrDatetimeUs('2024-04-30T19:30:00-04:30')).toBe(Date.UTC(2024, 4, 1) * 1000);
+    expect(parseDateOrDatetimeUs('2024-05-01T00:00:00.123456Z')).toBe(Date.UTC(2024, 4, 1) * 1000 + 123_456);
+  });
+
+  it('rejects impossible or ambiguous values: no time zone, no seconds, offsets without a colon, out of range', () => {
+    for (const s of [
+      '',
+      '1714521600',
+      '2024-02-30',
+      '2023-02-29',
+      '2024-13-01',
+      '2024-5-1',
+      '2024-05-01T00:00:00',
+      '2024-05-01T00:00Z',
+      '2024-05-01 00:00:00Z',
+      '2024-04-30T19:30:00-0430',
+      '2024-05-01T24:00:00Z',
+      '0099-01-01',
+      ' 2024-05-01',
+    ]) {
+      expect({ s, v: parseDateOrDatetimeUs(s) }).toEqual({ s, v: null });
+    }
+  });
+});
+
+describe('formatDatetimeUs', () => {
+  it('keeps microseconds and round-trips through both parsers', () => {
+    const us = Date.UTC(2024, 4, 1, 12, 30, 15, 123) * 1000 + 456;
+    expect(formatDatetimeUs(us)).toBe('2024-05-01T12:30:15.123456Z');
+    expect(parseDatetimeUs(formatDatetimeUs(us))).toBe(us);
+    expect(parseDateOrDatetimeUs(formatDatetimeUs(us))).toBe(us);
+    expect(formatDatetimeUs(0)).toBe('1970-01-01T00:00:00.000000Z');
+    expect(formatDatetimeUs(-1)).toBe('1969-12-31T23:59:59.999999Z');
   });
 });

@@ -1,5 +1,6 @@
-// RFC 3339 / atproto datetime → integer µs since the Unix epoch (UTC). Date.parse would lose the microseconds
-// and accepts many non-RFC forms, so parse the fields ourselves.
+// The repo's one date parser: RFC 3339 / atproto datetime ⇄ integer µs since the Unix epoch (UTC). Date.parse
+// would lose the microseconds and accepts many non-RFC forms, so parse the fields ourselves. Records' createdAt
+// use parseDatetimeUs; the GraphQL DateTime input also takes a plain date (parseDateOrDatetimeUs).
 
 const RFC3339_RE =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
@@ -35,6 +36,25 @@ export function parseDatetimeUs(s: string): number | null {
   const fraction = m[7] === undefined ? 0 : Math.floor(Number((m[7] + '00000').slice(0, 6)));
   const us = d.getTime() * 1000 + fraction;
   return Number.isSafeInteger(us) ? us : null;
+}
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * A plain `YYYY-MM-DD` (UTC midnight of that day) or an RFC 3339 datetime as parseDatetimeUs takes it; null
+ * otherwise, with the same rules (real calendar dates, ±2^53 µs).
+ */
+export function parseDateOrDatetimeUs(s: string): number | null {
+  const m = DATE_RE.exec(s);
+  return m === null ? parseDatetimeUs(s) : parseDatetimeUs(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
+}
+
+/** µs since the epoch → `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six fraction digits, UTC): what parseDatetimeUs reads. */
+export function formatDatetimeUs(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const micros = us - ms * 1000;
+  const iso = new Date(ms).toISOString(); // …SS.mmmZ
+  return `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
 }
 
 function daysInMonth(year: number, month: number): number {
