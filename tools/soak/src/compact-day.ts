@@ -4,7 +4,9 @@
 import { compactDay } from '@bsky-explorer/storage';
 
 const [dataDir, date] = process.argv.slice(2);
-compactDay(dataDir, date, { memoryLimit: '1GB' }).then(
+// COMPACTION_MEMORY_LIMIT's production default (the 1 GB of the first 1-hour run spilled past the 2 GB left on its
+// tmpfs at 2.6M posts and failed).
+compactDay(dataDir, date, { memoryLimit: process.env.COMPACTION_MEMORY_LIMIT ?? '4GB' }).then(
   (s) => {
     process.stdout.write(
       `${JSON.stringify({ compaction: { date: s.date, rowsIn: s.rowsIn, rowsOut: s.rowsOut, bytesIn: s.bytesIn, bytesOut: s.bytesOut, deleted: s.deleted, ms: Math.round(s.durationMs) } })}\n`,

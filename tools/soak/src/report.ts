@@ -180,7 +180,7 @@ export async function renderReport(run: SoakRun, dir: string, outMd: string): Pr
     ...(notes ? ['## Notes', '', notes, ''] : []),
     '## Faults',
     '',
-    '| at (min) | fault | what happened |',
+    '| recorded at (min, when the fault was over) | fault | what happened |',
     '| ---: | --- | --- |',
     ...run.faults.map((f) => `| ${min(f.t).toFixed(1)} | ${f.kind} | ${f.detail.replace(/\|/g, '\\|')} |`),
     '',
