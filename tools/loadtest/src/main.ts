@@ -48,7 +48,17 @@ async function main(): Promise<void> {
   const base = values.url ?? started!.url;
   const endpoint = `${base.replace(/\/+$/, '')}/graphql`;
   try {
-    const sample = await sampleData(endpoint);
+    // A busy machine can time the sampling query out: a few tries before giving up.
+    let sample;
+    for (let attempt = 1; !sample; attempt++) {
+      try {
+        sample = await sampleData(endpoint);
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        console.error(`${(err as Error).message}; trying again in 5 s`);
+        await new Promise((r) => setTimeout(r, 5000));
+      }
+    }
     const mix = buildMix(sample);
     console.log(`mix of ${mix.length} requests per cycle; sample ${JSON.stringify(sample)}`);
     const report: LoadReport = {

@@ -23,7 +23,8 @@ export async function sampleData(endpoint: string): Promise<Sample> {
     body: JSON.stringify({ query: '{ searchPosts(first: 500) { edges { node { uri authorDid text indexedAt } } } }' }),
   });
   const body = (await res.json()) as { data?: { searchPosts: { edges: { node: Node }[] } }; errors?: unknown };
-  const nodes = body.data?.searchPosts.edges.map((e) => e.node) ?? [];
+  if (!body.data) throw new Error(`sampling the data failed: HTTP ${res.status} ${JSON.stringify(body.errors)}`);
+  const nodes = body.data.searchPosts.edges.map((e) => e.node);
   if (nodes.length < 20)
     throw new Error(`the data holds ${nodes.length} posts; load-test a data set of at least a day`);
   const freq = new Map<string, number>();
