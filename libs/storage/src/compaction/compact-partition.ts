@@ -53,7 +53,13 @@ export interface CompactionOptions {
   compressionLevel?: number;
   /** Posts per day above which a token gets no postings in by-token (default DEFAULT_RARE_TOKEN_MAX_DF). */
   rareTokenMaxDf?: number;
-  /** Target size of one compacted file; a day larger than this is split into several, in read order. */
+  /**
+   * Target size of one compacted file; a day larger than this is split into several, in read order. 64 MB (~500k
+   * posts, ~120 row groups): each query pays ~10 µs per row group of every file it opens, even for row groups its
+   * filters skip; with a day in 2 files of ~1,000 row groups a 20-second window cost 14 ms of CPU just to count
+   * its rows, against 2.8 ms in a file of 40 row groups, and the scan opens only the files whose span meets its
+   * window (file-spans.ts).
+   */
   maxFileBytes?: number;
   /** Stop after this step (crash simulation in tests). */
   stopAfter?: CompactionStep;
@@ -62,7 +68,7 @@ export interface CompactionOptions {
 export const DEFAULT_GRACE_MS = 10 * 60_000;
 export const DEFAULT_ROW_GROUP_SIZE = 4_096;
 export const DEFAULT_COMPRESSION_LEVEL = 9;
-export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface PartitionPlan {
   table: TableName;

@@ -13,6 +13,7 @@ import {
 } from '../layout/manifest';
 import { dateStartUs, partitionDir } from '../layout/partition';
 import { sampleAccount, samplePost, sampleTombstone } from '../parquet/sample-rows';
+import { PostStore } from '../query/post-store';
 import { writeFlushBatch } from '../parquet/write-flush-batch';
 import { compactClosedDays, compactDay } from './compact-day';
 import { acquireCompactionLock, CompactionBusyError } from './compaction-lock';
@@ -218,9 +219,30 @@ describe('compaction', () => {
     expect((await readdir(partitionDir(tmp.path, 'posts', NEXT))).some((f) => f.startsWith('compacted-'))).toBe(false);
   });
 
-  it('splits a large day into several files in read order', async () => {
+  it('splits a large day into several files in read order, read exactly as before', async () => {
     await seed(2000, 3);
+    // Reads that open only the files holding their keys (file-spans.ts): the same answers over the flush files
+    // and over the split day.
+    await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 1, queryTimeoutMs: 30_000 });
+    const uris = [5, 2500, 4100, 5999].map((n) => samplePost(n, T0 + n * 1000).uri);
+    const reads = async () => ({
+      author: (await store.search({ author: 'did:plc:sample0005', first: 100 })).rows.map((r) => r.uri),
+      text: (await store.search({ text: 'café', first: 500 })).rows.map((r) => r.uri),
+      authorText: (await store.search({ author: 'did:plc:sample0007', text: 'fox', first: 100 })).rows.map(
+        (r) => r.uri,
+      ),
+      latest: (await store.search({ first: 300 })).rows.map((r) => r.uri),
+      range: (await store.search({ fromUs: T0 + 1_000_000_000, toUs: T0 + 3_000_000_000, first: 300 })).rows.map(
+        (r) => r.uri,
+      ),
+      lookup: [...(await store.getByUris(uris)).keys()].sort(),
+    });
+    const before = await reads();
+    expect(before.author.length).toBeGreaterThan(3);
+    expect(before.text.length).toBeGreaterThan(100);
+    expect(before.lookup).toHaveLength(4);
     await compactDay(tmp.path, DAY, { now: NOW, maxFileBytes: 40_000, rowGroupSize: 2048 });
+    expect(await reads()).toEqual(before);
     const files = await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 });
     expect(files.length).toBeGreaterThan(1);
     let prevMin = Infinity;

@@ -1,6 +1,6 @@
 import { makeTempDir } from '@bsky-explorer/testing';
 import { DuckDbPool } from '../duckdb/pool';
-import { filesInRange, maxIndexedAt } from './file-spans';
+import { filesHolding, filesInRange, maxIndexedAt } from './file-spans';
 import { HOUR, T0, flush, post } from './fixtures.test-util';
 
 // A scan window opens only the files whose own indexed_at span meets it (read from their statistics once).
@@ -27,6 +27,11 @@ describe('file spans', () => {
         expect(await filesInRange(session, [...both, 'tail:/posts/date=2024-05-25/g1_x_y'], T0 - HOUR, T0 - 1)).toEqual(
           ['tail:/posts/date=2024-05-25/g1_x_y'],
         );
+        // By key times: the files whose span holds one of them (span ends inclusive).
+        expect(await filesHolding(session, both, [T0 - 2 * HOUR])).toEqual([morning]);
+        expect(await filesHolding(session, both, [T0 + HOUR, T0 - 3 * HOUR])).toEqual(both);
+        // Between the two spans, or after both: no file.
+        expect(await filesHolding(session, both, [T0 - 90 * 60_000_000, T0 + 2 * HOUR])).toEqual([]);
         expect(await maxIndexedAt(session, both)).toBe(T0 + HOUR);
         expect(await maxIndexedAt(session, [morning])).toBe(T0 - 2 * HOUR);
       });

@@ -39,6 +39,33 @@ export async function filesInRange(
   });
 }
 
+/**
+ * The files of `files` whose span holds at least one of `times` (µs): a page's rows read back by key open only the
+ * files holding them (a day is split into files of ~500k posts).
+ */
+export async function filesHolding(
+  session: Session,
+  files: readonly string[],
+  times: readonly number[],
+): Promise<string[]> {
+  const unknown = files.filter((f) => !spans.has(f) && !isTailPath(f));
+  if (unknown.length > 0) await readSpans(session, unknown);
+  const sorted = [...times].sort((a, b) => a - b);
+  return files.filter((f) => {
+    const span = spans.get(f);
+    if (!span) return true;
+    // The first time ≥ the span's start: held when it is ≤ its end.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < span.minUs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < sorted.length && sorted[lo] <= span.maxUs;
+  });
+}
+
 /** The greatest indexed_at of the files (µs), from their spans; undefined for no file or a file without one. */
 export async function maxIndexedAt(session: Session, files: readonly string[]): Promise<number | undefined> {
   const unknown = files.filter((f) => !spans.has(f) && !isTailPath(f));

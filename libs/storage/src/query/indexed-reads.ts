@@ -16,6 +16,7 @@ import {
   timestampParam,
 } from './post-sql';
 import { filesOverlapping } from './time-windows';
+import { filesHolding } from './file-spans';
 
 // Reads through the side files of compacted days (compaction/side-files.ts). A side file only says where a live
 // row sits; the row itself is read back from the posts files and goes through the same visibility rules as a
@@ -107,7 +108,11 @@ export async function indexedAuthorRows(
       keyTimesPredicate(sql, cand),
       `p.uri IN (SELECT unnest(${sql.bind(listValue(cand.map((k) => k.uri)))}::VARCHAR[]))`,
     );
-    const posts = filesOfKeys(days, cand);
+    const posts = await filesHolding(
+      session,
+      filesOfKeys(days, cand),
+      cand.map((k) => k.indexedAtUs),
+    );
     const scope: FileSets = {
       ...files,
       posts,

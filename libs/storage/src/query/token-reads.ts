@@ -18,6 +18,7 @@ import { toPostRecord, type PostRecord } from './post-record';
 import { filesOfKeys, timesPredicate } from './indexed-reads';
 import { parseSearchText } from './search-text';
 import { filesOverlapping } from './time-windows';
+import { filesHolding } from './file-spans';
 
 // Text search on compacted days through their token files (compaction/token-files.ts, text-tokens.ts). The token
 // files only narrow WHERE to look: every candidate is read back and goes through the exact text predicate and the
@@ -166,10 +167,17 @@ export async function tokenCandidateTimes(
   return rows.map((r) => Number(r.t));
 }
 
-/** The posts of `days` at `times` (µs) that match `filter` (text checked exactly) and come after `position`. */
+/** The posts files of `days` that may hold `times` (µs), by partition. */
+const filesOfTimes = (days: readonly IndexedDay[], times: readonly number[]) =>
+  filesOfKeys(
+    days,
+    times.map((t) => ({ indexedAtUs: t })),
+  );
+
+/** The posts in `posts` at `times` (µs) that match `filter` (text checked exactly) and come after `position`. */
 function candidatesSelect(
   sql: SqlParams,
-  days: readonly IndexedDay[],
+  posts: readonly string[],
   times: readonly number[],
   filter: PostFilter,
   position?: PostCursor,
@@ -180,12 +188,7 @@ function candidatesSelect(
   // Every filter is checked on the rows read back (the postings narrow by one text part only).
   const where = filterConditions(sql, { ...filter, fromUs: lo, toUs: hi }, position, sort);
   where.push(timesPredicate(sql, times));
-  return `SELECT * FROM ${sql.files(
-    filesOfKeys(
-      days,
-      times.map((t) => ({ indexedAtUs: t })),
-    ),
-  )} p WHERE ${where.join(' AND ')}`;
+  return `SELECT * FROM ${sql.files([...posts])} p WHERE ${where.join(' AND ')}`;
 }
 
 /**
@@ -218,16 +221,14 @@ export async function indexedTextRows(
     if (times.length === 0) return out;
     const lo = Math.min(times[0], times[times.length - 1]);
     const sql = new SqlParams();
+    const posts = await filesHolding(session, filesOfTimes(days, times), times);
     const scope: FileSets = {
       ...files,
-      posts: filesOfKeys(
-        days,
-        times.map((t) => ({ indexedAtUs: t })),
-      ),
+      posts,
       tombstones: filesOverlapping(files.tombstones, lo, Number.POSITIVE_INFINITY),
     };
     const updates = filesOverlapping(files.unindexed ?? [], lo, Number.POSITIVE_INFINITY);
-    const cte = visibleCte(sql, scope, candidatesSelect(sql, days, times, filter, position, sort), lo, updates);
+    const cte = visibleCte(sql, scope, candidatesSelect(sql, posts, times, filter, position, sort), lo, updates);
     const rows = await session.all(
       `${cte} SELECT ${select} FROM visible p ${orderBy(sort)} LIMIT ${want - out.length}`,
       sql.values,
@@ -256,7 +257,8 @@ export async function tokenCandidates(
 ): Promise<string | undefined> {
   const times = await tokenCandidateTimes(session, days, lookup, { fromUs: filter.fromUs, toUs: filter.toUs });
   const selects: string[] = [];
-  if (times.length > 0) selects.push(candidatesSelect(sql, days, times, filter));
+  if (times.length > 0)
+    selects.push(candidatesSelect(sql, await filesHolding(session, filesOfTimes(days, times), times), times, filter));
   if (rest.length > 0)
     selects.push(`SELECT * FROM ${sql.files([...rest])} p WHERE ${filterConditions(sql, filter).join(' AND ')}`);
   return selects.length ? selects.join(' UNION ALL BY NAME ') : undefined;

@@ -5,6 +5,7 @@ import { keyTimesPredicate } from '../indexed-reads';
 import { toPostRecord, type PostRecord } from '../post-record';
 import { POST_SELECT, SqlParams, filterConditions, type FileSets } from '../post-sql';
 import { filesOverlapping } from '../time-windows';
+import { filesHolding } from '../file-spans';
 import { keyOf, rowKey } from './keys';
 
 /**
@@ -27,7 +28,7 @@ export async function rowsByKeys(
   const where = filterConditions(sql, { fromUs, toUs, author });
   where.push(keyTimesPredicate(sql, keys));
   where.push(`p.uri IN (SELECT unnest(${sql.bind(listValue(keys.map((k) => k.uri)))}::VARCHAR[]))`);
-  const posts = filesOverlapping(files.posts, fromUs, toUs);
+  const posts = await filesHolding(session, filesOverlapping(files.posts, fromUs, toUs), times);
   const rows = await session.all(
     `SELECT ${select} FROM ${sql.files(posts)} p WHERE ${where.join(' AND ')}`,
     sql.values,
