@@ -146,8 +146,13 @@ export interface FreshnessRun {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   /** The polled query (newest 5,000 posts, tail included), per request. */
   pollQueryMs: { p50: number; p95: number };
+  /** Sampled every 2 s: ingest_lag_seconds (now − time_us of its last event) and graph_tail_lag_seconds. */
+  ingestLagMs?: { p50: number; p95: number };
+  tailLagMs?: { p50: number; p95: number };
   /** Pages that held a post twice (the flush boundary): 0 expected. */
   pagesWithDuplicates: number;
+  /** Polls sent a second time after a network error (a keep-alive socket closed by the server). */
+  pollsSentAgain?: number;
   flushes: number;
   peakTailRows: number;
   peakTailBytes: number;
@@ -158,6 +163,8 @@ export interface FreshnessRun {
 
 export interface FreshnessResult {
   runs: FreshnessRun[];
+  /** Rates whose run failed, with the reason. */
+  failed?: string[];
 }
 
 export interface BenchResult {
