@@ -1,8 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import {
+  boolean,
+  ConfigError,
+  integer,
+  oneOf,
+  optionalInteger,
+  origins,
+  parseEnv,
+  text,
+  url,
+  type Env,
+  type Values,
+} from '@bsky-explorer/config';
 
-// Configuration of the graph service, read once at boot from the environment. Every problem is collected and
-// reported together; tests pass an env object instead of mutating process.env.
+// Configuration of the graph service, read once at boot from the environment by @bsky-explorer/config (zod). Every
+// problem is collected and reported together (ConfigError); tests pass an env object instead of mutating
+// process.env.
+
+export { ConfigError };
 
 export interface GraphConfig {
   nodeEnv: string;
@@ -72,16 +88,7 @@ export interface GraphConfig {
   warnings: string[];
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-  constructor(readonly problems: string[]) {
-    super(`invalid graph configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const MIN_SECRET_LENGTH = 32;
 /** The placeholder infra/compose/.env.example ships, and words that mark a value as one. */
 const PLACEHOLDER_RE = /change-?me|placeholder|example|secret|replace|xxxx/i;
@@ -99,172 +106,176 @@ export function weakSecretReason(secret: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Every variable, its default and its bounds (README "Configuration" has the table). Defaults that depend on other
+ * variables (PUBLIC_URL, EXPORT_DIR, the production-only ones, GRAPH_MAX_CONCURRENT_OPERATIONS,
+ * GRAPH_MAX_QUEUE_WAIT_MS) are unset here and derived in loadConfig.
+ */
+const SCHEMA = {
+  NODE_ENV: text('development'),
+  GRAPH_PORT: integer(4000, 0, 65_535),
+  GRAPH_HOST: text('0.0.0.0'),
+  DATA_DIR: text('./data'),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_KEY_PREFIX: text('ingest:'),
+  GRAPH_TAIL: boolean(true),
+  TAIL_MAX_ROWS: integer(1_000_000, 1),
+  TAIL_MAX_BYTES: integer(512 * 1024 ** 2, 1024),
+  PUBLIC_URL: url(['http:', 'https:']),
+  EXPORT_DIR: text(),
+  EXPORT_SIGNING_SECRET: text(),
+  EXPORT_TTL_SECONDS: integer(3600, 1),
+  EXPORT_MAX_ROWS: integer(1_000_000, 1),
+  EXPORT_SWEEP_INTERVAL_MS: integer(60_000, 100),
+  EXPORT_MAX_CONCURRENT: integer(2, 1, 64),
+  EXPORT_MAX_CONCURRENT_PER_CLIENT: integer(1, 1, 64),
+  EXPORT_ROWS_PER_HOUR_PER_CLIENT: integer(2_000_000, 0),
+  EXPORT_MAX_DISK_BYTES: integer(10 * 1024 ** 3, 0),
+  SEARCH_DEFAULT_PAGE_SIZE: integer(50, 1),
+  SEARCH_MAX_PAGE_SIZE: integer(1000, 1),
+  QUERY_TIMEOUT_MS: integer(10_000, 1),
+  EXPORT_TIMEOUT_MS: integer(120_000, 1),
+  SEARCH_CACHE_SIZE: integer(256, 0, 100_000),
+  DUCKDB_THREADS: optionalInteger(1, 1024),
+  DUCKDB_POOL_SIZE: integer(4, 1, 64),
+  GRAPH_MAX_CONCURRENT_OPERATIONS: optionalInteger(1, 1024),
+  GRAPH_MAX_QUEUED_OPERATIONS: integer(64, 0, 100_000),
+  GRAPH_MAX_QUEUE_WAIT_MS: optionalInteger(0, 600_000),
+  GRAPH_RATE_LIMIT_PER_MINUTE: integer(120, 0),
+  GRAPH_RATE_LIMIT_BURST: integer(30, 1),
+  GRAPH_TRUSTED_PROXY_HOPS: integer(0, 0, 10),
+  GRAPH_CORS_ORIGINS: origins(),
+  GRAPH_INTROSPECTION: boolean(),
+  GRAPH_GRAPHIQL: boolean(),
+  GRAPH_TIMINGS: boolean(false),
+  GRAPH_METRICS_PORT: optionalInteger(0, 65_535),
+  GRAPH_MAX_QUERY_DEPTH: integer(10, 2, 100),
+  GRAPH_MAX_QUERY_COST: integer(75_000, 10),
+  GRAPH_MAX_ALIASES: integer(15, 0, 1000),
+  GRAPH_MAX_ROOT_FIELDS: integer(5, 1, 100),
+  GRAPH_MAX_TOKENS: integer(2000, 100, 1_000_000),
+  GRAPH_MAX_DOCUMENT_BYTES: integer(16_384, 256, 16_777_216),
+  GRAPH_MAX_BODY_BYTES: integer(65_536, 1024, 67_108_864),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+};
+
+/** The variables loadConfig reads (tests check that each has a row and a README line). */
+export const CONFIG_VARIABLES = Object.keys(SCHEMA) as readonly string[];
+
+type Parsed = Partial<Values<typeof SCHEMA>>;
+
+const isProduction = (v: Parsed) => v.NODE_ENV === 'production';
+
+/** Production serves /metrics on its own port by default; development on the API port. */
+const metricsPortOf = (v: Parsed) => v.GRAPH_METRICS_PORT ?? (isProduction(v) ? 9465 : undefined);
+
+/** Waiting for a turn is part of the query's time: by default at most half of it (and 5 s), and never all of it. */
+const queueWaitOf = (wait: number | undefined, queryTimeoutMs: number) =>
+  wait ?? Math.min(5000, Math.floor(queryTimeoutMs / 2));
+
+const SECRET_ADVICE = 'generate one with `openssl rand -hex 32`';
+
+/** Rules across variables, run on those that parsed; each returns its problem or nothing. */
+function checks(v: Parsed): (string | false | undefined)[] {
+  const secret = v.EXPORT_SIGNING_SECRET;
+  const weak = secret === undefined ? undefined : weakSecretReason(secret);
+  const metricsPort = metricsPortOf(v);
+  const timeout = v.QUERY_TIMEOUT_MS;
+  const queueWait = timeout === undefined ? undefined : queueWaitOf(v.GRAPH_MAX_QUEUE_WAIT_MS, timeout);
+  return [
+    secret === undefined &&
+      isProduction(v) &&
+      'EXPORT_SIGNING_SECRET is required when NODE_ENV=production (e.g. `openssl rand -hex 32`)',
+    // A short secret is refused everywhere; a long but guessable one only in production (a warning otherwise).
+    secret !== undefined &&
+      weak !== undefined &&
+      (isProduction(v) || secret.length < MIN_SECRET_LENGTH) &&
+      `EXPORT_SIGNING_SECRET is unsafe: ${weak}; ${SECRET_ADVICE}`,
+    v.SEARCH_DEFAULT_PAGE_SIZE !== undefined &&
+      v.SEARCH_MAX_PAGE_SIZE !== undefined &&
+      v.SEARCH_DEFAULT_PAGE_SIZE > v.SEARCH_MAX_PAGE_SIZE &&
+      `SEARCH_DEFAULT_PAGE_SIZE (${v.SEARCH_DEFAULT_PAGE_SIZE}) must not exceed SEARCH_MAX_PAGE_SIZE (${v.SEARCH_MAX_PAGE_SIZE})`,
+    metricsPort !== undefined &&
+      metricsPort !== 0 &&
+      metricsPort === v.GRAPH_PORT &&
+      'GRAPH_METRICS_PORT must differ from GRAPH_PORT (metrics stay off the public API port)',
+    queueWait !== undefined &&
+      timeout !== undefined &&
+      queueWait >= timeout &&
+      `GRAPH_MAX_QUEUE_WAIT_MS (${queueWait}) must be below QUERY_TIMEOUT_MS (${timeout}): the wait counts against the timeout`,
+  ];
+}
+
+/** Parses and validates the environment; throws one ConfigError listing every problem. */
 export function loadConfig(env: Env = process.env): GraphConfig {
-  const problems: string[] = [];
+  const v = parseEnv(SCHEMA, env, checks);
+  const production = isProduction(v);
   const warnings: string[] = [];
-  const str = (name: string) => {
-    const v = env[name]?.trim();
-    return v === undefined || v === '' ? undefined : v;
-  };
-  const int = (name: string, def: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-    const raw = str(name);
-    if (raw === undefined) return def;
-    const n = Number(raw);
-    if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
-      problems.push(`${name} must be an integer between ${min} and ${max} (got ${JSON.stringify(raw)})`);
-      return def;
-    }
-    return n;
-  };
 
-  const nodeEnv = str('NODE_ENV') ?? 'development';
-  const port = int('GRAPH_PORT', 4000, 0, 65535);
-  const dataDir = resolve(str('DATA_DIR') ?? './data');
-
-  let publicUrl = str('PUBLIC_URL') ?? `http://localhost:${port}`;
-  try {
-    const u = new URL(publicUrl);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-    publicUrl = publicUrl.replace(/\/+$/, '');
-  } catch {
-    problems.push(
-      `PUBLIC_URL must be an absolute http(s) URL such as https://explorer.example.com (got ${JSON.stringify(publicUrl)})`,
-    );
-  }
-
-  let exportSigningSecret = str('EXPORT_SIGNING_SECRET');
+  let exportSigningSecret = v.EXPORT_SIGNING_SECRET;
   if (exportSigningSecret === undefined) {
-    if (nodeEnv === 'production') {
-      problems.push('EXPORT_SIGNING_SECRET is required when NODE_ENV=production (e.g. `openssl rand -hex 32`)');
-    } else {
-      warnings.push(
-        'EXPORT_SIGNING_SECRET is not set: using a random per-process secret; export links die with the process',
-      );
-    }
+    warnings.push(
+      'EXPORT_SIGNING_SECRET is not set: using a random per-process secret; export links die with the process',
+    );
     exportSigningSecret = randomBytes(32).toString('hex');
   } else {
     const weak = weakSecretReason(exportSigningSecret);
-    const advice = `EXPORT_SIGNING_SECRET is unsafe: ${weak}; generate one with \`openssl rand -hex 32\``;
-    if (weak && (nodeEnv === 'production' || exportSigningSecret.length < MIN_SECRET_LENGTH)) problems.push(advice);
-    else if (weak) warnings.push(`${advice} (refused when NODE_ENV=production)`);
+    if (weak)
+      warnings.push(`EXPORT_SIGNING_SECRET is unsafe: ${weak}; ${SECRET_ADVICE} (refused when NODE_ENV=production)`);
   }
 
-  const searchDefaultPageSize = int('SEARCH_DEFAULT_PAGE_SIZE', 50, 1);
-  const searchMaxPageSize = int('SEARCH_MAX_PAGE_SIZE', 1000, 1);
-  if (searchDefaultPageSize > searchMaxPageSize) {
-    problems.push(
-      `SEARCH_DEFAULT_PAGE_SIZE (${searchDefaultPageSize}) must not exceed SEARCH_MAX_PAGE_SIZE (${searchMaxPageSize})`,
-    );
-  }
-
-  const logLevel = str('LOG_LEVEL') ?? 'info';
-  if (!LOG_LEVELS.includes(logLevel))
-    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`);
-
-  const bool = (name: string, def: boolean): boolean => {
-    const raw = str(name)?.toLowerCase();
-    if (raw === undefined) return def;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    problems.push(`${name} must be true or false (got ${JSON.stringify(raw)})`);
-    return def;
-  };
-  const production = nodeEnv === 'production';
-
-  const corsOrigins: string[] = [];
-  for (const origin of (str('GRAPH_CORS_ORIGINS') ?? '').split(',').map((o) => o.trim())) {
-    if (origin === '') continue;
-    let ok = false;
-    try {
-      const u = new URL(origin);
-      ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === origin;
-    } catch {
-      ok = false;
-    }
-    if (ok) corsOrigins.push(origin);
-    else
-      problems.push(
-        `GRAPH_CORS_ORIGINS entries must be origins such as https://app.example.org, no path, no "*" (got ${JSON.stringify(origin)})`,
-      );
-  }
-
-  const introspection = bool('GRAPH_INTROSPECTION', !production);
-  const graphiql = bool('GRAPH_GRAPHIQL', !production);
+  const introspection = v.GRAPH_INTROSPECTION ?? !production;
+  const graphiql = v.GRAPH_GRAPHIQL ?? !production;
   if (graphiql && !introspection)
     warnings.push('GRAPH_GRAPHIQL is on but GRAPH_INTROSPECTION is off: GraphiQL cannot load the schema');
-  const metricsRaw = str('GRAPH_METRICS_PORT');
-  const metricsPort =
-    metricsRaw === undefined ? (production ? 9465 : undefined) : int('GRAPH_METRICS_PORT', 9465, 0, 65535);
-  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port)
-    problems.push('GRAPH_METRICS_PORT must differ from GRAPH_PORT (metrics stay off the public API port)');
-  const poolSize = int('DUCKDB_POOL_SIZE', 4, 1, 64);
-  const queryTimeoutMs = int('QUERY_TIMEOUT_MS', 10_000, 1);
-  // Waiting for a turn is part of the query's time: by default at most half of it, and never all of it.
-  const maxQueueWaitMs = int('GRAPH_MAX_QUEUE_WAIT_MS', Math.min(5000, Math.floor(queryTimeoutMs / 2)), 0, 600_000);
-  if (maxQueueWaitMs >= queryTimeoutMs)
-    problems.push(
-      `GRAPH_MAX_QUEUE_WAIT_MS (${maxQueueWaitMs}) must be below QUERY_TIMEOUT_MS (${queryTimeoutMs}): the wait counts against the timeout`,
-    );
 
-  const threadsRaw = str('DUCKDB_THREADS');
-  const duckdbThreads = threadsRaw === undefined ? undefined : int('DUCKDB_THREADS', 1, 1, 1024);
-
-  let redisUrl = str('REDIS_URL');
-  if (redisUrl !== undefined && !/^rediss?:\/\/[^/]/.test(redisUrl)) {
-    problems.push(
-      `REDIS_URL must be a redis:// or rediss:// URL such as redis://redis:6379 (got a value of ${redisUrl.length} characters)`,
-    );
-    redisUrl = undefined;
-  }
-  if (!bool('GRAPH_TAIL', true)) redisUrl = undefined;
-
-  const config: GraphConfig = {
-    nodeEnv,
-    host: str('GRAPH_HOST') ?? '0.0.0.0',
-    port,
+  const dataDir = resolve(v.DATA_DIR);
+  return {
+    nodeEnv: v.NODE_ENV,
+    host: v.GRAPH_HOST,
+    port: v.GRAPH_PORT,
     dataDir,
-    publicUrl,
-    exportDir: resolve(str('EXPORT_DIR') ?? join(dataDir, 'exports')),
+    publicUrl: (v.PUBLIC_URL ?? `http://localhost:${v.GRAPH_PORT}`).replace(/\/+$/, ''),
+    exportDir: resolve(v.EXPORT_DIR ?? join(dataDir, 'exports')),
     exportSigningSecret,
-    exportTtlSeconds: int('EXPORT_TTL_SECONDS', 3600, 1),
-    exportMaxRows: int('EXPORT_MAX_ROWS', 1_000_000, 1),
-    exportSweepIntervalMs: int('EXPORT_SWEEP_INTERVAL_MS', 60_000, 100),
-    searchDefaultPageSize,
-    searchMaxPageSize,
-    queryTimeoutMs,
-    exportTimeoutMs: int('EXPORT_TIMEOUT_MS', 120_000, 1),
-    searchCacheSize: int('SEARCH_CACHE_SIZE', 256, 0, 100_000),
-    logLevel,
-    duckdbThreads,
-    duckdbPoolSize: poolSize,
-    maxQueryDepth: int('GRAPH_MAX_QUERY_DEPTH', 10, 2, 100),
-    maxQueryCost: int('GRAPH_MAX_QUERY_COST', 75_000, 10),
-    maxRootFields: int('GRAPH_MAX_ROOT_FIELDS', 5, 1, 100),
-    maxAliases: int('GRAPH_MAX_ALIASES', 15, 0, 1000),
-    maxTokens: int('GRAPH_MAX_TOKENS', 2000, 100, 1_000_000),
-    maxDocumentBytes: int('GRAPH_MAX_DOCUMENT_BYTES', 16_384, 256, 16_777_216),
-    maxBodyBytes: int('GRAPH_MAX_BODY_BYTES', 65_536, 1024, 67_108_864),
-    corsOrigins,
+    exportTtlSeconds: v.EXPORT_TTL_SECONDS,
+    exportMaxRows: v.EXPORT_MAX_ROWS,
+    exportSweepIntervalMs: v.EXPORT_SWEEP_INTERVAL_MS,
+    searchDefaultPageSize: v.SEARCH_DEFAULT_PAGE_SIZE,
+    searchMaxPageSize: v.SEARCH_MAX_PAGE_SIZE,
+    queryTimeoutMs: v.QUERY_TIMEOUT_MS,
+    exportTimeoutMs: v.EXPORT_TIMEOUT_MS,
+    searchCacheSize: v.SEARCH_CACHE_SIZE,
+    logLevel: v.LOG_LEVEL,
+    duckdbThreads: v.DUCKDB_THREADS,
+    duckdbPoolSize: v.DUCKDB_POOL_SIZE,
+    maxQueryDepth: v.GRAPH_MAX_QUERY_DEPTH,
+    maxQueryCost: v.GRAPH_MAX_QUERY_COST,
+    maxRootFields: v.GRAPH_MAX_ROOT_FIELDS,
+    maxAliases: v.GRAPH_MAX_ALIASES,
+    maxTokens: v.GRAPH_MAX_TOKENS,
+    maxDocumentBytes: v.GRAPH_MAX_DOCUMENT_BYTES,
+    maxBodyBytes: v.GRAPH_MAX_BODY_BYTES,
+    corsOrigins: v.GRAPH_CORS_ORIGINS,
     introspection,
     graphiql,
-    timings: bool('GRAPH_TIMINGS', false),
-    metricsPort,
-    trustedProxyHops: int('GRAPH_TRUSTED_PROXY_HOPS', 0, 0, 10),
-    maxConcurrentOperations: int('GRAPH_MAX_CONCURRENT_OPERATIONS', poolSize, 1, 1024),
-    maxQueuedOperations: int('GRAPH_MAX_QUEUED_OPERATIONS', 64, 0, 100_000),
-    maxQueueWaitMs,
-    rateLimitPerMinute: int('GRAPH_RATE_LIMIT_PER_MINUTE', 120, 0),
-    rateLimitBurst: int('GRAPH_RATE_LIMIT_BURST', 30, 1),
-    exportMaxConcurrent: int('EXPORT_MAX_CONCURRENT', 2, 1, 64),
-    exportMaxConcurrentPerClient: int('EXPORT_MAX_CONCURRENT_PER_CLIENT', 1, 1, 64),
-    exportRowsPerHourPerClient: int('EXPORT_ROWS_PER_HOUR_PER_CLIENT', 2_000_000, 0),
-    exportMaxDiskBytes: int('EXPORT_MAX_DISK_BYTES', 10 * 1024 ** 3, 0),
-    redisUrl,
-    redisKeyPrefix: str('REDIS_KEY_PREFIX') ?? 'ingest:',
-    tailMaxRows: int('TAIL_MAX_ROWS', 1_000_000, 1),
-    tailMaxBytes: int('TAIL_MAX_BYTES', 512 * 1024 ** 2, 1024),
+    timings: v.GRAPH_TIMINGS,
+    metricsPort: metricsPortOf(v),
+    trustedProxyHops: v.GRAPH_TRUSTED_PROXY_HOPS,
+    maxConcurrentOperations: v.GRAPH_MAX_CONCURRENT_OPERATIONS ?? v.DUCKDB_POOL_SIZE,
+    maxQueuedOperations: v.GRAPH_MAX_QUEUED_OPERATIONS,
+    maxQueueWaitMs: queueWaitOf(v.GRAPH_MAX_QUEUE_WAIT_MS, v.QUERY_TIMEOUT_MS),
+    rateLimitPerMinute: v.GRAPH_RATE_LIMIT_PER_MINUTE,
+    rateLimitBurst: v.GRAPH_RATE_LIMIT_BURST,
+    exportMaxConcurrent: v.EXPORT_MAX_CONCURRENT,
+    exportMaxConcurrentPerClient: v.EXPORT_MAX_CONCURRENT_PER_CLIENT,
+    exportRowsPerHourPerClient: v.EXPORT_ROWS_PER_HOUR_PER_CLIENT,
+    exportMaxDiskBytes: v.EXPORT_MAX_DISK_BYTES,
+    // GRAPH_TAIL=false: Parquet only, even with REDIS_URL set (still validated).
+    redisUrl: v.GRAPH_TAIL ? v.REDIS_URL : undefined,
+    redisKeyPrefix: v.REDIS_KEY_PREFIX,
+    tailMaxRows: v.TAIL_MAX_ROWS,
+    tailMaxBytes: v.TAIL_MAX_BYTES,
     warnings,
   };
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
 }

@@ -26,18 +26,40 @@ export function text(fallback?: string): Var<string | undefined> {
 
 /** An integer in [min, max]; `fallback` when unset. */
 export function integer(fallback: number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Var<number> {
+  return raw.transform((v, ctx) => (v === undefined ? fallback : toInteger(v, ctx, min, max)));
+}
+
+/** An integer in [min, max]; undefined when unset (the caller derives the default, e.g. from another variable). */
+export function optionalInteger(min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): Var<number | undefined> {
+  return raw.transform((v, ctx) => (v === undefined ? undefined : toInteger(v, ctx, min, max)));
+}
+
+function toInteger(v: string, ctx: z.RefinementCtx, min: number, max: number): number {
+  if (!/^-?\d+$/.test(v)) {
+    ctx.addIssue({ code: 'custom', message: `must be an integer, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  const n = Number(v);
+  if (n < min || n > max) {
+    ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
+    return z.NEVER;
+  }
+  return n;
+}
+
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+/** A flag: 1/true/yes/on or 0/false/no/off, any case; `fallback` (or undefined without one) when unset. */
+export function boolean(fallback: boolean): Var<boolean>;
+export function boolean(): Var<boolean | undefined>;
+export function boolean(fallback?: boolean): Var<boolean | undefined> {
   return raw.transform((v, ctx) => {
     if (v === undefined) return fallback;
-    if (!/^-?\d+$/.test(v)) {
-      ctx.addIssue({ code: 'custom', message: `must be an integer, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    const n = Number(v);
-    if (n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
-      return z.NEVER;
-    }
-    return n;
+    if (TRUE.includes(v.toLowerCase())) return true;
+    if (FALSE.includes(v.toLowerCase())) return false;
+    ctx.addIssue({ code: 'custom', message: `must be true or false, got ${JSON.stringify(v)}` });
+    return z.NEVER;
   });
 }
 
@@ -51,12 +73,15 @@ export function oneOf<const T extends readonly string[]>(values: T, fallback: T[
   });
 }
 
-/** A URL whose scheme is one of `protocols` (e.g. ['redis:', 'rediss:']); undefined when unset. */
+// A URL may hold a password (redis://:secret@host): a rejected one is described by its length, never echoed,
+// so that the ConfigError can be logged.
+
+/** A URL whose scheme is one of `protocols` (e.g. ['redis:', 'rediss:']), with a host; undefined when unset. */
 export function url(protocols: readonly string[]): Var<string | undefined> {
   return raw.transform((v, ctx) => {
     if (v === undefined) return undefined;
     if (isUrl(v, protocols)) return v;
-    ctx.addIssue({ code: 'custom', message: `must be a ${schemes(protocols)} URL, got ${JSON.stringify(v)}` });
+    ctx.addIssue({ code: 'custom', message: `must be a ${schemes(protocols)} URL, got ${described(v)}` });
     return z.NEVER;
   });
 }
@@ -65,16 +90,36 @@ export function url(protocols: readonly string[]): Var<string | undefined> {
 export function urlList(protocols: readonly string[], fallback: readonly string[]): Var<string[]> {
   return raw.transform((v, ctx) => {
     if (v === undefined) return [...fallback];
-    const urls = v
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== '');
+    const urls = entries(v);
     if (urls.length === 0) ctx.addIssue({ code: 'custom', message: 'lists no URL' });
-    for (const u of urls) {
+    urls.forEach((u, i) => {
       if (!isUrl(u, protocols))
-        ctx.addIssue({ code: 'custom', message: `entry is not a ${schemes(protocols)} URL: ${JSON.stringify(u)}` });
-    }
+        ctx.addIssue({
+          code: 'custom',
+          message: `entry is not a ${schemes(protocols)} URL, got ${described(u)} (entry ${i + 1} of ${urls.length})`,
+        });
+    });
     return urls;
+  });
+}
+
+/**
+ * A comma-separated list of web origins (http(s)://host[:port], as a browser sends them in Origin: no path, no
+ * trailing slash, no "*", lower case), for CORS; empty when unset.
+ */
+export function origins(): Var<string[]> {
+  return raw.transform((v, ctx) => {
+    const list = entries(v ?? '');
+    list.forEach((o, i) => {
+      if (!isOrigin(o))
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'entry is not an origin such as https://app.example.org (no path, no "*"), ' +
+            `got ${described(o)} (entry ${i + 1} of ${list.length})`,
+        });
+    });
+    return list;
   });
 }
 
@@ -90,15 +135,35 @@ export function byteSize(fallback: string): Var<string> {
 
 const schemes = (protocols: readonly string[]) => protocols.map((p) => `${p}//`).join(' or ');
 
+const described = (v: string) => `a value of ${v.length} characters`;
+
+const entries = (list: string) =>
+  list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
 function isUrl(s: string, protocols: readonly string[]): boolean {
   try {
-    return protocols.includes(new URL(s).protocol);
+    const u = new URL(s);
+    // WHATWG URL takes "http:host" as http://host/ and "redis://" with no host: neither is a usable address.
+    return protocols.includes(u.protocol) && s.toLowerCase().startsWith(`${u.protocol}//`) && u.host !== '';
   } catch {
     return false;
   }
 }
 
-type Values<S extends Record<string, Var<unknown>>> = { [K in keyof S]: z.output<S[K]> };
+function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s;
+  } catch {
+    return false;
+  }
+}
+
+/** What parseEnv returns for `schema` S: each variable's parsed value. */
+export type Values<S extends Record<string, Var<unknown>>> = { [K in keyof S]: z.output<S[K]> };
 
 /**
  * Parses every variable of `schema` from `env`, then runs `checks` (rules across variables) on the ones that
