@@ -1,4 +1,4 @@
-import { formatDatetimeUs, parseDateOrDatetimeUs, parseDatetimeUs } from './datetime';
+import { formatDatetimeUs, parseDateBoundUs, parseDatetimeUs } from './datetime';
 
 describe('parseDatetimeUs', () => {
   it('parses atproto datetimes to integer µs, keeping sub-millisecond digits', () => {
@@ -52,16 +52,25 @@ describe('parseDatetimeUs', () => {
 });
 
 // The GraphQL DateTime input (apps/graph schema/date-time.ts): the same rules, plus a plain date.
-describe('parseDateOrDatetimeUs', () => {
+describe('parseDateBoundUs', () => {
   it('reads a plain date as UTC midnight, and every datetime parseDatetimeUs reads', () => {
-    expect(parseDateOrDatetimeUs('2024-05-01')).toBe(Date.UTC(2024, 4, 1) * 1000);
-    expect(parseDateOrDatetimeUs('2024-02-29')).toBe(Date.UTC(2024, 1, 29) * 1000);
-    expect(parseDateOrDatetimeUs('2024-05-01T02:00:00+02:00')).toBe(Date.UTC(2024, 4, 1) * 1000);
-    expect(parseDateOrDatetimeUs('2024-04-30T19:30:00-04:30')).toBe(Date.UTC(2024, 4, 1) * 1000);
-    expect(parseDateOrDatetimeUs('2024-05-01T00:00:00.123456Z')).toBe(Date.UTC(2024, 4, 1) * 1000 + 123_456);
+    expect(parseDateBoundUs('2024-05-01')).toBe(Date.UTC(2024, 4, 1) * 1000);
+    expect(parseDateBoundUs('2024-02-29')).toBe(Date.UTC(2024, 1, 29) * 1000);
+    expect(parseDateBoundUs('2024-05-01T02:00:00+02:00')).toBe(Date.UTC(2024, 4, 1) * 1000);
+    expect(parseDateBoundUs('2024-04-30T19:30:00-04:30')).toBe(Date.UTC(2024, 4, 1) * 1000);
+    expect(parseDateBoundUs('2024-05-01T00:00:00.123456Z')).toBe(Date.UTC(2024, 4, 1) * 1000 + 123_456);
   });
 
-  it('rejects impossible or ambiguous values: no time zone, no seconds, offsets without a colon, out of range', () => {
+  it('reads instants beyond ±2^53 µs (far bounds mean open-ended) in order, for the caller to clamp', () => {
+    const far = ['0001-01-01', '0099-01-01', '2300-01-01T00:00:00+02:00', '2300-01-01', '9999-01-01', '9999-12-31'];
+    const values = far.map(parseDateBoundUs) as number[];
+    expect(values.every((v, i) => i === 0 || v > values[i - 1])).toBe(true);
+    expect(values[0]).toBeLessThan(-Number.MAX_SAFE_INTEGER);
+    expect(values[5]).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+    expect(parseDateBoundUs('2255-06-04')).toBe(Date.UTC(2255, 5, 4) * 1000);
+  });
+
+  it('rejects impossible or ambiguous values: no time zone, no seconds, offsets without a colon', () => {
     for (const s of [
       '',
       '1714521600',
@@ -74,10 +83,10 @@ describe('parseDateOrDatetimeUs', () => {
       '2024-05-01 00:00:00Z',
       '2024-04-30T19:30:00-0430',
       '2024-05-01T24:00:00Z',
-      '0099-01-01',
+      '0000-01-01',
       ' 2024-05-01',
     ]) {
-      expect({ s, v: parseDateOrDatetimeUs(s) }).toEqual({ s, v: null });
+      expect({ s, v: parseDateBoundUs(s) }).toEqual({ s, v: null });
     }
   });
 });
@@ -87,7 +96,7 @@ describe('formatDatetimeUs', () => {
     const us = Date.UTC(2024, 4, 1, 12, 30, 15, 123) * 1000 + 456;
     expect(formatDatetimeUs(us)).toBe('2024-05-01T12:30:15.123456Z');
     expect(parseDatetimeUs(formatDatetimeUs(us))).toBe(us);
-    expect(parseDateOrDatetimeUs(formatDatetimeUs(us))).toBe(us);
+    expect(parseDateBoundUs(formatDatetimeUs(us))).toBe(us);
     expect(formatDatetimeUs(0)).toBe('1970-01-01T00:00:00.000000Z');
     expect(formatDatetimeUs(-1)).toBe('1969-12-31T23:59:59.999999Z');
   });

@@ -1,6 +1,6 @@
 // The repo's one date parser: RFC 3339 / atproto datetime ⇄ integer µs since the Unix epoch (UTC). Date.parse
 // would lose the microseconds and accepts many non-RFC forms, so parse the fields ourselves. Records' createdAt
-// use parseDatetimeUs; the GraphQL DateTime input also takes a plain date (parseDateOrDatetimeUs).
+// use parseDatetimeUs; the GraphQL DateTime input also takes a plain date and far bounds (parseDateBoundUs).
 
 const RFC3339_RE =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
@@ -10,6 +10,12 @@ const RFC3339_RE =
  * ±2^53 µs of 1970 (about years 1685..2255), which a JS number cannot hold exactly.
  */
 export function parseDatetimeUs(s: string): number | null {
+  const us = datetimeUs(s);
+  return us !== null && Number.isSafeInteger(us) ? us : null;
+}
+
+/** The instant of a valid RFC 3339 datetime in µs, not necessarily an exact integer (years up to 9999). */
+function datetimeUs(s: string): number | null {
   if (s.length > 40) return null;
   const m = RFC3339_RE.exec(s);
   if (m === null) return null;
@@ -34,19 +40,19 @@ export function parseDatetimeUs(s: string): number | null {
   d.setUTCFullYear(year, month - 1, day);
   d.setUTCHours(hour, minute - offsetMin, second, 0);
   const fraction = m[7] === undefined ? 0 : Math.floor(Number((m[7] + '00000').slice(0, 6)));
-  const us = d.getTime() * 1000 + fraction;
-  return Number.isSafeInteger(us) ? us : null;
+  return d.getTime() * 1000 + fraction;
 }
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
- * A plain `YYYY-MM-DD` (UTC midnight of that day) or an RFC 3339 datetime as parseDatetimeUs takes it; null
- * otherwise, with the same rules (real calendar dates, ±2^53 µs).
+ * A query bound: a plain `YYYY-MM-DD` (UTC midnight of that day) or an RFC 3339 datetime as parseDatetimeUs takes
+ * it; null otherwise. An instant beyond ±2^53 µs (`9999-12-31`, what users write for "open-ended") is returned
+ * in order but not as an exact integer: the caller must clamp it to its own window before using it.
  */
-export function parseDateOrDatetimeUs(s: string): number | null {
+export function parseDateBoundUs(s: string): number | null {
   const m = DATE_RE.exec(s);
-  return m === null ? parseDatetimeUs(s) : parseDatetimeUs(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
+  return datetimeUs(m === null ? s : `${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
 }
 
 /** µs since the epoch → `YYYY-MM-DDTHH:MM:SS.ffffffZ` (always six fraction digits, UTC): what parseDatetimeUs reads. */

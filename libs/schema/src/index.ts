@@ -7,5 +7,5 @@ export { decodeEvent, validateEvent, exceedsDepth, DEFAULT_MAX_BYTES, DEFAULT_MA
 export type { DecodeResult, DecodeOptions } from './decode';
 export { toRows, postUri, MAX_TEXT_BYTES } from './normalize';
 export type { TableRow, RowsResult } from './normalize';
-export { parseDatetimeUs, parseDateOrDatetimeUs, formatDatetimeUs } from './datetime';
+export { parseDatetimeUs, parseDateBoundUs, formatDatetimeUs } from './datetime';
 export { isHandle } from './syntax';

@@ -1,11 +1,13 @@
 // The whole harness at a tiny size, peers included: real simulator, redis-server, ingest and graph processes,
 // DuckDB and a private PostgreSQL cluster. Asserts that every row of the report is filled in.
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from '../src/args';
 import { METRIC_ROWS } from '../src/report';
 import { runBench } from '../src/run';
+import { runFreshness } from '../src/phases/freshness';
+import { benchPaths } from '../src/paths';
 
 jest.setTimeout(240_000);
 
@@ -18,7 +20,7 @@ describe('npm run bench at a tiny size', () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it('runs every phase and peer and renders every metric', async () => {
+  it('runs every phase but freshness, and every peer, and renders every metric', async () => {
     const lines: string[] = [];
     const o = parseArgs([
       '--posts-per-day',
@@ -37,6 +39,9 @@ describe('npm run bench at a tiny size', () => {
       join(dir, 'report'),
       '--peers',
       'on',
+      // Freshness plays a live firehose for 7 minutes: its own test below, at one short rate.
+      '--phases',
+      'data,ingest,storage,search,export',
     ]);
     const { result, reportPath, jsonPath } = await runBench(o, (l) => lines.push(l));
     expect(result.notes).toEqual([]);
@@ -85,5 +90,23 @@ describe('npm run bench at a tiny size', () => {
     expect(md).toContain('#### Where the time goes');
     // One progress line per step, with a duration.
     expect(lines.some((l) => /^\[bench\] data: .* — .* in .* \(.*\/s\)/.test(l))).toBe(true);
+  });
+
+  it('measures freshness: posts found before their flush, each page without a post twice', async () => {
+    const o = parseArgs(['--out', join(dir, 'fresh'), '--report-dir', '']);
+    const lines: string[] = [];
+    const paths = benchPaths(o.out);
+    await mkdir(paths.logs, { recursive: true });
+    const { runs, failed } = await runFreshness(o, paths, (l) => lines.push(l), [{ postsPerSecond: 100, seconds: 15 }]);
+    expect(failed).toBeUndefined();
+    expect(runs).toHaveLength(1);
+    const [run] = runs;
+    // ~1,500 posts sent; the ones received in the last poll interval may not have been seen yet.
+    expect(run.postsMeasured).toBeGreaterThan(1000);
+    expect(run.flushes).toBe(0); // FLUSH_INTERVAL_MS=300000: every post was found in the graph's tail
+    expect(run.latencyMs.p95).toBeGreaterThan(0);
+    expect(run.latencyMs.p95).toBeLessThan(15_000);
+    expect(run.pagesWithDuplicates).toBe(0);
+    expect(run.peakTailRows).toBeGreaterThan(1000);
   });
 });
