@@ -60,10 +60,9 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
     exportTimeoutMs: config.exportTimeoutMs,
     resultCacheSize: config.searchCacheSize,
     tail: config.redisUrl ? { maxRows: config.tailMaxRows, maxBytes: config.tailMaxBytes } : undefined,
-    onQuery: (q) => {
-      duckdbQueryDuration.observe({ query: q.kind }, q.durationMs / 1000);
-      options.onQuery?.(q);
-    },
+    onQuery: options.onQuery,
+    // Per SQL statement: a search is several (plan, scan windows, read-back), each timed on its own.
+    onStatement: (q) => duckdbQueryDuration.observe({ query: q.kind }, q.durationMs / 1000),
   });
   const exports = new ExportService(store, config, log.child({ component: 'exports' }));
   try {

@@ -23,7 +23,7 @@ export const errorsTotal = new Counter({
 
 export const duckdbQueryDuration = new Histogram({
   name: 'graph_duckdb_query_duration_seconds',
-  help: 'One DuckDB query, by kind (search/count/lookup/export)',
+  help: 'One DuckDB SQL statement, by what it serves (search/count/lookup/export); a search runs several',
   labelNames: ['query'] as const,
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
   registers: [registry],

@@ -37,6 +37,7 @@ export {
   type DuckDbPoolOptions,
   type QueryKind,
   type QueryObservation,
+  type StatementObservation,
 } from './duckdb';
 export {
   PostStore,

@@ -3,6 +3,7 @@ export {
   type DuckDbPoolOptions,
   type QueryKind,
   type QueryObservation,
+  type StatementObservation,
   type Session,
   type Row,
   type Params,

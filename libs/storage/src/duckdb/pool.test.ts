@@ -1,6 +1,6 @@
 import { makeTempDir } from '@bsky-explorer/testing';
 import { PoolClosedError, QueryTimeoutError } from './errors';
-import { DuckDbPool, type QueryObservation } from './pool';
+import { DuckDbPool, type QueryObservation, type StatementObservation } from './pool';
 
 // A statement that runs for minutes unless interrupted.
 const SLOW = 'SELECT count(*) AS n FROM range(100000000000) t(x) WHERE x % 7 = 3';
@@ -31,6 +31,34 @@ describe('DuckDbPool', () => {
       ['search', 'timeout'],
       ['lookup', 'ok'],
     ]);
+  });
+
+  it('observes each statement of a query on its own, and the query as a whole once', async () => {
+    const statements: StatementObservation[] = [];
+    const queries: QueryObservation[] = [];
+    await using pool = await DuckDbPool.create({
+      dataDir: tmp.path,
+      threads: 1,
+      poolSize: 1,
+      queryTimeoutMs: 5000,
+      onQuery: (o) => queries.push(o),
+      onStatement: (o) => statements.push(o),
+    });
+    await pool.use('search', async (s) => {
+      await s.all('SELECT 1 AS x');
+      await s.all('SELECT count(*) AS n FROM range(3000000) t(i) WHERE i % 7 = 0');
+      await s.all('SELECT nope').catch(() => undefined);
+    });
+    expect(statements.map((o) => [o.kind, o.result])).toEqual([
+      ['search', 'ok'],
+      ['search', 'ok'],
+      ['search', 'error'],
+    ]);
+    expect(queries.map((o) => [o.kind, o.result])).toEqual([['search', 'ok']]);
+    // The query's time holds its statements' times.
+    const sum = statements.reduce((a, o) => a + o.durationMs, 0);
+    expect(queries[0].durationMs).toBeGreaterThanOrEqual(sum);
+    expect(statements[1].durationMs).toBeGreaterThan(statements[0].durationMs);
   });
 
   it('bounds concurrent queries: the rest wait in order, and time out while waiting too', async () => {

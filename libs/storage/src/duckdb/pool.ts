@@ -7,6 +7,14 @@ import { PoolClosedError, QueryTimeoutError, isInterruptError } from './errors';
 /** What a query is for: the label of the `graph_duckdb_query_duration_seconds` metric. */
 export type QueryKind = 'search' | 'count' | 'lookup' | 'export';
 
+/** One SQL statement of a query (a search runs several: plan, windows, read-back). */
+export interface StatementObservation {
+  kind: QueryKind;
+  /** Its own run time, in ms (no queue wait). */
+  durationMs: number;
+  result: 'ok' | 'error' | 'timeout';
+}
+
 export interface QueryObservation {
   kind: QueryKind;
   /** From asking for a connection to the end, in ms. */
@@ -29,7 +37,10 @@ export interface DuckDbPoolOptions {
   queryTimeoutMs: number;
   /** DuckDB `memory_limit`, e.g. '2GB' (default: DuckDB's, 80 % of RAM). */
   memoryLimit?: string;
+  /** Per `use` (a whole search, count…): from asking for a connection to its end. */
   onQuery?: (observation: QueryObservation) => void;
+  /** Per SQL statement run on a session. */
+  onStatement?: (observation: StatementObservation) => void;
 }
 
 export type Row = Record<string, unknown>;
@@ -73,6 +84,7 @@ export class DuckDbPool {
     private readonly limit: number,
     readonly queryTimeoutMs: number,
     private readonly onQuery?: (o: QueryObservation) => void,
+    private readonly onStatement?: (o: StatementObservation) => void,
   ) {}
 
   static async create(options: DuckDbPoolOptions): Promise<DuckDbPool> {
@@ -101,7 +113,7 @@ export class DuckDbPool {
     } finally {
       setup.closeSync();
     }
-    return new DuckDbPool(instance, limit, options.queryTimeoutMs, options.onQuery);
+    return new DuckDbPool(instance, limit, options.queryTimeoutMs, options.onQuery, options.onStatement);
   }
 
   /**
@@ -157,10 +169,19 @@ export class DuckDbPool {
       const active = conn;
       const guard = async <R>(run: () => Promise<R>): Promise<R> => {
         if (timedOut) throw new QueryTimeoutError(kind, timeoutMs);
+        const t0 = performance.now();
+        const statement = (result: StatementObservation['result']) =>
+          this.onStatement?.({ kind, durationMs: performance.now() - t0, result });
         try {
-          return await run();
+          const value = await run();
+          statement('ok');
+          return value;
         } catch (err) {
-          if (timedOut && isInterruptError(err)) throw new QueryTimeoutError(kind, timeoutMs, { cause: err });
+          if (timedOut && isInterruptError(err)) {
+            statement('timeout');
+            throw new QueryTimeoutError(kind, timeoutMs, { cause: err });
+          }
+          statement('error');
           throw err;
         }
       };
