@@ -1,7 +1,8 @@
-// `npm run loadtest -- --data-dir DIR [--levels 1,8,32,64] [--seconds 20] [--url URL] [--out FILE]`: the mixed
-// GraphQL profile at each level of concurrent clients (autocannon), against a graph it starts over DATA_DIR
-// (as `npm run graph` would, in production mode, per-client limits off so that one load generator is not
-// throttled as one client) or against a running one (--url, e.g. beside `npm run demo` for flushes).
+// `npm run loadtest -- --data-dir DIR [--during rest|flushes|compaction] [--levels 1,8,32,64] [--seconds 20]
+// [--url URL] [--out FILE]`: the mixed GraphQL profile at each level of concurrent clients (autocannon), against a
+// graph it starts over DATA_DIR (as `npm run graph` would, in production mode, per-client limits off so that one
+// load generator is not throttled as one client), with a live ingest or a compaction beside it (scenario.ts), or
+// against a running graph (--url).
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { buildPgMix } from './pg-mix';
 import { buildMix } from './mix';
 import { markdown, type LoadReport } from './report';
 import { runLevel } from './run-level';
+import { DURING, startScenario, type During } from './scenario';
 import { sampleData } from './sample';
 
 const loadAverage = async () => Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
@@ -27,24 +29,34 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       label: { type: 'string' },
       postgres: { type: 'string' },
+      during: { type: 'string', default: 'rest' },
     },
   });
+  const during = values.during as During;
   const levels = values.levels.split(',').map(Number);
   const seconds = Number(values.seconds);
   if (
     levels.some((n) => !Number.isInteger(n) || n < 1) ||
     !(seconds > 0) ||
     (!values.url && !values['data-dir']) ||
-    (values.postgres && !values['data-dir'])
+    (values.postgres && !values['data-dir']) ||
+    !DURING.includes(during) ||
+    (during !== 'rest' && !values['data-dir'])
   ) {
     console.error(
-      'usage: npm run loadtest -- --data-dir DIR | --url http://host:port [--levels 1,8,32,64] [--seconds 20] [--out FILE.md] [--label TEXT] [--postgres EMPTY_DIR (with --data-dir)]',
+      'usage: npm run loadtest -- --data-dir DIR | --url http://host:port [--during rest|flushes|compaction (with --data-dir)] [--levels 1,8,32,64] [--seconds 20] [--out FILE.md] [--label TEXT] [--postgres EMPTY_DIR (with --data-dir)]',
     );
     process.exitCode = 2;
     return;
   }
   const dataDir = values['data-dir'] ? resolve(values['data-dir']) : undefined;
-  const started = values.url ? undefined : await startGraph(dataDir!);
+  const scenario = dataDir ? await startScenario(during, dataDir, (line) => console.log(line)) : undefined;
+  const started = values.url
+    ? undefined
+    : await startGraph(scenario!.dataDir).catch(async (err: unknown) => {
+        await scenario?.stop();
+        throw err;
+      });
   const base = values.url ?? started!.url;
   const endpoint = `${base.replace(/\/+$/, '')}/graphql`;
   try {
@@ -80,9 +92,13 @@ async function main(): Promise<void> {
         `${connections} clients: ${level.throughput} req/s, p50 ${level.p50Ms} ms, p95 ${level.p95Ms} ms, p99 ${level.p99Ms} ms, errors ${JSON.stringify(level.errors)}`,
       );
     }
+    // What ran beside the levels, said before it stops.
+    const beside = await scenario?.describe();
+    if (beside) report.label = [values.label, beside].filter(Boolean).join('; ');
     if (values.postgres) {
-      // Ours is stopped first: PostgreSQL gets the machine the graph had.
+      // Ours is stopped first: PostgreSQL gets the machine the graph had (and the scenario ends with it).
       started?.child.kill('SIGTERM');
+      await scenario?.stop();
       // Ours is kept whatever happens to PostgreSQL: its failure becomes a note in the report.
       const pg = await loadPostgres(dataDir!, resolve(values.postgres), (line) => console.log(line)).catch(
         (err: unknown) => {
@@ -119,6 +135,7 @@ async function main(): Promise<void> {
     await writeFile(join(tmpdir(), 'loadtest-last.json'), JSON.stringify(report, null, 1));
   } finally {
     started?.child.kill('SIGTERM');
+    await scenario?.stop();
   }
 }
 
