@@ -384,6 +384,13 @@ function dataSection(r: BenchResult): string {
       `- freshness at ${num(f.postsPerSecond)} posts/s (FLUSH_INTERVAL_MS=${num(f.flushIntervalMs)}, ${secs(f.seconds)}, ${f.flushes} flush(es)): received → first returned by searchPosts p50 ${ms(f.latencyMs.p50)}, p95 ${ms(f.latencyMs.p95)}, p99 ${ms(f.latencyMs.p99)}, max ${ms(f.latencyMs.max)} over ${num(f.postsMeasured)} posts; the polled page (newest 5,000, tail included) p50 ${ms(f.pollQueryMs.p50)}, p95 ${ms(f.pollQueryMs.p95)}; sampled lag of ingest behind the simulator's clock p50 ${ms(f.ingestLagMs?.p50)}, p95 ${ms(f.ingestLagMs?.p95)}, of the tail behind the stream p50 ${ms(f.tailLagMs?.p50)}, p95 ${ms(f.tailLagMs?.p95)}; pages with a post twice: ${f.pagesWithDuplicates}; polls sent again after a network error: ${f.pollsSentAgain ?? 0}; tail peak ${num(f.peakTailRows)} rows (${num(f.peakTailBytes / 2 ** 20)} MiB of entries), graph RSS then ${num(f.graphRssAtPeakTailMb)} MB, peak ${num(f.graphPeakRssMb)} MB`,
     );
   for (const f of r.freshness?.failed ?? []) lines.push(`- freshness run failed: ${f}`);
+  const t = r.freshness?.searchWithTail;
+  if (t)
+    lines.push(
+      `- search with a full tail (${num(t.postsPerSecond)} posts/s into the data, ${num(t.tailRows.before)}–${num(t.tailRows.after)} tail rows, ${t.warmRuns} warm runs): p95 ${t.queries.map((q) => `${q.name} ${ms(q.p95Ms)}`).join(', ')}; overall p50 ${ms(t.overall.p50Ms)}, p95 ${ms(t.overall.p95Ms)}; graph peak RSS ${num(t.graphPeakRssMb)} MB`,
+    );
+  if (r.freshness?.searchWithTailFailed)
+    lines.push(`- search with a full tail failed: ${r.freshness.searchWithTailFailed}`);
   for (const n of r.notes) lines.push(`- note: ${n}`);
   return lines.join('\n');
 }

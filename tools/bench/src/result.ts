@@ -165,6 +165,19 @@ export interface FreshnessResult {
   runs: FreshnessRun[];
   /** Rates whose run failed, with the reason. */
   failed?: string[];
+  /** The run's query mix with a full tail beside the data (when the run had data and a mix). */
+  searchWithTail?: TailSearchResult;
+  searchWithTailFailed?: string;
+}
+
+/** The query mix through GraphQL while the graph's tail holds ~4 minutes of a 2,000 posts/s firehose. */
+export interface TailSearchResult {
+  postsPerSecond: number;
+  warmRuns: number;
+  tailRows: { before: number; after: number };
+  graphPeakRssMb: number;
+  queries: { name: string; description: string; p50Ms: number; p95Ms: number }[];
+  overall: { p50Ms: number; p95Ms: number };
 }
 
 export interface BenchResult {

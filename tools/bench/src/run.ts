@@ -18,6 +18,7 @@ import { runOurExport } from './phases/export';
 import { startGraph, type GraphServer } from './phases/graph-server';
 import { runIngest } from './phases/ingest';
 import { runFreshness } from './phases/freshness';
+import { runSearchWithTail } from './phases/search-with-tail';
 import { runOurSearch, saveMix } from './phases/search';
 import { step, type Log } from './progress';
 import { RESULT_FORMAT, type BenchResult } from './result';
@@ -182,6 +183,18 @@ export async function runBench(
     } catch (err) {
       result.notes.push(`freshness phase failed: ${errMsg(err)}`);
       log(`[bench] freshness: FAILED: ${errMsg(err)}`);
+    }
+    // The same mix as the search phase, with a full tail beside the data.
+    if (result.freshness && mix && has('search')) {
+      const queries = mix.queries;
+      try {
+        result.freshness.searchWithTail = await phase('search with a full tail', () =>
+          runSearchWithTail(o, paths, queries, log),
+        );
+      } catch (err) {
+        result.freshness.searchWithTailFailed = errMsg(err);
+        log(`[bench] search with tail: FAILED: ${errMsg(err)}`);
+      }
     }
   }
 

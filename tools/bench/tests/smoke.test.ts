@@ -7,6 +7,7 @@ import { parseArgs } from '../src/args';
 import { METRIC_ROWS } from '../src/report';
 import { runBench } from '../src/run';
 import { runFreshness } from '../src/phases/freshness';
+import { runSearchWithTail } from '../src/phases/search-with-tail';
 import { benchPaths } from '../src/paths';
 
 jest.setTimeout(240_000);
@@ -87,6 +88,16 @@ describe('npm run bench at a tiny size', () => {
       expect(line?.split(' | ')[2]).not.toBe('—');
     }
     expect(md).toContain('#### Phases and machine load');
+    // The same mix with a tail beside the data (short: 2,000 rows of a 500 posts/s firehose).
+    const withTail = await runSearchWithTail(o, benchPaths(o.out), result.mix!.queries, () => {}, undefined, {
+      postsPerSecond: 500,
+      fillRows: 2000,
+      warmRuns: 1,
+    });
+    expect(withTail.queries.map((q) => q.name)).toEqual(result.mix!.queries.map((q) => q.name));
+    expect(withTail.queries.every((q) => q.p95Ms > 0)).toBe(true);
+    expect(withTail.tailRows.before).toBeGreaterThanOrEqual(2000);
+    expect(withTail.tailRows.after).toBeGreaterThanOrEqual(withTail.tailRows.before);
     expect(md).toContain('#### Where the time goes');
     // One progress line per step, with a duration.
     expect(lines.some((l) => /^\[bench\] data: .* — .* in .* \(.*\/s\)/.test(l))).toBe(true);

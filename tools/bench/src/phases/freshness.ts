@@ -8,17 +8,14 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { POST_SHARE } from '../sim-source';
-import { startJetstreamSim } from '@bsky-explorer/jetstream-sim';
-import { freePort, startRedis } from '@bsky-explorer/testing';
 import type { BenchOptions } from '../args';
 import type { BenchPaths } from '../paths';
 import { step, type Log } from '../progress';
 import type { FreshnessResult, FreshnessRun } from '../result';
-import { metricValue, startService, waitHttpOk, type Service } from '../service';
+import { metricValue } from '../service';
 import { summarize } from '../stats';
-import { startGraph } from './graph-server';
+import { FLUSH_INTERVAL_MS, LIVE_MAX_PAGE, startLivePipeline } from './live-pipeline';
 
-const FLUSH_INTERVAL_MS = 300_000;
 /** The rates of the issue, and how long each runs: the fast one past its first flush (5 min). */
 export const FRESHNESS_RUNS: readonly FreshnessRate[] = [
   { postsPerSecond: 100, seconds: 90 },
@@ -30,7 +27,7 @@ export interface FreshnessRate {
   seconds: number;
 }
 /** The polled page: more than arrive between two polls at 2,000 posts/s, so none is missed. */
-const PAGE = 5000;
+const PAGE = LIVE_MAX_PAGE;
 const QUERY = `query ($first: Int) { searchPosts(first: $first) { edges { node { uri indexedAt } } } }`;
 
 const rssMb = async (pid: number): Promise<number> => {
@@ -43,48 +40,16 @@ async function runOnce(rate: FreshnessRate, o: BenchOptions, paths: BenchPaths, 
   await rm(dir, { recursive: true, force: true });
   const dataDir = join(dir, 'data');
   await mkdir(dataDir, { recursive: true });
-  const redis = await startRedis();
   const eventsPerSecond = Math.round(rate.postsPerSecond / POST_SHARE);
-  const sim = await startJetstreamSim({
-    source: {
-      kind: 'synthetic',
-      seed: o.seed,
-      rate: eventsPerSecond,
-      startTimeUs: Date.now() * 1000,
-      stepUs: Math.floor(1_000_000 / eventsPerSecond),
-    },
-    port: await freePort(),
-    host: '127.0.0.1',
-  });
-  const ingestPort = await freePort();
-  const graphMetricsPort = await freePort();
-  let ingest: Service | undefined;
-  let graph: Awaited<ReturnType<typeof startGraph>> | undefined;
+  const live = await startLivePipeline(
+    rate.postsPerSecond,
+    dataDir,
+    o.seed,
+    paths.logs,
+    `freshness-${rate.postsPerSecond}`,
+  );
+  const { graph, ingest, ingestPort, graphMetricsPort } = live;
   try {
-    graph = await startGraph(dataDir, paths.logs, 0, {
-      REDIS_URL: redis.url,
-      GRAPH_METRICS_PORT: String(graphMetricsPort),
-      SEARCH_MAX_PAGE_SIZE: String(PAGE),
-      GRAPH_MAX_QUERY_COST: '10000000',
-    });
-    ingest = startService(
-      'apps/ingest/src/main.ts',
-      {
-        REDIS_URL: redis.url,
-        JETSTREAM_URL: sim.subscribeUrl,
-        DATA_DIR: dataDir,
-        FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS),
-        // Time decides the flush, as in production (a 5-minute batch at 2,000 posts/s is ~600k rows).
-        FLUSH_MAX_ROWS: '5000000',
-        // ... and not ingest's buffer bound (250k events by default, ~2 min at this rate, flushed early).
-        BUFFER_MAX_ENTRIES: '5000000',
-        INGEST_PORT: String(ingestPort),
-        COMPACTION_INTERVAL_MS: '0',
-        LOG_LEVEL: 'warn',
-      },
-      join(paths.logs, `freshness-ingest-${rate.postsPerSecond}.log`),
-    );
-    await waitHttpOk(`http://127.0.0.1:${ingestPort}/healthz`, ingest);
     const s = step(
       log,
       'freshness',
@@ -107,7 +72,7 @@ async function runOnce(rate: FreshnessRate, o: BenchOptions, paths: BenchPaths, 
       if (ingest.child.exitCode !== null) throw new Error(`ingest exited; see ${ingest.logPath}`);
       const t0 = performance.now();
       const post = () =>
-        fetch(graph!.endpoint, {
+        fetch(graph.endpoint, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ query: QUERY, variables: { first: PAGE } }),
@@ -173,10 +138,7 @@ async function runOnce(rate: FreshnessRate, o: BenchOptions, paths: BenchPaths, 
       graphPeakRssMb: Math.max(graphPeakRssMb, (await graph.service.peakRss()) / 2 ** 20),
     };
   } finally {
-    await ingest?.stop();
-    await graph?.stop();
-    await sim.stop();
-    await redis.stop();
+    await live.stop();
   }
 }
 
