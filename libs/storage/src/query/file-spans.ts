@@ -4,7 +4,7 @@ import { SqlParams } from './post-sql';
 import { filesOverlapping } from './time-windows';
 
 /** The indexed_at range of one posts file, in µs (max inclusive). */
-interface Span {
+export interface Span {
   minUs: number;
   maxUs: number;
 }
@@ -77,6 +77,15 @@ export async function maxIndexedAt(session: Session, files: readonly string[]): 
     max = max === undefined ? span.maxUs : Math.max(max, span.maxUs);
   }
   return max;
+}
+
+/**
+ * Records the span of a file that has no Parquet statistics: the tail's pseudo files (tail-files.ts), whose rows
+ * are fixed by their stream-id range. Without one such a file is in every window and has no known end.
+ */
+export function registerSpan(path: string, span: Span): void {
+  spans.set(path, span);
+  while (spans.size > MAX_SPANS) spans.delete(spans.keys().next().value as string);
 }
 
 async function readSpans(session: Session, files: readonly string[]): Promise<void> {

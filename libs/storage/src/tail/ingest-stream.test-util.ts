@@ -46,10 +46,13 @@ export class IngestStream {
     return id as string;
   }
 
-  /** Step 2 of a flush: the files of every entry after flushed-through, durable; returns the range (or undefined). */
-  async writeFiles(): Promise<{ first: string; last: string } | undefined> {
+  /**
+   * Step 2 of a flush: the files of every entry after flushed-through (up to `through`), durable; returns the range
+   * (or undefined).
+   */
+  async writeFiles(through = '+'): Promise<{ first: string; last: string } | undefined> {
     const from = nextStreamId((await this.redis.get(this.keys.flushedThrough)) ?? '0-0');
-    const items = await this.redis.xrangeBuffer(this.keys.stream, from, '+');
+    const items = await this.redis.xrangeBuffer(this.keys.stream, from, through);
     if (items.length === 0) return undefined;
     const entries = items.map(([id, fields]) => decodeEntry(id.toString(), fields));
     const first = entries[0].id;

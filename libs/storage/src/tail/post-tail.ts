@@ -4,6 +4,7 @@ import { padStreamId, partitionDate } from '../layout/partition';
 import { flushPayload, rowsOfPayload, type StreamEntry } from '../stream/stream-entry';
 import { compareStreamIds, nextStreamId } from '../stream/stream-id';
 import type { TailSnapshot } from './tail-files';
+import type { Span } from '../query/file-spans';
 import { TAIL_TABLES, type TailTable } from './tail-path';
 import { createTailTableSql, tailTableName } from './tail-sql';
 
@@ -55,6 +56,8 @@ export class PostTail {
     tombstones: new Map(),
     accounts: new Map(),
   };
+  /** indexed_at range of the posts held, per day (µs). */
+  private postSpans = new Map<string, Span>();
   private readonly leases = new Map<number, number>();
   private writing: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -107,6 +110,7 @@ export class PostTail {
       };
       const added: typeof this.held = [];
       const perDay: [TailTable, string][] = [];
+      const times: [string, number][] = [];
       for (const entry of fresh) {
         const sid = padStreamId(entry.id);
         let rows = 0;
@@ -115,6 +119,7 @@ export class PostTail {
           const day = partitionDate(r.row.indexed_at);
           appendRow(await appender(r.table), r.table, r.row as unknown as Record<string, unknown>, sid, day);
           perDay.push([r.table, day]);
+          if (r.table === 'posts') times.push([day, r.row.indexed_at]);
           rows++;
         }
         added.push({ sid, bytes: entry.lines.length, rows });
@@ -124,6 +129,13 @@ export class PostTail {
       for (const [table, day] of perDay) {
         this.rows[table]++;
         this.days[table].set(day, (this.days[table].get(day) ?? 0) + 1);
+      }
+      for (const [day, t] of times) {
+        const span = this.postSpans.get(day);
+        this.postSpans.set(
+          day,
+          span ? { minUs: Math.min(span.minUs, t), maxUs: Math.max(span.maxUs, t) } : { minUs: t, maxUs: t },
+        );
       }
       for (const h of added) {
         this.held.push(h);
@@ -160,9 +172,11 @@ export class PostTail {
           );
       }
       const counted = await this.countRows(next);
+      const spans = await this.postSpansOf(next);
       // From here on synchronous: a query takes its snapshot either before the switch or after it, never half way.
       this.gen = next;
       [this.rows, this.days] = counted;
+      this.postSpans = spans;
       while (this.held.length > 0 && this.held[0].sid < cut)
         this.bytes -= (this.held.shift() as { bytes: number }).bytes;
       if (behind) this.hiRaw = through;
@@ -205,6 +219,7 @@ export class PostTail {
         tombstones: [...this.days.tombstones.keys()].sort(),
         accounts: [...this.days.accounts.keys()].sort(),
       },
+      postSpans: Object.fromEntries(this.postSpans),
     };
   }
 
@@ -237,6 +252,15 @@ export class PostTail {
       }
     }
     return [rows, days];
+  }
+
+  private async postSpansOf(gen: number): Promise<Map<string, Span>> {
+    const reader = await this.conn.runAndReadAll(
+      `SELECT day, epoch_us(min(indexed_at))::DOUBLE AS lo, epoch_us(max(indexed_at))::DOUBLE AS hi
+       FROM ${tailTableName('posts', gen)} GROUP BY day`,
+    );
+    const rows = reader.getRowObjectsJS() as { day: string; lo: number; hi: number }[];
+    return new Map(rows.map((r) => [r.day, { minUs: Number(r.lo), maxUs: Number(r.hi) }]));
   }
 
   private async dropGeneration(gen: number): Promise<void> {

@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { dateEndUs, dateStartUs, flushFileRange, padStreamId } from '../layout/partition';
 import type { FileSets } from '../query/post-sql';
 import { nextStreamId } from '../stream/stream-id';
-import { tailPath, type TailTable } from './tail-path';
+import { registerSpan, type Span } from '../query/file-spans';
+import { parseTailPath, tailPath, type TailTable } from './tail-path';
 
 /**
  * What one query sees of the tail: generation `gen` holds every stream entry with an id in [lo, hi] (padded ids,
@@ -13,6 +14,8 @@ export interface TailSnapshot {
   lo: string;
   hi: string;
   days: Record<TailTable, readonly string[]>;
+  /** indexed_at range of the posts held per day (a cover: every row of the snapshot lies in it). */
+  postSpans?: Readonly<Record<string, Span>>;
 }
 
 /**
@@ -47,6 +50,11 @@ export function filesWithTail(
   const paths = (table: TailTable, inRange: (date: string) => boolean) =>
     snap.days[table].filter(inRange).map((date) => tailPath({ table, date, gen: snap.gen, lo: snap.lo, hiEx }));
   const posts = paths('posts', (d) => dateStartUs(d) < hi && dateEndUs(d) > lo);
+  // Their spans let scan windows start at the newest post and skip the tail where it cannot match.
+  for (const path of posts) {
+    const span = snap.postSpans?.[parseTailPath(path).date];
+    if (span) registerSpan(path, span);
+  }
   return {
     ...files,
     posts: [...files.posts.filter(read), ...posts],

@@ -9,6 +9,7 @@ import { filesWithTail } from './tail-files';
 import { SqlParams } from '../query/post-sql';
 import type { DuckDbPool } from '../duckdb/pool';
 import { TailFollower } from './tail-follower';
+import { partitionDate } from '../layout/partition';
 
 const keys = ingestKeys('ingest:');
 const sorted = (uris: Iterable<string>) => [...uris].sort();
@@ -100,6 +101,24 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     expect([seen.count, seen.exported, seen.volume, seen.en]).toEqual(Array(4).fill(want.length));
   };
 
+  it('keeps the span of the posts it holds across a prune, and answers windowed searches by it', async () => {
+    const { store, catchUp } = await graph();
+    const [early, mid, late] = [post(1), post(2, { indexed_at: T0 + HOUR / 2 }), post(3, { indexed_at: T0 + HOUR })];
+    const first = await ingest.append({ posts: [early] });
+    await ingest.append({ posts: [mid, late] });
+    await catchUp();
+    const day = partitionDate(T0);
+    expect(store.tail!.snapshot()?.postSpans).toEqual({ [day]: { minUs: early.indexed_at, maxUs: late.indexed_at } });
+    // The first entry flushed (written and committed by ingest): the tail keeps the other two, and their span.
+    await ingest.commit((await ingest.writeFiles(first))!.last);
+    await catchUp();
+    expect(store.tail!.snapshot()?.postSpans).toEqual({ [day]: { minUs: mid.indexed_at, maxUs: late.indexed_at } });
+    // Windows of the newest first, and a range that only the flushed file meets.
+    expect((await store.search({ first: 2 })).rows.map((r) => r.uri)).toEqual([late.uri, mid.uri]);
+    expect((await store.search({ first: 5, toUs: early.indexed_at + 1 })).rows.map((r) => r.uri)).toEqual([early.uri]);
+    expect((await store.search({ first: 5, fromUs: mid.indexed_at + 1 })).rows.map((r) => r.uri)).toEqual([late.uri]);
+  });
+
   it('finds a post before its flush, in every query, and exactly once at each step of the flush', async () => {
     const flushed = [post(1), post(2)];
     await ingest.append({ posts: flushed });
@@ -111,6 +130,10 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     await catchUp();
     await expectExactly(store, [...flushed, ...fresh]);
     expect(store.tail!.stats().rows.posts).toBe(2);
+    // The span of what it holds (scan windows start at its newest post and skip it where it cannot match).
+    expect(store.tail!.snapshot()?.postSpans).toEqual({
+      [partitionDate(fresh[0].indexed_at)]: { minUs: fresh[0].indexed_at, maxUs: fresh[1].indexed_at },
+    });
 
     // Files written, not committed (ingest between steps 2 and 4): the tail still answers for those entries.
     const range = await ingest.writeFiles();
