@@ -265,20 +265,47 @@ export async function readMarker(paths: BenchPaths): Promise<Marker | undefined>
   }
 }
 
+/**
+ * Days already built by an interrupted run with the same options (--reuse): a month takes hours, so each day is
+ * recorded as soon as it is compacted and a later run goes on from the next one.
+ */
+interface Progress {
+  key: string;
+  daysDone: number;
+  deriveSeconds: number;
+  compactSeconds: number;
+}
+const progressPath = (paths: BenchPaths) => join(paths.out, 'data-progress.json');
+
+async function readProgress(paths: BenchPaths, key: string): Promise<Progress | undefined> {
+  const p = await readFile(progressPath(paths), 'utf8').then(
+    (t) => JSON.parse(t) as Progress,
+    () => undefined,
+  );
+  return p?.key === key ? p : undefined;
+}
+
 export async function runData(
   o: BenchOptions,
   paths: BenchPaths,
   log: Log,
 ): Promise<{ result: DataResult; rawJsonBytesPerPost: number }> {
+  const key = markerKey(o);
+  let progress: Progress | undefined;
   if (o.reuse) {
     const m = await readMarker(paths);
-    if (m && m.key === markerKey(o)) {
+    if (m && m.key === key) {
       log(`[bench] data: reusing ${m.result.postRowsStored.toLocaleString('en-US')} posts in ${paths.dataDir}`);
       return { result: { ...m.result, reused: true }, rawJsonBytesPerPost: m.rawJsonBytesPerPost };
     }
-    log('[bench] data: --reuse given but no matching data found; generating');
+    progress = await readProgress(paths, key);
+    if (progress) log(`[bench] data: --reuse: ${progress.daysDone} of ${o.days} day(s) already built; going on`);
+    else log('[bench] data: --reuse given but no matching data found; generating');
   }
-  await rm(paths.dataDir, { recursive: true, force: true });
+  if (!progress) {
+    await rm(paths.dataDir, { recursive: true, force: true });
+    progress = { key, daysDone: 0, deriveSeconds: 0, compactSeconds: 0 };
+  }
   await mkdir(paths.dataDir, { recursive: true });
   const reused = o.reuse ? await reuseDay1(o, paths, log) : undefined;
   if (reused) log(`[bench] data: reusing day 1's NDJSON in ${paths.gen}`);
@@ -286,31 +313,55 @@ export async function runData(
 
   const duck = await openDuck(paths.out, { threads: 2, memoryLimit: '4GB' });
   try {
-    const s1 = step(log, 'data', 'day 1 rows → flush-named Parquet files (DuckDB COPY)');
-    const day1: Partial<Record<TableName, string>> = {};
-    for (const t of TABLE_NAMES) day1[t] = await writeFlushFile(duck, paths, t, 0, rowsSelect(t, paths.rowsFile(t)));
-    s1.done(gen.posts + gen.updates, 'post rows');
-
-    let deriveSeconds = 0;
-    if (o.days > 1) {
-      const s2 = step(log, 'data', `deriving ${o.days - 1} more day(s) from day 1 in DuckDB`);
-      for (let k = 1; k < o.days; k++) {
-        for (const t of TABLE_NAMES) await writeFlushFile(duck, paths, t, k, shiftedSelect(t, day1[t] as string, k));
+    // Day 1's rows as Parquet outside the data folder: every day is written from them, one day at a time, so that
+    // a month never holds more than one day of uncompacted files.
+    const day1 = join(paths.out, 'day1-rows');
+    await mkdir(day1, { recursive: true });
+    const day1File = (t: TableName) => join(day1, `${t}.parquet`);
+    const staged = await Promise.all(
+      TABLE_NAMES.map((t) =>
+        stat(day1File(t)).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (progress.daysDone < o.days && !staged.every(Boolean)) {
+      const s1 = step(log, 'data', 'day 1 rows → Parquet (DuckDB COPY)');
+      for (const t of TABLE_NAMES) {
+        await duck.run(
+          `COPY (${rowsSelect(t, paths.rowsFile(t))}) TO ${sqlString(day1File(t) + '.tmp')} (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        await rename(day1File(t) + '.tmp', day1File(t));
       }
-      deriveSeconds = s2.done((o.days - 1) * (gen.posts + gen.updates), 'post rows') / 1000;
+      s1.done(gen.posts + gen.updates, 'post rows');
     }
 
-    const s3 = step(log, 'data', `compacting ${o.days} day(s) with libs/storage compactDay`);
-    for (let k = 0; k < o.days; k++) {
+    const s2 = step(log, 'data', `building ${o.days - progress.daysDone} day(s): flush-named files, then compactDay`);
+    for (let k = progress.daysDone; k < o.days; k++) {
       const date = dayDate(k);
+      // What an interrupted build of this day left is rebuilt from scratch.
+      for (const t of TABLE_NAMES) await rm(partitionDir(paths.dataDir, t, date), { recursive: true, force: true });
+      const t0 = performance.now();
+      for (const t of TABLE_NAMES) {
+        const select =
+          k === 0 ? `SELECT * FROM read_parquet(${sqlString(day1File(t))})` : shiftedSelect(t, day1File(t), k);
+        await writeFlushFile(duck, paths, t, k, select);
+      }
+      const t1 = performance.now();
       const d = await compactDay(paths.dataDir, date, { graceMs: 0, memoryLimit: o.compactMemory });
       // A second pass only sweeps: with no grace the replaced flush files go, as they would after the grace period.
       await compactDay(paths.dataDir, date, { graceMs: 0, memoryLimit: o.compactMemory });
+      if (k > 0) progress.deriveSeconds += (t1 - t0) / 1000;
+      progress.compactSeconds += (performance.now() - t1) / 1000;
+      progress.daysDone = k + 1;
+      await writeFile(progressPath(paths), JSON.stringify(progress));
       log(
-        `[bench] data: compacted ${date}: ${d.rowsIn.toLocaleString('en-US')} rows in → ${d.rowsOut.toLocaleString('en-US')} out, ${(d.durationMs / 1000).toFixed(1)} s`,
+        `[bench] data: day ${k + 1}/${o.days} (${date}): ${d.rowsIn.toLocaleString('en-US')} rows in → ${d.rowsOut.toLocaleString('en-US')} out, compacted in ${(d.durationMs / 1000).toFixed(1)} s`,
       );
     }
-    const compactSeconds = s3.done(o.days * (gen.posts + gen.updates), 'post rows') / 1000;
+    s2.done(o.days * (gen.posts + gen.updates), 'post rows');
+    const { deriveSeconds, compactSeconds } = progress;
 
     const files = await listDataFiles(paths.dataDir, 'posts');
     const [{ n }] = await duck.all<{ n: number | bigint }>(
@@ -337,10 +388,8 @@ export async function runData(
       reused: false,
     };
     const rawJsonBytesPerPost = gen.postEventJsonBytes / gen.postEventCount;
-    await writeFile(
-      paths.marker,
-      JSON.stringify({ key: markerKey(o), result, rawJsonBytesPerPost } satisfies Marker, null, 1),
-    );
+    await writeFile(paths.marker, JSON.stringify({ key, result, rawJsonBytesPerPost } satisfies Marker, null, 1));
+    await rm(day1, { recursive: true, force: true });
     return { result, rawJsonBytesPerPost };
   } finally {
     duck.close();
