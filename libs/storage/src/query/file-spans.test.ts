@@ -1,6 +1,6 @@
 import { makeTempDir } from '@bsky-explorer/testing';
 import { DuckDbPool } from '../duckdb/pool';
-import { filesHolding, filesInRange, maxIndexedAt } from './file-spans';
+import { filesHolding, filesInRange, maxIndexedAt, registerSpan, rowsInRange } from './file-spans';
 import { HOUR, T0, flush, post } from './fixtures.test-util';
 
 // A scan window opens only the files whose own indexed_at span meets it (read from their statistics once).
@@ -34,6 +34,16 @@ describe('file spans', () => {
         expect(await filesHolding(session, both, [T0 - 90 * 60_000_000, T0 + 2 * HOUR])).toEqual([]);
         expect(await maxIndexedAt(session, both)).toBe(T0 + HOUR);
         expect(await maxIndexedAt(session, [morning])).toBe(T0 - 2 * HOUR);
+        // Rows of a range, spread evenly over each file's span: all 4, half of `noon`'s 2, none between the spans.
+        expect(await rowsInRange(session, both, T0 - 3 * HOUR, T0 + HOUR + 1)).toBeCloseTo(4, 6);
+        expect(await rowsInRange(session, both, T0, T0 + HOUR / 2)).toBeCloseTo(1, 3);
+        expect(await rowsInRange(session, both, T0 - 90 * 60_000_000, T0 - 30 * 60_000_000)).toBe(0);
+        // A tail path counts by the span and rows it was registered with; without rows, no estimate.
+        const tail = 'tail:/posts/date=2024-05-25/g1_a_b';
+        registerSpan(tail, { minUs: T0, maxUs: T0 + 999, rows: 1000 });
+        expect(await rowsInRange(session, [noon, tail], T0 + 500, T0 + 1000)).toBeCloseTo(500 + 2 * (500 / HOUR), 3);
+        registerSpan(tail, { minUs: T0, maxUs: T0 + 999 });
+        expect(await rowsInRange(session, [tail], T0, T0 + 1000)).toBeUndefined();
       });
     } finally {
       await tmp.remove();

@@ -3,10 +3,11 @@ import { isTailPath } from '../tail/tail-path';
 import { SqlParams } from './post-sql';
 import { filesOverlapping } from './time-windows';
 
-/** The indexed_at range of one posts file, in µs (max inclusive). */
+/** The indexed_at range of one posts file, in µs (max inclusive), and its rows when known. */
 export interface Span {
   minUs: number;
   maxUs: number;
+  rows?: number;
 }
 
 /**
@@ -80,6 +81,26 @@ export async function maxIndexedAt(session: Session, files: readonly string[]): 
 }
 
 /**
+ * About how many rows of `files` lie in [lo, hi), from their spans and row counts (rows spread evenly over a
+ * span); undefined when a file overlapping it has no known span or count.
+ */
+export async function rowsInRange(
+  session: Session,
+  files: readonly string[],
+  lo: number,
+  hi: number,
+): Promise<number | undefined> {
+  let rows = 0;
+  for (const f of await filesInRange(session, files, lo, hi)) {
+    const span = spans.get(f);
+    if (!span || span.rows === undefined) return undefined;
+    const overlap = Math.min(hi, span.maxUs + 1) - Math.max(lo, span.minUs);
+    rows += (span.rows * Math.max(0, overlap)) / (span.maxUs + 1 - span.minUs);
+  }
+  return rows;
+}
+
+/**
  * Records the span of a file that has no Parquet statistics: the tail's pseudo files (tail-files.ts), whose rows
  * are fixed by their stream-id range. Without one such a file is in every window and has no known end.
  */
@@ -90,16 +111,16 @@ export function registerSpan(path: string, span: Span): void {
 
 async function readSpans(session: Session, files: readonly string[]): Promise<void> {
   const sql = new SqlParams();
-  // One single-file min/max per file: DuckDB answers each from the footer's statistics.
+  // One single-file min/max/count per file: DuckDB answers each from the footer's statistics.
   const selects = files.map(
     (f, i) =>
-      `SELECT ${i} AS i, epoch_us(min(indexed_at)) AS lo, epoch_us(max(indexed_at)) AS hi FROM ${sql.files([f])}`,
+      `SELECT ${i} AS i, epoch_us(min(indexed_at)) AS lo, epoch_us(max(indexed_at)) AS hi, count(*) AS n FROM ${sql.files([f])}`,
   );
   const rows = await session.all(selects.join(' UNION ALL '), sql.values);
   for (const r of rows) {
     // An empty file has no span: it is kept in every listing (and costs nothing to read).
     if (r.lo === null || r.hi === null) continue;
-    spans.set(files[Number(r.i)], { minUs: Number(r.lo), maxUs: Number(r.hi) });
+    spans.set(files[Number(r.i)], { minUs: Number(r.lo), maxUs: Number(r.hi), rows: Number(r.n) });
   }
   while (spans.size > MAX_SPANS) spans.delete(spans.keys().next().value as string);
 }

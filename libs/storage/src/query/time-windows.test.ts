@@ -1,7 +1,10 @@
 import {
+  FIRST_WINDOW_ROWS,
   FIRST_WINDOW_US,
+  MIN_WINDOW_US,
   filesOverlapping,
   firstWindowWidth,
+  narrowFirstWindow,
   nextWindowWidth,
   scanBounds,
   windowLow,
@@ -28,6 +31,21 @@ describe('time windows', () => {
     const hi = day('2024-05-27');
     expect(firstWindowWidth(hi, hi + 1e12)).toBe(FIRST_WINDOW_US);
     expect(firstWindowWidth(hi, hi - 10 * FIRST_WINDOW_US)).toBe(11 * FIRST_WINDOW_US);
+  });
+
+  it('narrows the first window to about FIRST_WINDOW_ROWS of dense data, or to a known density of matches', () => {
+    // A steady day (or fewer rows, or no estimate): the default window.
+    expect(narrowFirstWindow(FIRST_WINDOW_US, FIRST_WINDOW_ROWS)).toBe(FIRST_WINDOW_US);
+    expect(narrowFirstWindow(FIRST_WINDOW_US, undefined)).toBe(FIRST_WINDOW_US);
+    // A live tail 10x as dense: a tenth of it; the not-yet-lived part of today is kept on top.
+    expect(narrowFirstWindow(FIRST_WINDOW_US, 10 * FIRST_WINDOW_ROWS)).toBe(FIRST_WINDOW_US / 10);
+    expect(narrowFirstWindow(3 * FIRST_WINDOW_US, 10 * FIRST_WINDOW_ROWS)).toBe(
+      2 * FIRST_WINDOW_US + FIRST_WINDOW_US / 10,
+    );
+    // The narrower of the two; never below MIN_WINDOW_US, never wider than the default.
+    expect(narrowFirstWindow(FIRST_WINDOW_US, 10 * FIRST_WINDOW_ROWS, FIRST_WINDOW_US / 20)).toBe(FIRST_WINDOW_US / 20);
+    expect(narrowFirstWindow(FIRST_WINDOW_US, 1e9)).toBe(MIN_WINDOW_US);
+    expect(narrowFirstWindow(FIRST_WINDOW_US, 0, 10 * FIRST_WINDOW_US)).toBe(FIRST_WINDOW_US);
   });
 
   it('sizes the next window from the density of matches', () => {

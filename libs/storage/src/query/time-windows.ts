@@ -7,6 +7,9 @@ import { dateEndUs, dateStartUs, parsePartitionDirName } from '../layout/partiti
  */
 export const FIRST_WINDOW_US = 300_000_000;
 
+/** About the rows of FIRST_WINDOW_US at 8.1M posts a day: the most a first window should read. */
+export const FIRST_WINDOW_ROWS = 30_000;
+
 /** The narrowest first window sized from a known density of matches (a row group of an 8M-post day is ~40 s). */
 export const MIN_WINDOW_US = 5_000_000;
 
@@ -55,6 +58,19 @@ export function windowHigh(lo: number, width: number, ceiling: number): number {
  */
 export function firstWindowWidth(hi: number, nowUs: number): number {
   return hi - Math.min(hi, nowUs) + FIRST_WINDOW_US;
+}
+
+/**
+ * The first window narrowed from `width` (firstWindowWidth): to about FIRST_WINDOW_ROWS when `rows` estimate more
+ * in it (data denser than a steady day: a live firehose's tail, a burst), and to `hintUs` when a known density of
+ * matches says the page lies closer; never below MIN_WINDOW_US. Only the FIRST_WINDOW_US part is narrowed (the rest
+ * is the part of today not yet lived, which holds no rows).
+ */
+export function narrowFirstWindow(width: number, rows: number | undefined, hintUs?: number): number {
+  const rowsWidth =
+    rows !== undefined && rows > FIRST_WINDOW_ROWS ? (FIRST_WINDOW_US * FIRST_WINDOW_ROWS) / rows : FIRST_WINDOW_US;
+  const narrowest = Math.max(MIN_WINDOW_US, Math.min(rowsWidth, hintUs ?? FIRST_WINDOW_US));
+  return width - (FIRST_WINDOW_US - Math.ceil(Math.min(FIRST_WINDOW_US, narrowest)));
 }
 
 /** The partition day [start, end) of a data file, from its `date=YYYY-MM-DD` folder. */

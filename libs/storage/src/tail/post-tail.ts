@@ -219,7 +219,9 @@ export class PostTail {
         tombstones: [...this.days.tombstones.keys()].sort(),
         accounts: [...this.days.accounts.keys()].sort(),
       },
-      postSpans: Object.fromEntries(this.postSpans),
+      postSpans: Object.fromEntries(
+        [...this.postSpans].map(([day, span]) => [day, { ...span, rows: this.days.posts.get(day) }]),
+      ),
     };
   }
 

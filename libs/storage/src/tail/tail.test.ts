@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import type { PostRow } from '@bsky-explorer/schema';
 import { makeTempDir, startRedis, waitFor, type RedisServer } from '@bsky-explorer/testing';
 import { HOUR, T0, account, post, tombstone } from '../query/fixtures.test-util';
-import { PostStore } from '../query/post-store';
+import { PostStore, type Timings } from '../query/post-store';
+import { compactDay } from '../compaction/compact-day';
 import { ingestKeys } from '../stream/keys';
 import { IngestStream } from './ingest-stream.test-util';
 import { filesWithTail } from './tail-files';
@@ -108,15 +109,45 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     await ingest.append({ posts: [mid, late] });
     await catchUp();
     const day = partitionDate(T0);
-    expect(store.tail!.snapshot()?.postSpans).toEqual({ [day]: { minUs: early.indexed_at, maxUs: late.indexed_at } });
+    expect(store.tail!.snapshot()?.postSpans).toEqual({
+      [day]: { minUs: early.indexed_at, maxUs: late.indexed_at, rows: 3 },
+    });
     // The first entry flushed (written and committed by ingest): the tail keeps the other two, and their span.
     await ingest.commit((await ingest.writeFiles(first))!.last);
     await catchUp();
-    expect(store.tail!.snapshot()?.postSpans).toEqual({ [day]: { minUs: mid.indexed_at, maxUs: late.indexed_at } });
+    expect(store.tail!.snapshot()?.postSpans).toEqual({
+      [day]: { minUs: mid.indexed_at, maxUs: late.indexed_at, rows: 2 },
+    });
     // Windows of the newest first, and a range that only the flushed file meets.
     expect((await store.search({ first: 2 })).rows.map((r) => r.uri)).toEqual([late.uri, mid.uri]);
     expect((await store.search({ first: 5, toUs: early.indexed_at + 1 })).rows.map((r) => r.uri)).toEqual([early.uri]);
     expect((await store.search({ first: 5, fromUs: mid.indexed_at + 1 })).rows.map((r) => r.uri)).toEqual([late.uri]);
+  });
+
+  it('answers a page the tail fills without opening the token files of older compacted days', async () => {
+    // Yesterday compacted (with token files), a common word in it and in the tail.
+    const yesterday = Array.from({ length: 8 }, (_, i) =>
+      post(100 + i, { text: `social day ${i}`, indexed_at: T0 - 24 * HOUR + i }),
+    );
+    await ingest.append({ posts: yesterday });
+    await ingest.flush();
+    await compactDay(tmp.path, partitionDate(yesterday[0].indexed_at), { graceMs: 0 });
+    const { store, catchUp } = await graph();
+    const today = Array.from({ length: 6 }, (_, i) => post(200 + i, { text: `so social ${i}`, indexed_at: T0 + i }));
+    await ingest.append({ posts: today });
+    await catchUp();
+    const newestFirst = (rows: PostRow[]) => [...rows].sort((a, b) => b.indexed_at - a.indexed_at).map((p) => p.uri);
+
+    const timings: Timings = {};
+    const page = await store.search({ first: 5, text: 'social' }, timings);
+    expect(page.rows.map((r) => r.uri)).toEqual(newestFirst(today).slice(0, 5));
+    expect(timings).toHaveProperty('scan');
+    expect(timings).not.toHaveProperty('plan');
+    // A page reaching past the tail goes on into the compacted day, through its token files.
+    const more: Timings = {};
+    const all = await store.search({ first: 10, text: 'social' }, more);
+    expect(all.rows.map((r) => r.uri)).toEqual([...newestFirst(today), ...newestFirst(yesterday)].slice(0, 10));
+    expect(more).toHaveProperty('plan');
   });
 
   it('finds a post before its flush, in every query, and exactly once at each step of the flush', async () => {
@@ -132,7 +163,7 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     expect(store.tail!.stats().rows.posts).toBe(2);
     // The span of what it holds (scan windows start at its newest post and skip it where it cannot match).
     expect(store.tail!.snapshot()?.postSpans).toEqual({
-      [partitionDate(fresh[0].indexed_at)]: { minUs: fresh[0].indexed_at, maxUs: fresh[1].indexed_at },
+      [partitionDate(fresh[0].indexed_at)]: { minUs: fresh[0].indexed_at, maxUs: fresh[1].indexed_at, rows: 2 },
     });
 
     // Files written, not committed (ingest between steps 2 and 4): the tail still answers for those entries.

@@ -12,16 +12,16 @@ import {
 import { timed, type Timings } from '../timings';
 import {
   FIRST_WINDOW_US,
-  MIN_WINDOW_US,
   filesOverlapping,
   firstWindowWidth,
+  narrowFirstWindow,
   nextWindowWidth,
   scanBounds,
   windowHigh,
   windowLow,
 } from '../time-windows';
 import { toPostRecord, type PostRecord } from '../post-record';
-import { filesInRange, maxIndexedAt } from '../file-spans';
+import { filesInRange, maxIndexedAt, rowsInRange } from '../file-spans';
 import { rowKey } from './keys';
 import type { SearchContext, SearchStrategy } from './strategy';
 
@@ -92,9 +92,10 @@ export async function sortedScanKeys(
     else if (after) edge = Math.min(bounds.hi, after.indexedAtUs + 1);
     else edge = windowed ? await dataEnd(session, files.posts, bounds.hi) : bounds.hi;
     let width = latest ? firstWindowWidth(edge, Date.now() * 1000) : FIRST_WINDOW_US;
-    // A known density of matches sizes the first window to hold the page (never wider than the default).
-    if (firstWidthUs !== undefined)
-      width -= FIRST_WINDOW_US - Math.min(FIRST_WINDOW_US, Math.max(MIN_WINDOW_US, firstWidthUs));
+    if (windowed) {
+      const [lo, hi] = latest ? [edge - width, edge] : [edge, edge + width];
+      width = narrowFirstWindow(width, await rowsInRange(session, files.posts, lo, hi), firstWidthUs);
+    }
     while (keys.length < want && (!windowed || (latest ? edge > bounds.lo : edge < bounds.hi))) {
       const [lo, hi] = latest ? [windowLow(edge, width, bounds.lo), edge] : [edge, windowHigh(edge, width, bounds.hi)];
       const windowFiles: FileSets = windowed

@@ -1,4 +1,4 @@
-import { partitionDate } from '../../layout/partition';
+import { dateEndUs, dateStartUs, partitionDate } from '../../layout/partition';
 import type { PostCursor } from '../cursor';
 import { filesWithoutTokens, type FileSets, type PostFilter } from '../post-sql';
 import { timed } from '../timings';
@@ -35,7 +35,12 @@ export const tokenStrategy: SearchStrategy = {
         })
       : [];
     const found: PostCursor[] = [];
-    for (let i = 0, size = 1; i < days.length && found.length < want; i += size, size *= 2) {
+    // A day entirely after the want-th key of the scanned files (in page order) cannot reach the page: the live
+    // day's tail or flush files often fill a page of a common word before any compacted day is opened.
+    const last = rest.length >= want ? rest[want - 1].indexedAtUs : undefined;
+    const beyond = (date: string) =>
+      last !== undefined && (oldest ? dateStartUs(date) > last : dateEndUs(date) <= last);
+    for (let i = 0, size = 1; i < days.length && found.length < want && !beyond(days[i].date); i += size, size *= 2) {
       const chunk = days.slice(i, i + size);
       const hints: { commonDf?: number } = {};
       const lookup = await timed(timings, 'plan', () => planTokenLookup(session, chunk, text, hints));
