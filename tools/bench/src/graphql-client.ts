@@ -64,6 +64,16 @@ async function post<T>(endpoint: string, query: string, variables: Record<string
   return { data: body.data, extensions: body.extensions };
 }
 
+/** Any query: its data and the server's timings (a GraphQL error or a non-200 answer throws). */
+export async function graphqlQuery<T>(
+  endpoint: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ data: T; timings?: Record<string, number> }> {
+  const { data, extensions } = await post<T>(endpoint, query, variables);
+  return { data, timings: readTimings(extensions) };
+}
+
 /** extensions.timings as phase → ms; anything that is not a finite number is left out. */
 export function readTimings(extensions: Record<string, unknown> | undefined): Record<string, number> | undefined {
   const t = extensions?.timings;

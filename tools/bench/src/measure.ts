@@ -12,12 +12,18 @@ export interface RunOutcome {
   totalCountIsExact?: boolean;
 }
 
-export interface SearchSystem<State = unknown> {
+/** What is measured: a query of the search mix, or any other query with a name (the analyst mix). */
+export interface NamedQuery {
+  name: string;
+  description: string;
+}
+
+export interface SearchSystem<State = unknown, Q extends NamedQuery = QuerySpec> {
   label: string;
   /** Untimed preparation, e.g. walking to the cursor of the page to measure. */
-  prepare(spec: QuerySpec): Promise<State>;
+  prepare(spec: Q): Promise<State>;
   /** One timed execution; resolves to the number of hits (edges, or totalCount), or a RunOutcome. */
-  run(spec: QuerySpec, state: State): Promise<number | RunOutcome>;
+  run(spec: Q, state: State): Promise<number | RunOutcome>;
 }
 
 const EMPTY: LatencySummary = { n: 0, minMs: NaN, p50Ms: NaN, p95Ms: NaN, p99Ms: NaN, maxMs: NaN, meanMs: NaN };
@@ -67,9 +73,9 @@ export function phaseBreakdown(
 
 const outcome = (r: number | RunOutcome): RunOutcome => (typeof r === 'number' ? { hits: r } : r);
 
-export async function measureSystem<S>(
-  system: SearchSystem<S>,
-  specs: QuerySpec[],
+export async function measureSystem<S, Q extends NamedQuery = QuerySpec>(
+  system: SearchSystem<S, Q>,
+  specs: Q[],
   runs: number,
   log: Log,
 ): Promise<SearchSystemResult> {

@@ -1,5 +1,6 @@
 // Renders BENCHMARKS.md from the result files: the newest run of each scale first, then every other file in an
 // archive. Each section is one file as it was written: a phase the run skipped says so, never another run's figure.
+import { aggregationTarget } from './analyst-mix';
 import { OVERHEAD_PHASE, RESOLVER_PHASE } from './measure';
 import { RESULT_FORMAT, type BenchResult, type PhaseRecord, type QueryResult, type SearchSystemResult } from './result';
 
@@ -254,6 +255,30 @@ function queryDetail(r: BenchResult): string {
   return `#### Search detail\n\n${table(['query', 'system', 'cold', 'p50', 'p95', 'p99', 'warm runs', 'hits'], rows)}${peersOff}\n\n${source}\n\n${list}\n`;
 }
 
+/** The analyst mix (ours only): each query with its target (aggregations, or the search page target for filters). */
+function analystSection(r: BenchResult): string {
+  const a = r.analyst;
+  const specs = r.mix?.analyst ?? [];
+  if (!a || specs.length === 0) return `#### Analyst queries (issue 11)\n\nAnalyst queries: ${NOT_MEASURED}.\n`;
+  const rows = a.queries.map((q) => {
+    const spec = specs.find((x) => x.name === q.name);
+    const target = spec?.kind === 'aggregation' ? aggregationTarget(r.options.days) : searchTarget(r.options.days);
+    const met = target.ms === undefined || q.error ? undefined : q.warm.p95Ms <= target.ms;
+    return [
+      `\`${q.name}\``,
+      q.description,
+      target.label,
+      q.error ? `error: ${q.error.slice(0, 80)}` : ms(q.warm.p95Ms) + mark(met),
+      ms(q.warm.p50Ms),
+      ms(q.coldMs),
+      String(q.warm.n),
+      num(q.hits),
+    ];
+  });
+  const list = specs.map((x) => `- \`${x.name}\`: \`${JSON.stringify(x.variables)}\``).join('\n');
+  return `#### Analyst queries (issue 11)\n\nOurs only, through GraphQL over HTTP, from the same sample as the search mix (no peer runs them).\n\n${table(['query', 'what', 'target', 'p95', 'p50', 'cold', 'warm runs', 'hits'], rows)}\n\n${list}\n`;
+}
+
 /** Store phases in the order a search runs them (libs/storage timings); apps/graph prefixes them with the call. */
 const PHASE_ORDER = [
   'listing',
@@ -420,7 +445,7 @@ export function renderRun(r: BenchResult, file?: string): string {
     '',
   ];
   if (current) parts.push(timelineSection(r.timeline), whereTheTimeGoes(r));
-  parts.push(queryDetail(r));
+  parts.push(queryDetail(r), analystSection(r));
   return parts.join('\n');
 }
 

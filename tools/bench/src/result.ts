@@ -1,5 +1,6 @@
 // The result object of one run: written as benchmarks/<date>-<days>d-<posts>-<run id>.json and rendered into
 // BENCHMARKS.md as it is (a run never takes figures from another run's file).
+import type { AnalystSpec } from './analyst-mix';
 import type { QuerySpec } from './query-mix';
 import type { LatencySummary } from './stats';
 
@@ -116,6 +117,7 @@ export interface RunMixRecord {
   source: string;
   terms: Record<string, unknown>;
   queries: QuerySpec[];
+  analyst?: AnalystSpec[];
 }
 
 /** One phase of the run, with the machine's load average (1, 5, 15 min) when it started and ended. */
@@ -207,6 +209,8 @@ export interface BenchResult {
   ingest?: IngestResult;
   storage?: StorageResult;
   search?: SearchResult;
+  /** The analyst mix (aggregations and filters, issue 11) through our GraphQL server; no peer runs it. */
+  analyst?: SearchSystemResult;
   export?: ExportResult;
   freshness?: FreshnessResult;
   /** Problems met during the run (a phase that failed, a missing part); the report lists them. */

@@ -1,4 +1,4 @@
-import { toRows } from '@bsky-explorer/schema';
+import { toRows, type PostRow } from '@bsky-explorer/schema';
 import { dateStartUs } from '@bsky-explorer/storage';
 import { BASE_DATE } from './phases/data';
 import { computeMix, sampleVisiblePosts } from './run-mix';
@@ -28,7 +28,7 @@ describe('the run mix', () => {
     const o = { ...SMALL, seed: 7 };
     // The same day through the full event path the data phase uses: every event built and turned into rows.
     const startUs = dateStartUs(BASE_DATE);
-    const creates: { uri: string; did: string; text: string }[] = [];
+    const creates: PostRow[] = [];
     const deleted = new Set<string>();
     const active = new Map<string, boolean>();
     for (const { event } of syntheticDay({
@@ -48,7 +48,16 @@ describe('the run mix', () => {
     const first = creates.slice(0, o.samplePosts);
     const expected = first.filter((p) => !deleted.has(p.uri) && active.get(p.did) !== false);
     const s = sampleVisiblePosts(o);
-    expect(s.posts).toEqual(expected.map((p) => ({ text: p.text, did: p.did })));
+    expect(s.posts).toEqual(
+      expected.map((p) => ({
+        text: p.text,
+        did: p.did,
+        langs: p.langs ?? [],
+        tags: p.tags ?? [],
+        mentions: p.mentions ?? [],
+        links: [...(p.links ?? []), ...(p.external_uri ? [p.external_uri] : [])],
+      })),
+    );
     // The generator does delete and hide some of them: the filter is exercised, not vacuous.
     expect(s.dropped.deleted).toBeGreaterThan(0);
     expect(s.dropped.hiddenAuthor).toBeGreaterThan(0);

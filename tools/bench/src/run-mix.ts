@@ -10,6 +10,7 @@ import { dateStartUs } from '@bsky-explorer/storage';
 import { BASE_DATE, dayDate } from './phases/data';
 import { buildMix, pickTerms, type MixInput, type QuerySpec } from './query-mix';
 import { syntheticDayMeta } from './sim-source';
+import { buildAnalystMix, pickAnalystTerms, type AnalystSpec } from './analyst-mix';
 
 const DAY_US = 86_400_000_000;
 
@@ -22,8 +23,19 @@ export interface MixSampleOptions {
   samplePosts?: number;
 }
 
+/** What the mixes are picked from: a post's text and author, and the fields the analyst mix filters on. */
+export interface SamplePost {
+  text: string;
+  did: string;
+  langs: string[];
+  tags: string[];
+  mentions: string[];
+  /** Facet links and the external embed's URL. */
+  links: string[];
+}
+
 export interface MixSample {
-  posts: { text: string; did: string }[];
+  posts: SamplePost[];
   /** Sampled posts left out: deleted later that day, or by an author hidden at the end of the day. */
   dropped: { deleted: number; hiddenAuthor: number };
 }
@@ -36,7 +48,7 @@ export interface MixSample {
 export function sampleVisiblePosts(o: MixSampleOptions): MixSample {
   const want = Math.min(o.samplePosts ?? MIX_SAMPLE_POSTS, o.postsPerDay);
   const startUs = dateStartUs(BASE_DATE);
-  const sample = new Map<string, { text: string; did: string }>();
+  const sample = new Map<string, SamplePost>();
   const deleted = new Set<string>();
   const active = new Map<string, boolean>();
   let posts = 0;
@@ -50,7 +62,15 @@ export function sampleVisiblePosts(o: MixSampleOptions): MixSample {
       if (++posts > want) continue;
       const r = toRows(fh.event(meta.index).event as JetstreamEvent);
       const row = r.ok ? r.rows.find((x) => x.table === 'posts')?.row : undefined;
-      if (row && 'text' in row) sample.set(row.uri, { text: row.text, did: row.did });
+      if (row && 'text' in row)
+        sample.set(row.uri, {
+          text: row.text,
+          did: row.did,
+          langs: row.langs ?? [],
+          tags: row.tags ?? [],
+          mentions: row.mentions ?? [],
+          links: [...(row.links ?? []), ...(row.external_uri ? [row.external_uri] : [])],
+        });
     } else if (meta.type === 'post-delete') {
       const e = fh.event(meta.index).event;
       if (e.commit) deleted.add(postUri(e.did, e.commit.rkey));
@@ -77,6 +97,8 @@ export interface RunMix {
   source: string;
   terms: Omit<MixInput, 'firstDate' | 'lastDate' | 'pageSize'>;
   queries: QuerySpec[];
+  /** The analyst queries (ours only), from the same sample; absent when the sample lacks a value they need. */
+  analyst?: AnalystSpec[];
 }
 
 export const mixId = (queries: QuerySpec[]): string =>
@@ -87,6 +109,12 @@ export function computeMix(o: MixSampleOptions & { days: number }): RunMix {
   const s = sampleVisiblePosts({ ...o, samplePosts });
   const terms = pickTerms(s.posts);
   const queries = buildMix({ ...terms, firstDate: dayDate(0), lastDate: dayDate(o.days - 1) });
+  let analyst: AnalystSpec[] | undefined;
+  try {
+    analyst = buildAnalystMix(pickAnalystTerms(s.posts), terms.commonWord, dayDate(0), dayDate(o.days - 1));
+  } catch {
+    analyst = undefined; // a sample too small to hold a hashtag, a link… (tiny test data)
+  }
   return {
     id: mixId(queries),
     seed: o.seed,
@@ -97,5 +125,6 @@ export function computeMix(o: MixSampleOptions & { days: number }): RunMix {
       `less ${s.dropped.deleted} deleted later that day and ${s.dropped.hiddenAuthor} by authors hidden at its end`,
     terms,
     queries,
+    analyst,
   };
 }

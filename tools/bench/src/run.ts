@@ -20,6 +20,7 @@ import { runIngest } from './phases/ingest';
 import { runFreshness } from './phases/freshness';
 import { runSearchWithTail } from './phases/search-with-tail';
 import { runOurSearch, saveMix } from './phases/search';
+import { runAnalyst } from './phases/analyst';
 import { step, type Log } from './progress';
 import { RESULT_FORMAT, type BenchResult } from './result';
 import { computeMix, type RunMix } from './run-mix';
@@ -158,6 +159,9 @@ export async function runBench(
       const runMix = mix;
       const ours = await phase('search: ours', () => runOurSearch(endpoint, runMix.queries, o, log, features));
       result.search = { ours: { mixId: mix.id, ...ours }, peers: {} };
+      const analyst = mix.analyst;
+      if (analyst) result.analyst = await phase('analyst: ours', () => runAnalyst(endpoint, analyst, o.runs, log));
+      else result.notes.push('analyst mix not run: the sample posts lack a value it needs');
     }
     if (has('export') && graph) {
       const endpoint = graph.endpoint;
