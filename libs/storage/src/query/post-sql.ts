@@ -128,6 +128,10 @@ const LINKED_URLS_SQL = `list_transform(
     list_concat(coalesce(p.links, []::VARCHAR[]), CASE WHEN p.external_uri IS NULL THEN []::VARCHAR[] ELSE [p.external_uri] END),
     lambda u: rtrim(lower(regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*')) || substr(u, length(regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*')) + 1), '/'))`;
 
+/** A post's raw URLs (facet links and the external embed) in one string: a cheap superset test before the lambdas. */
+const RAW_LINKS_SQL = `(coalesce(array_to_string(p.links, ' '), '') || ' ' || coalesce(p.external_uri, ''))`;
+const URL_ORIGIN = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/;
+
 /** A post's hashtags, lower-cased without leading "#", each once. */
 export const POST_TAGS_SQL = `list_distinct(list_filter(list_transform(coalesce(p.tags, []::VARCHAR[]), lambda t: lower(ltrim(t, '#'))), lambda t: t <> ''))`;
 
@@ -148,9 +152,19 @@ function fieldConditions(sql: SqlParams, filter: PostFilter): string[] {
   if (filter.mentions !== undefined) where.push(`list_contains(p.mentions, ${sql.bind(filter.mentions)})`);
   if (filter.domain !== undefined) {
     const d = sql.bind(filter.domain);
-    where.push(`len(list_filter(${LINKED_HOSTS_SQL}, lambda h: h = ${d} OR ends_with(h, '.' || ${d}))) > 0`);
+    const exact = `len(list_filter(${LINKED_HOSTS_SQL}, lambda h: h = ${d} OR ends_with(h, '.' || ${d}))) > 0`;
+    // A post linking to the host has it in one of its raw URLs, in any case.
+    where.push(
+      `(CASE WHEN regexp_matches(${RAW_LINKS_SQL}, ${sql.bind(casePrefilterRegex(filter.domain))}) THEN ${exact} ELSE false END)`,
+    );
   }
-  if (filter.url !== undefined) where.push(`list_contains(${LINKED_URLS_SQL}, ${sql.bind(filter.url)})`);
+  if (filter.url !== undefined) {
+    const exact = `list_contains(${LINKED_URLS_SQL}, ${sql.bind(filter.url)})`;
+    // Normalising changes only the scheme and host's case and trailing slashes: a raw URL normalised to this one
+    // holds its path as it is. (A URL without a path gets no such test.)
+    const path = filter.url.slice(URL_ORIGIN.exec(filter.url)?.[0].length ?? 0);
+    where.push(path ? `(CASE WHEN contains(${RAW_LINKS_SQL}, ${sql.bind(path)}) THEN ${exact} ELSE false END)` : exact);
+  }
   return where;
 }
 
