@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
 import { aggregationTarget, buildAnalystMix, pickAnalystTerms } from './analyst-mix';
+import { analystWarmRuns } from './phases/analyst';
 import type { SamplePost } from './run-mix';
 
 const post = (p: Partial<SamplePost>): SamplePost => ({
@@ -62,6 +63,13 @@ describe('analyst mix', () => {
       to: '2025-03-06T00:00:00.000Z',
     });
     expect(mix.filter((q) => q.kind === 'aggregation')).toHaveLength(5);
+  });
+
+  it('gives a query slower than the default QUERY_TIMEOUT_MS 2 warm runs, others the usual rule', () => {
+    expect(analystWarmRuns(20, 20)).toBe(20);
+    expect(analystWarmRuns(6_000, 20)).toBe(10);
+    expect(analystWarmRuns(45_000, 20)).toBe(2);
+    expect(analystWarmRuns(45_000, 1)).toBe(1);
   });
 
   it('has the issue targets for aggregations', () => {

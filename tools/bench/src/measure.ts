@@ -78,6 +78,7 @@ export async function measureSystem<S, Q extends NamedQuery = QuerySpec>(
   specs: Q[],
   runs: number,
   log: Log,
+  warmRuns: (coldMs: number, runs: number) => number = warmRunsFor,
 ): Promise<SearchSystemResult> {
   const queries: QueryResult[] = [];
   const all: number[] = [];
@@ -90,7 +91,7 @@ export async function measureSystem<S, Q extends NamedQuery = QuerySpec>(
       const samples: number[] = [];
       const timings: { clientMs: number; server?: Record<string, number> }[] = [];
       const exact: boolean[] = [];
-      for (let i = warmRunsFor(coldMs, runs); i > 0; i--) {
+      for (let i = warmRuns(coldMs, runs); i > 0; i--) {
         t = performance.now();
         const r = outcome(await system.run(spec, state));
         const clientMs = performance.now() - t;
