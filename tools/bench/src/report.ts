@@ -404,6 +404,8 @@ function dataSection(r: BenchResult): string {
     lines.push(
       `- storage: posts files alone ${num(st.postFilesBytesPerPost, 1)} B/post (${num(100 * (1 - st.postFilesBytesPerPost / st.rawJsonBytesPerPost), 1)} % smaller than raw JSON); the rest is the side and index files, tombstones and accounts`,
     );
+  if (r.search?.graphPeakRssMb !== undefined)
+    lines.push(`- graph peak RSS over the search and analyst mixes: ${num(r.search.graphPeakRssMb)} MB`);
   for (const f of r.freshness?.runs ?? [])
     lines.push(
       `- freshness at ${num(f.postsPerSecond)} posts/s (FLUSH_INTERVAL_MS=${num(f.flushIntervalMs)}, ${secs(f.seconds)}, ${f.flushes} flush(es)): received → first returned by searchPosts p50 ${ms(f.latencyMs.p50)}, p95 ${ms(f.latencyMs.p95)}, p99 ${ms(f.latencyMs.p99)}, max ${ms(f.latencyMs.max)} over ${num(f.postsMeasured)} posts; the polled page (newest 5,000, tail included) p50 ${ms(f.pollQueryMs.p50)}, p95 ${ms(f.pollQueryMs.p95)}; sampled lag of ingest behind the simulator's clock p50 ${ms(f.ingestLagMs?.p50)}, p95 ${ms(f.ingestLagMs?.p95)}, of the tail behind the stream p50 ${ms(f.tailLagMs?.p50)}, p95 ${ms(f.tailLagMs?.p95)}; pages with a post twice: ${f.pagesWithDuplicates}; polls sent again after a network error: ${f.pollsSentAgain ?? 0}; tail peak ${num(f.peakTailRows)} rows (${num(f.peakTailBytes / 2 ** 20)} MiB of entries), graph RSS then ${num(f.graphRssAtPeakTailMb)} MB, peak ${num(f.graphPeakRssMb)} MB`,

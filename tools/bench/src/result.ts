@@ -100,6 +100,8 @@ export interface PeerSetup {
 
 export interface SearchResult {
   ours: SearchSystemResult;
+  /** Peak RSS of the graph process over the search and analyst mixes (/proc VmHWM), MB. */
+  graphPeakRssMb?: number;
   peers: {
     duckdbNdjson?: SearchSystemResult & { setup: PeerSetup };
     postgres?: SearchSystemResult & { setup: PeerSetup };

@@ -162,6 +162,7 @@ export async function runBench(
       const analyst = mix.analyst;
       if (analyst) result.analyst = await phase('analyst: ours', () => runAnalyst(endpoint, analyst, o.runs, log));
       else result.notes.push('analyst mix not run: the sample posts lack a value it needs');
+      result.search.graphPeakRssMb = (await graph.service.peakRss()) / 2 ** 20;
     }
     if (has('export') && graph) {
       const endpoint = graph.endpoint;

@@ -59,6 +59,7 @@ describe('npm run bench at a tiny size', () => {
     // The analyst mix (aggregations and filters), ours only, every query answered and rendered.
     expect(result.analyst?.queries.map((q) => q.error ?? 'ok')).toEqual(Array(11).fill('ok'));
     expect(result.mix?.analyst).toHaveLength(11);
+    expect(result.search?.graphPeakRssMb).toBeGreaterThan(50);
     for (const sys of [result.search?.ours, result.search?.peers.duckdbNdjson, result.search?.peers.postgres]) {
       expect(sys?.queries.map((q) => q.error ?? 'ok')).toEqual(Array(10).fill('ok'));
       expect(sys?.mixId).toBe(result.mix?.id);
@@ -91,7 +92,10 @@ describe('npm run bench at a tiny size', () => {
       expect(line?.split(' | ')[2]).not.toBe('—');
     }
     expect(md).toContain('#### Phases and machine load');
-    expect(md).toMatch(/\| `volumeByHour` \| postVolume by hour of a common word over the whole range \| ≤ 500 ms \| \d/);
+    expect(md).toMatch(/- graph peak RSS over the search and analyst mixes: \d[\d,]* MB/);
+    expect(md).toMatch(
+      /\| `volumeByHour` \| postVolume by hour of a common word over the whole range \| ≤ 500 ms \| \d/,
+    );
     // The same mix with a tail beside the data (short: 2,000 rows of a 500 posts/s firehose).
     const withTail = await runSearchWithTail(o, benchPaths(o.out), result.mix!.queries, () => {}, undefined, {
       postsPerSecond: 500,
