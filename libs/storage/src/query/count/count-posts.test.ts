@@ -101,6 +101,16 @@ describe('countPosts', () => {
     expect(seen.estimated).toBeGreaterThan(0);
   });
 
+  it("estimates a word on older days from their own df of its token, scaled by the newest day's share of longer tokens", async () => {
+    // "alpha" is a token in 40 % of the posts and inside "alphabet" in 40 % more: the two compacted days are
+    // estimated from one vocabulary scan (the newest day's) and the other day's df of the token "alpha". That must
+    // give what scanning both vocabularies gives: Σ df of the tokens containing it, as compaction kept them.
+    const f = { text: 'alpha', toUs: T0 - 11 * HOUR + DAY }; // the two compacted days only
+    const stored = corpus().filter((p) => p.indexed_at < (f.toUs as number) && p.text.toLowerCase().includes('alpha'));
+    const got = await bounded.count(f);
+    expect(got).toEqual({ count: stored.length, exact: false });
+  });
+
   it('reports the time of each phase when asked', async () => {
     const timings: Record<string, number> = {};
     await bounded.count({ text: 'alpha' }, timings);
