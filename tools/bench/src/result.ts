@@ -41,7 +41,10 @@ export interface DataResult {
 export interface IngestResult {
   posts: number;
   seconds: number;
+  /** First event received → last post flushed; includes the drain at the end (FLUSH_SAFETY_LAG_MS + one interval). */
   postsPerSecond: number;
+  /** Posts flushed per second while 10 % → 90 % of them were flushed: the pipeline's sustained rate. */
+  sustainedPostsPerSecond?: number;
   flushes: number;
   flushMeanMs: number;
   flushMaxRows: number;

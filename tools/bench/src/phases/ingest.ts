@@ -63,6 +63,17 @@ async function writeReplayFile(
   return { posts, postRows, lines };
 }
 
+/**
+ * Posts flushed per second between the samples where 10 % and 90 % of `total` were flushed (time ms, flushed):
+ * the sustained rate, without the start-up and the drain at the end. Undefined with too few flushes between.
+ */
+export function sustainedRate(samples: readonly [number, number][], total: number): number | undefined {
+  const at10 = samples.find(([, f]) => f >= 0.1 * total);
+  const at90 = samples.find(([, f]) => f >= 0.9 * total);
+  if (!at10 || !at90 || at90[0] <= at10[0]) return undefined;
+  return ((at90[1] - at10[1]) * 1000) / (at90[0] - at10[0]);
+}
+
 /** DuckDB's own NDJSON → Parquet of the same post events, with the contract's columns extracted in SQL. */
 async function duckdbCopy(paths: BenchPaths, ndjson: string, log: Log): Promise<IngestResult['duckdbCopy']> {
   const out = join(paths.ingest, 'duckdb-copy.parquet');
@@ -135,6 +146,7 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
     await waitHttpOk(`http://127.0.0.1:${port}/healthz`, service);
     let t0: number | undefined;
     let flushed = 0;
+    const progress: [number, number][] = [];
     let text = '';
     const deadline = Date.now() + 30 * 60_000;
     let lastLog = performance.now();
@@ -143,6 +155,7 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
       const received = metricValue(text, 'ingest_events_received_total');
       if (t0 === undefined && received > 0) t0 = performance.now();
       flushed = metricValue(text, 'ingest_flush_rows_total', { table: 'posts' });
+      progress.push([performance.now(), flushed]);
       if (flushed >= counts.postRows) break;
       if (service.child.exitCode !== null)
         throw new Error(`ingest exited with ${service.child.exitCode}; see ${service.logPath}`);
@@ -169,6 +182,7 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
       posts: flushed,
       seconds,
       postsPerSecond: flushed / seconds,
+      sustainedPostsPerSecond: sustainedRate(progress, counts.postRows),
       flushes,
       flushMeanMs: (flushSum / flushes) * 1000,
       flushMaxRows: FLUSH_MAX_ROWS,
