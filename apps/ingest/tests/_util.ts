@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import type { TableName } from '@bsky-explorer/schema';
+import { postsWithDerivedColumns } from '@bsky-explorer/storage';
 import {
   DEFAULT_START_TIME_US,
   generateEvents,
@@ -61,7 +62,7 @@ export async function readTable(dataDir: string, table: TableName, columns = '*'
   const conn = await (await db).connect();
   try {
     const reader = await conn.runAndReadAll(
-      `SELECT ${columns} FROM read_parquet($files)`,
+      `SELECT ${columns} FROM ${table === 'posts' ? postsWithDerivedColumns('read_parquet($files)') : 'read_parquet($files)'}`,
       { files: listValue(files) },
       { files: LIST(VARCHAR) },
     );

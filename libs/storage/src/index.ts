@@ -5,6 +5,7 @@ export { listDataFiles } from './layout/list-data-files';
 export { writeParquet, encodeParquet } from './parquet/write-parquet';
 export { writeFlushBatch, type WrittenFile } from './parquet/write-flush-batch';
 export { duckdbType } from './duckdb-types';
+export { postsWithDerivedColumns } from './posts-columns';
 export {
   DuckDbPool,
   QueryTimeoutError,

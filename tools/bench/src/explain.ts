@@ -3,7 +3,7 @@
 // visibility anti-joins; count) with DuckDB's EXPLAIN ANALYZE, and saves the plans beside the data.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listDataFiles } from '@bsky-explorer/storage';
+import { listDataFiles, postsWithDerivedColumns } from '@bsky-explorer/storage';
 import { openDuck, sqlString } from './duck';
 import { benchPaths } from './paths';
 
@@ -22,25 +22,24 @@ async function main(): Promise<void> {
   const author = arg('author') ?? mix.find((m) => m.name === 'author')?.args.author;
   const list = async (t: 'posts' | 'tombstones' | 'accounts') =>
     `[${(await listDataFiles(paths.dataDir, t)).map(sqlString).join(', ')}]`;
-  const posts = await list('posts');
+  // Posts with uri and time_us derived (compacted files store them as NULL: posts-columns.ts).
+  const posts = postsWithDerivedColumns(`read_parquet(${await list('posts')})`);
   const tombs = await list('tombstones');
   const accts = await list('accounts');
   const duck = await openDuck(paths.out, { threads: Number(arg('threads') ?? 2) });
-  const visible = (
-    where: string,
-  ) => `WITH candidates AS NOT MATERIALIZED (SELECT * FROM read_parquet(${posts}) p WHERE ${where}),
-    hides AS (SELECT uri, kind, time_us FROM read_parquet(${tombs}) UNION ALL SELECT uri, 'supersede', time_us FROM read_parquet(${posts}) WHERE operation = 'update'),
+  const visible = (where: string) => `WITH candidates AS NOT MATERIALIZED (SELECT * FROM ${posts} p WHERE ${where}),
+    hides AS (SELECT uri, kind, time_us FROM read_parquet(${tombs}) UNION ALL SELECT uri, 'supersede', time_us FROM ${posts} WHERE operation = 'update'),
     inactive AS (SELECT did FROM read_parquet(${accts}) GROUP BY did HAVING NOT arg_max(active, time_us)),
     visible AS (SELECT p.* FROM candidates p WHERE NOT EXISTS (SELECT 1 FROM hides h WHERE h.uri = p.uri AND (h.kind = 'delete' OR h.time_us > p.time_us))
       AND NOT EXISTS (SELECT 1 FROM inactive a WHERE a.did = p.did))`;
   const w = `contains(lower(p.text), ${sqlString(text)})`;
   const cases: [string, string][] = [
-    ['scan-count-only', `SELECT count(*) FROM read_parquet(${posts}) p`],
-    ['scan-text-contains', `SELECT count(*) FROM read_parquet(${posts}) p WHERE contains(p.text, ${sqlString(text)})`],
-    ['scan-text-lower-contains', `SELECT count(*) FROM read_parquet(${posts}) p WHERE ${w}`],
+    ['scan-count-only', `SELECT count(*) FROM ${posts} p`],
+    ['scan-text-contains', `SELECT count(*) FROM ${posts} p WHERE contains(p.text, ${sqlString(text)})`],
+    ['scan-text-lower-contains', `SELECT count(*) FROM ${posts} p WHERE ${w}`],
     [
       'topn-text',
-      `SELECT p.indexed_at, p.uri FROM read_parquet(${posts}) p WHERE ${w} ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`,
+      `SELECT p.indexed_at, p.uri FROM ${posts} p WHERE ${w} ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`,
     ],
     [
       'topn-text-visible',
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
   if (author)
     cases.push([
       'topn-author',
-      `SELECT p.indexed_at, p.uri FROM read_parquet(${posts}) p WHERE p.did = ${sqlString(author)} ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`,
+      `SELECT p.indexed_at, p.uri FROM ${posts} p WHERE p.did = ${sqlString(author)} ORDER BY p.indexed_at DESC, p.uri DESC LIMIT 51`,
     ]);
   const lines: string[] = [`text=${text} author=${author ?? '-'}`];
   try {

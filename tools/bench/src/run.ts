@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { listDataFiles } from '@bsky-explorer/storage';
+import { listDataFiles, postsWithDerivedColumns } from '@bsky-explorer/storage';
 import type { BenchOptions } from './args';
 import { openDuck, sqlString } from './duck';
 import { connectionFields, NO_FEATURES } from './graphql-client';
@@ -43,7 +43,7 @@ async function exportPostsCsv(paths: BenchPaths, csv: string): Promise<void> {
   const duck = await openDuck(paths.out, { threads: 2 });
   try {
     const files = await listDataFiles(paths.dataDir, 'posts');
-    await duck.run(`COPY (SELECT uri, did, text, time_us, indexed_at FROM read_parquet([${files.map(sqlString).join(', ')}]))
+    await duck.run(`COPY (SELECT uri, did, text, time_us, indexed_at FROM ${postsWithDerivedColumns(`read_parquet([${files.map(sqlString).join(', ')}])`)})
       TO ${sqlString(csv)} (FORMAT csv, HEADER)`);
   } finally {
     duck.close();

@@ -5,7 +5,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, listValue, LIST, VARCHAR } from '@duckdb/node-api';
 import { startPostgres, type PostgresPeer } from '@bsky-explorer/bench/src/peers/postgres';
-import { listDataFiles } from '@bsky-explorer/storage';
+import { listDataFiles, postsWithDerivedColumns } from '@bsky-explorer/storage';
 
 const MARKER = '.loadtest-postgres';
 
@@ -42,7 +42,7 @@ async function fill(peer: PostgresPeer, dataDir: string, dir: string, log: (line
   try {
     // COPY … TO takes no parameter for its target; the path is this tool's own, the file list is bound.
     await conn.run(
-      `COPY (SELECT uri, did, text, time_us, indexed_at FROM read_parquet($files)) TO '${csv.replace(/'/g, "''")}' (FORMAT csv, HEADER)`,
+      `COPY (SELECT uri, did, text, time_us, indexed_at FROM ${postsWithDerivedColumns('read_parquet($files)')}) TO '${csv.replace(/'/g, "''")}' (FORMAT csv, HEADER)`,
       { files: listValue(files) },
       { files: LIST(VARCHAR) },
     );

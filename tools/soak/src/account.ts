@@ -2,7 +2,7 @@
 // Parquet data holds (the file set a reader sees right now: compacted files plus the flush files they did not
 // replace), table by table, in DuckDB with every file list bound as a parameter.
 import { DuckDBInstance, listValue, LIST, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
-import { listDataFiles } from '@bsky-explorer/storage';
+import { listDataFiles, postsWithDerivedColumns } from '@bsky-explorer/storage';
 import type { ExpectedSummary } from './expected';
 
 export interface TableAccount {
@@ -72,7 +72,7 @@ export async function account(dataDir: string, expected: Pick<ExpectedSummary, '
       ).join(', ');
       if (files.length > 0)
         await conn.run(
-          `CREATE TABLE got_${table} AS SELECT ${select}, ${key} AS k FROM read_parquet($files)`,
+          `CREATE TABLE got_${table} AS SELECT ${select}, ${key} AS k FROM ${table === 'posts' ? postsWithDerivedColumns('read_parquet($files)') : 'read_parquet($files)'}`,
           {
             files: listValue(files),
           },

@@ -11,8 +11,9 @@ import {
   type PartitionManifest,
   type ReplacedFile,
 } from '../layout/manifest';
-import { TMP_EXT, isFlushFile } from '../layout/partition';
+import { COMPACTED_PREFIX, TMP_EXT, isFlushFile } from '../layout/partition';
 import { compactionSelect, sqlLiteral } from './compaction-sql';
+import { postsWithDerivedColumns } from '../posts-columns';
 import { isSideFile, sideFileNames, writeSideFiles } from './side-files';
 
 // Compaction of one (table, date) partition, as explicit steps so that tests can stop after any of them (a crash):
@@ -25,7 +26,6 @@ import { isSideFile, sideFileNames, writeSideFiles } from './side-files';
 // Before publish nothing visible changes; after it, a rerun finds nothing to merge. So a crash at any point,
 // followed by a rerun, yields the same visible set.
 
-export const COMPACTED_PREFIX = 'compacted-';
 const STAGING_PREFIX = '.compacting-';
 
 export type CompactionStep = 'plan' | 'clean' | 'write' | 'publish' | 'sweep';
@@ -305,7 +305,7 @@ async function recordAppliedTombstones(
   if (tombstones.length > 0) {
     const reader = await conn.runAndReadAll(
       `SELECT DISTINCT t.filename FROM read_parquet($tombstones, filename = true) t
-       WHERE EXISTS (SELECT 1 FROM read_parquet($posts) p
+       WHERE EXISTS (SELECT 1 FROM ${postsWithDerivedColumns('read_parquet($posts)')} p
                      WHERE p.uri = t.uri AND (t.kind = 'delete' OR t.time_us > p.time_us))`,
       { tombstones: listValue(tombstones), posts: listValue(manifest.files.map((f) => join(files.dir, f))) },
       { tombstones: LIST(VARCHAR), posts: LIST(VARCHAR) },

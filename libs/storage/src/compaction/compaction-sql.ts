@@ -1,4 +1,5 @@
 import type { TableName } from '@bsky-explorer/schema';
+import { STORED_POSTS_COLUMNS, postsWithDerivedColumns } from '../posts-columns';
 
 /** A SQL string literal. Only for paths the library builds itself (COPY … TO takes no parameter); user input is always bound. */
 export function sqlLiteral(value: string): string {
@@ -23,7 +24,7 @@ export function compactionSelect(table: TableName, { withTombstones }: Compactio
   switch (table) {
     case 'posts':
       return `
-        SELECT p.* FROM read_parquet($inputs) AS p
+        SELECT p.${STORED_POSTS_COLUMNS} FROM ${postsWithDerivedColumns('read_parquet($inputs)')} AS p
         ${
           withTombstones
             ? `WHERE NOT EXISTS (

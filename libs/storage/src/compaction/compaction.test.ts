@@ -1,3 +1,4 @@
+import { postsWithDerivedColumns } from '../posts-columns';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
@@ -55,7 +56,8 @@ describe('compaction', () => {
         : table === 'posts'
           ? 'uri, cid, time_us::DOUBLE'
           : 'uri, kind, time_us::DOUBLE';
-    const reader = await c.runAndReadAll(`SELECT ${cols} FROM read_parquet($files) ORDER BY ALL`, ...bind(files));
+    const source = table === 'posts' ? postsWithDerivedColumns('read_parquet($files)') : 'read_parquet($files)';
+    const reader = await c.runAndReadAll(`SELECT ${cols} FROM ${source} ORDER BY ALL`, ...bind(files));
     return reader.getRowsJS();
   }
 
@@ -64,7 +66,7 @@ describe('compaction', () => {
     const posts = await listDataFiles(tmp.path, 'posts');
     const tombs = await listDataFiles(tmp.path, 'tombstones');
     const reader = await c.runAndReadAll(
-      `SELECT count(DISTINCT uri)::INT FROM read_parquet($posts)
+      `SELECT count(DISTINCT uri)::INT FROM ${postsWithDerivedColumns('read_parquet($posts)')}
        WHERE uri NOT IN (SELECT uri FROM read_parquet($tombs) WHERE kind = 'delete')`,
       { posts: listValue(posts), tombs: listValue(tombs) },
       { posts: LIST(VARCHAR), tombs: LIST(VARCHAR) },
@@ -138,8 +140,18 @@ describe('compaction', () => {
       .sort((a, b) => b.indexed_at - a.indexed_at || (a.uri < b.uri ? -1 : 1));
     const files = await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 });
     expect(files).toEqual([join(partitionDir(tmp.path, 'posts', DAY), 'compacted-1-0.parquet')]);
-    const reader = await conn.runAndReadAll(`SELECT uri, cid FROM read_parquet($files)`, ...bind(files));
-    expect(reader.getRowsJS()).toEqual(expected.map((p) => [p.uri, p.cid])); // file order = read order
+    const reader = await conn.runAndReadAll(
+      `SELECT uri, cid, time_us::DOUBLE FROM ${postsWithDerivedColumns('read_parquet($files)')}`,
+      ...bind(files),
+    );
+    // File order = read order; uri and time_us derived from did, rkey and indexed_at.
+    expect(reader.getRowsJS()).toEqual(expected.map((p) => [p.uri, p.cid, p.time_us]));
+    // Stored as NULL columns: the schema stays the contract's, the bytes go.
+    const stored = await conn.runAndReadAll(
+      `SELECT count(*) FILTER (WHERE uri IS NOT NULL OR time_us IS NOT NULL)::INT FROM read_parquet($files)`,
+      ...bind(files),
+    );
+    expect(stored.getRowsJS()).toEqual([[0]]);
 
     const types = await conn.runAndReadAll(
       `SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet($files))`,
@@ -241,7 +253,7 @@ describe('compaction', () => {
     expect(before.author.length).toBeGreaterThan(3);
     expect(before.text.length).toBeGreaterThan(100);
     expect(before.lookup).toHaveLength(4);
-    await compactDay(tmp.path, DAY, { now: NOW, maxFileBytes: 40_000, rowGroupSize: 2048 });
+    await compactDay(tmp.path, DAY, { now: NOW, maxFileBytes: 20_000, rowGroupSize: 2048 });
     expect(await reads()).toEqual(before);
     const files = await listDataFiles(tmp.path, 'posts', { fromUs: T0, toUs: T1 });
     expect(files.length).toBeGreaterThan(1);
@@ -272,7 +284,9 @@ describe('compaction', () => {
     const posts = join(dir, 'compacted-1-0.parquet');
     // Exactly the compacted (live) rows, in the side file's order.
     expect(await rows(`SELECT did, indexed_at, uri FROM read_parquet('${join(dir, 'by-author-1.parquet')}')`)).toEqual(
-      await rows(`SELECT did, indexed_at, uri FROM read_parquet('${posts}') ORDER BY did, indexed_at DESC, uri DESC`),
+      await rows(
+        `SELECT did, indexed_at, uri FROM ${postsWithDerivedColumns(`read_parquet('${posts}')`)} ORDER BY did, indexed_at DESC, uri DESC`,
+      ),
     );
     expect(await readManifest(partitionDir(tmp.path, 'tombstones', DAY))).not.toHaveProperty('index');
 

@@ -4,6 +4,7 @@ import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-ap
 import { fsyncDir, fsyncFile } from '../layout/durable-fs';
 import type { PartitionIndex } from '../layout/manifest';
 import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
+import { postsWithDerivedColumns } from '../posts-columns';
 import { BY_TOKEN_PREFIX, TOKENS_PREFIX, writeTokenFiles } from './token-files';
 
 // Per-day lookup files of a compacted posts partition, built from the compacted files themselves (so they hold
@@ -92,7 +93,7 @@ async function writeByAuthor(
 ): Promise<number> {
   // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
   await conn.run(
-    `COPY (${BY_AUTHOR_SELECT('read_parquet($inputs)')}) TO ${sqlLiteral(path)}
+    `COPY (${BY_AUTHOR_SELECT(postsWithDerivedColumns('read_parquet($inputs)'))}) TO ${sqlLiteral(path)}
      (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${SIDE_ROW_GROUP_SIZE})`,
     { inputs: listValue(files.map((f) => join(dir, f))) },
     { inputs: LIST(VARCHAR) },

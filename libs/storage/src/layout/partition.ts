@@ -54,6 +54,8 @@ export function padStreamId(id: string): string {
 }
 
 export const FLUSH_PREFIX = 'flush-';
+/** Files written by compaction: compacted-<generation>-<n>.parquet. */
+export const COMPACTED_PREFIX = 'compacted-';
 export const PARQUET_EXT = '.parquet';
 export const TMP_EXT = '.tmp';
 

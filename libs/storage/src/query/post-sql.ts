@@ -5,6 +5,7 @@ import type { IndexedDay } from '../layout/list-data-files';
 import type { PostCursor } from './cursor';
 import { parseSearchText } from './search-text';
 import { casePrefilterRegex } from './case-prefilter';
+import { isPostsFile, postsWithDerivedColumns } from '../posts-columns';
 import { filesOverlapping } from './time-windows';
 import { tombstonesFor } from './applied-tombstones';
 import type { AccountStatusTables } from './account-status';
@@ -89,7 +90,8 @@ export class SqlParams {
     // The tail's pseudo files (tail/tail-path.ts) read its in-memory rows with the real files.
     if (paths.some(isTailPath)) return tailSource(this, paths, (files) => this.files(files));
     // read_parquet accepts a bound VARCHAR[]: no path is ever spliced into SQL text.
-    return `read_parquet(${this.bind(listValue(paths))}::VARCHAR[], hive_partitioning = false)`;
+    const read = `read_parquet(${this.bind(listValue(paths))}::VARCHAR[], hive_partitioning = false)`;
+    return paths.length > 0 && paths.every(isPostsFile) ? postsWithDerivedColumns(read) : read;
   }
 }
 
