@@ -1,4 +1,3 @@
-import { postsWithDerivedColumns } from '../posts-columns';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
@@ -19,6 +18,7 @@ import { writeFlushBatch } from '../parquet/write-flush-batch';
 import { compactClosedDays, compactDay } from './compact-day';
 import { acquireCompactionLock, CompactionBusyError } from './compaction-lock';
 import type { CompactionStep } from './compact-partition';
+import { postsWithDerivedColumns } from '../posts-columns';
 
 const DAY = '2024-05-25';
 const NEXT = '2024-05-26';
