@@ -302,8 +302,12 @@ export async function runData(
     if (progress) log(`[bench] data: --reuse: ${progress.daysDone} of ${o.days} day(s) already built; going on`);
     else log('[bench] data: --reuse given but no matching data found; generating');
   }
+  // Day 1's rows as Parquet outside the data folder: every day is written from them, one day at a time, so that
+  // a month never holds more than one day of uncompacted files.
+  const day1 = join(paths.out, 'day1-rows');
   if (!progress) {
     await rm(paths.dataDir, { recursive: true, force: true });
+    await rm(day1, { recursive: true, force: true }); // another run's (other options)
     progress = { key, daysDone: 0, deriveSeconds: 0, compactSeconds: 0 };
   }
   await mkdir(paths.dataDir, { recursive: true });
@@ -313,9 +317,6 @@ export async function runData(
 
   const duck = await openDuck(paths.out, { threads: 2, memoryLimit: '4GB' });
   try {
-    // Day 1's rows as Parquet outside the data folder: every day is written from them, one day at a time, so that
-    // a month never holds more than one day of uncompacted files.
-    const day1 = join(paths.out, 'day1-rows');
     await mkdir(day1, { recursive: true });
     const day1File = (t: TableName) => join(day1, `${t}.parquet`);
     const staged = await Promise.all(
