@@ -104,6 +104,13 @@ const ROWS: [
   ['SEARCH_CACHE_SIZE', '0', { searchCacheSize: 0 }, '100001', 'SEARCH_CACHE_SIZE must be between 0 and 100000'],
   ['DUCKDB_THREADS', '2', { duckdbThreads: 2 }, '0', 'DUCKDB_THREADS must be between 1 and 1024'],
   [
+    'DUCKDB_MEMORY_LIMIT',
+    '6GB',
+    { duckdbMemoryLimit: '6GB' },
+    'lots',
+    'DUCKDB_MEMORY_LIMIT must be a size such as 4GB',
+  ],
+  [
     'DUCKDB_POOL_SIZE',
     '8',
     { duckdbPoolSize: 8, maxConcurrentOperations: 8 },

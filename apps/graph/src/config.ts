@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import {
   boolean,
+  byteSize,
   ConfigError,
   integer,
   oneOf,
@@ -39,6 +40,8 @@ export interface GraphConfig {
   searchCacheSize: number;
   logLevel: string;
   duckdbThreads: number | undefined;
+  /** DuckDB memory_limit (e.g. 4GB); undefined: DuckDB's default, 80 % of RAM. */
+  duckdbMemoryLimit: string | undefined;
   duckdbPoolSize: number;
   maxQueryDepth: number;
   maxQueryCost: number;
@@ -137,6 +140,7 @@ const SCHEMA = {
   EXPORT_TIMEOUT_MS: integer(120_000, 1),
   SEARCH_CACHE_SIZE: integer(256, 0, 100_000),
   DUCKDB_THREADS: optionalInteger(1, 1024),
+  DUCKDB_MEMORY_LIMIT: byteSize(),
   DUCKDB_POOL_SIZE: integer(4, 1, 64),
   GRAPH_MAX_CONCURRENT_OPERATIONS: optionalInteger(1, 1024),
   GRAPH_MAX_QUEUED_OPERATIONS: integer(64, 0, 100_000),
@@ -248,6 +252,7 @@ export function loadConfig(env: Env = process.env): GraphConfig {
     searchCacheSize: v.SEARCH_CACHE_SIZE,
     logLevel: v.LOG_LEVEL,
     duckdbThreads: v.DUCKDB_THREADS,
+    duckdbMemoryLimit: v.DUCKDB_MEMORY_LIMIT,
     duckdbPoolSize: v.DUCKDB_POOL_SIZE,
     maxQueryDepth: v.GRAPH_MAX_QUERY_DEPTH,
     maxQueryCost: v.GRAPH_MAX_QUERY_COST,

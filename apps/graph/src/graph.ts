@@ -54,6 +54,7 @@ export async function createGraph(config: GraphConfig, options: GraphOptions = {
   const store = await PostStore.create({
     dataDir: config.dataDir,
     threads: config.duckdbThreads,
+    memoryLimit: config.duckdbMemoryLimit,
     poolSize: config.duckdbPoolSize,
     queryTimeoutMs: config.queryTimeoutMs,
     // An export of up to EXPORT_MAX_ROWS takes far longer than an interactive search.

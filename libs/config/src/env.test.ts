@@ -32,6 +32,7 @@ describe('parseEnv', () => {
     REDIS: url(['redis:']),
     HOSTS: urlList(['ws:', 'wss:'], ['ws://default']),
     MEM: byteSize('1GB'),
+    LIMIT: byteSize(),
   };
 
   it('applies defaults; a blank value counts as unset', () => {
@@ -43,6 +44,7 @@ describe('parseEnv', () => {
       REDIS: undefined,
       HOSTS: ['ws://default'],
       MEM: '1GB',
+      LIMIT: undefined,
     });
   });
 

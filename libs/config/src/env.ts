@@ -123,10 +123,13 @@ export function origins(): Var<string[]> {
   });
 }
 
-/** A memory size such as 4GB or 512MiB (passed on as written); `fallback` when unset. */
-export function byteSize(fallback: string): Var<string> {
+/** A memory size such as 4GB or 512MiB (passed on as written); `fallback` when unset (none: undefined). */
+export function byteSize(fallback: string): Var<string>;
+export function byteSize(): Var<string | undefined>;
+export function byteSize(fallback?: string): Var<string | undefined> {
   return raw.transform((v, ctx) => {
     const s = v ?? fallback;
+    if (s === undefined) return undefined;
     if (/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(s)) return s;
     ctx.addIssue({ code: 'custom', message: `must be a size such as 4GB or 512MB, got ${JSON.stringify(s)}` });
     return z.NEVER;
