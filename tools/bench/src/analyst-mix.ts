@@ -86,7 +86,22 @@ export function pickAnalystTerms(posts: readonly SamplePost[]): AnalystTerms {
   };
 }
 
-const PAGE = 'edges { node { uri } }';
+/** A first page of searchPosts with `args` (argument → [GraphQL type, value]), each passed as a variable. */
+function filterPage(
+  name: AnalystQueryName,
+  description: string,
+  args: Record<string, [type: string, value: unknown]>,
+): AnalystSpec {
+  const names = Object.keys(args);
+  return {
+    name,
+    description,
+    kind: 'page',
+    query: `query(${names.map((k) => `$${k}: ${args[k][0]}`).join(', ')}) {
+      searchPosts(${names.map((k) => `${k}: $${k}`).join(', ')}, first: 50) { edges { node { uri } } } }`,
+    variables: Object.fromEntries(names.map((k) => [k, args[k][1]])),
+  };
+}
 const top = (field: string) => `query($text: String) { ${field}(text: $text, first: 10) { value count } }`;
 
 /** The analyst queries over the data's days [firstDate, lastDate], with `commonWord` from the search mix. */
@@ -98,10 +113,6 @@ export function buildAnalystMix(
 ): AnalystSpec[] {
   const to = new Date(Date.parse(`${lastDate}T00:00:00Z`) + 86_400_000).toISOString();
   const dateRange = { from: `${firstDate}T00:00:00.000Z`, to };
-  const page = (filter: string, variables: Record<string, unknown>) =>
-    `query(${Object.keys(variables)
-      .map((k) => `$${k}: ${k === 'lang' || k === 'tag' ? '[String!]' : k === 'sort' ? 'PostSort' : 'String'}`)
-      .join(', ')}) { searchPosts(${filter}, first: 50) { ${PAGE} } }`;
   return [
     {
       name: 'volumeByHour',
@@ -118,47 +129,14 @@ export function buildAnalystMix(
       query: top(name),
       variables: { text: commonWord },
     })),
-    {
-      name: 'filterLang',
-      description: `a language filter (${terms.lang})`,
-      kind: 'page',
-      query: page('lang: $lang', { lang: 0 }),
-      variables: { lang: [terms.lang] },
-    },
-    {
-      name: 'filterTag',
-      description: `a common hashtag (#${terms.tag})`,
-      kind: 'page',
-      query: page('tag: $tag', { tag: 0 }),
-      variables: { tag: [terms.tag] },
-    },
-    {
-      name: 'filterDomain',
-      description: `a common linked domain (${terms.domain})`,
-      kind: 'page',
-      query: page('domain: $domain', { domain: 0 }),
-      variables: { domain: terms.domain },
-    },
-    {
-      name: 'filterMentions',
-      description: 'the most mentioned account',
-      kind: 'page',
-      query: page('mentions: $mentions', { mentions: 0 }),
-      variables: { mentions: terms.mention },
-    },
-    {
-      name: 'filterUrl',
-      description: 'a URL linked once in the sample (rare)',
-      kind: 'page',
-      query: page('url: $url', { url: 0 }),
-      variables: { url: terms.url },
-    },
-    {
-      name: 'oldestFirst',
-      description: 'a common word, oldest first',
-      kind: 'page',
-      query: page('text: $text, sort: $sort', { text: 0, sort: 0 }),
-      variables: { text: commonWord, sort: 'OLDEST' },
-    },
+    filterPage('filterLang', `a language filter (${terms.lang})`, { lang: ['[String!]', [terms.lang]] }),
+    filterPage('filterTag', `a common hashtag (#${terms.tag})`, { tag: ['[String!]', [terms.tag]] }),
+    filterPage('filterDomain', `a common linked domain (${terms.domain})`, { domain: ['String', terms.domain] }),
+    filterPage('filterMentions', 'the most mentioned account', { mentions: ['String', terms.mention] }),
+    filterPage('filterUrl', 'a URL linked once in the sample (rare)', { url: ['String', terms.url] }),
+    filterPage('oldestFirst', 'a common word, oldest first', {
+      text: ['String', commonWord],
+      sort: ['PostSort', 'OLDEST'],
+    }),
   ];
 }

@@ -108,45 +108,59 @@ async function partDfs(
 }
 
 /** Per vocabulary file: Σ df of the tokens containing each part, by a scan of the vocabularies. */
-async function containingDfs(
+function containingDfs(
   session: Session,
   vocabularies: readonly string[],
   parts: readonly string[],
 ): Promise<Map<string, number[]>> {
-  const sql = new SqlParams();
-  const sums = parts.map((p, i) => `sum(df) FILTER (WHERE contains(token, ${sql.bind(p)})) AS s${i}`);
   // Only tokens with an ASCII letter or digit can hold such parts: the rest of the vocabulary is skipped.
   const asciiOnly = parts.every((p) => /[a-z0-9]/.test(p));
-  const rows = await session.all(
-    `SELECT filename, ${sums.join(', ')}
-     FROM read_parquet(${sql.bind(listValue([...vocabularies]))}::VARCHAR[], filename = true, hive_partitioning = false)
-     ${asciiOnly ? 'WHERE ascii' : ''} GROUP BY filename`,
-    sql.values,
+  return dfSums(
+    session,
+    vocabularies,
+    parts,
+    (part) => `contains(token, ${part})`,
+    () => (asciiOnly ? 'ascii' : 'true'),
   );
-  return byVocabulary(rows, parts);
 }
 
 /** Per vocabulary file: the df of each part as a token itself (0: not a token there), by pruned key lookups. */
-async function tokenDfs(
+function tokenDfs(
   session: Session,
   vocabularies: readonly string[],
   parts: readonly string[],
 ): Promise<Map<string, number[]>> {
-  const sql = new SqlParams();
-  const files = sql.bind(listValue([...vocabularies]));
-  const sums = parts.map((p, i) => `sum(df) FILTER (WHERE ${foldedTokenSql('token')} = ${sql.bind(p)}) AS s${i}`);
-  const keys = parts.map((p) => `left(${sql.bind(p)}, ${TOKEN_KEY_CHARS})`);
-  const rows = await session.all(
-    `SELECT filename, ${sums.join(', ')}
-     FROM read_parquet(${files}::VARCHAR[], filename = true, hive_partitioning = false)
-     WHERE key IN (${keys.join(', ')}) GROUP BY filename`,
-    sql.values,
+  return dfSums(
+    session,
+    vocabularies,
+    parts,
+    (part) => `${foldedTokenSql('token')} = ${part}`,
+    (bound) => `key IN (${bound.map((p) => `left(${p}, ${TOKEN_KEY_CHARS})`).join(', ')})`,
   );
-  return byVocabulary(rows, parts);
 }
 
-const byVocabulary = (rows: Record<string, unknown>[], parts: readonly string[]): Map<string, number[]> =>
-  new Map(rows.map((r) => [r.filename as string, parts.map((_, i) => Number(r[`s${i}`] ?? 0))]));
+/**
+ * Per vocabulary file, per part: Σ df of its tokens matching `match(part)` among the rows passing `where` (both
+ * get the parts as bound parameters).
+ */
+async function dfSums(
+  session: Session,
+  vocabularies: readonly string[],
+  parts: readonly string[],
+  match: (part: string) => string,
+  where: (parts: string[]) => string,
+): Promise<Map<string, number[]>> {
+  const sql = new SqlParams();
+  const files = sql.bind(listValue([...vocabularies]));
+  const bound = parts.map((p) => sql.bind(p));
+  const rows = await session.all(
+    `SELECT filename, ${bound.map((p, i) => `sum(df) FILTER (WHERE ${match(p)}) AS s${i}`).join(', ')}
+     FROM read_parquet(${files}::VARCHAR[], filename = true, hive_partitioning = false)
+     WHERE ${where(bound)} GROUP BY filename`,
+    sql.values,
+  );
+  return new Map(rows.map((r) => [r.filename as string, parts.map((_, i) => Number(r[`s${i}`] ?? 0))]));
+}
 
 /**
  * Among the newest ~sampleRows rows of `posts` in range: the posts matching the whole filter ÷ those containing
