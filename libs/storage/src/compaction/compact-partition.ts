@@ -13,7 +13,7 @@ import {
 } from '../layout/manifest';
 import { COMPACTED_PREFIX, TMP_EXT, isFlushFile } from '../layout/partition';
 import { compactionSelect, sqlLiteral } from './compaction-sql';
-import { postsWithDerivedColumns } from '../posts-columns';
+import { applyLateTombstones } from './late-tombstones';
 import { isSideFile, sideFileNames, writeSideFiles } from './side-files';
 
 // Compaction of one (table, date) partition, as explicit steps so that tests can stop after any of them (a crash):
@@ -132,6 +132,7 @@ export async function cleanPartition(files: PartitionFiles): Promise<number> {
     ...(files.manifest?.files ?? []),
     ...(files.manifest?.replaced.map((r) => r.file) ?? []),
     ...(index ? sideFileNames(index) : []),
+    ...(files.manifest?.hidden ?? []),
   ]);
   let removed = 0;
   for (const name of files.entries) {
@@ -238,7 +239,8 @@ export async function publishPartition(
   const replaced = new Map<string, ReplacedFile>();
   for (const r of plan.previous?.replaced ?? []) replaced.set(r.file, r);
   const old = plan.previous?.index;
-  for (const file of [...plan.inputs, ...(old ? sideFileNames(old) : [])]) {
+  // The new generation dropped the rows the old hidden-version files listed.
+  for (const file of [...plan.inputs, ...(old ? sideFileNames(old) : []), ...(plan.previous?.hidden ?? [])]) {
     if (!replaced.has(file)) replaced.set(file, { file, at: now });
   }
   const manifest: PartitionManifest = {
@@ -285,36 +287,6 @@ async function indexPartition(
   });
   await writeManifest(files.dir, { ...previous, generation, index, publishedAt: now });
   return index;
-}
-
-/**
- * A posts day compacted before its manifest recorded `appliedTombstones`: records the tombstone files that hide
- * none of its rows (which is what "applied" means to a reader: tombstonesFor may skip them), so data compacted
- * by an older version gains the cheaper reads on the next compaction run. One semi-join of the tombstones against
- * the day's uris, once. Returns whether it published.
- */
-async function recordAppliedTombstones(
-  conn: DuckDBConnection,
-  dataDir: string,
-  files: PartitionFiles,
-): Promise<boolean> {
-  const manifest = files.manifest;
-  if (!manifest || manifest.appliedTombstones || manifest.files.length === 0) return false;
-  const tombstones = await listDataFiles(dataDir, 'tombstones');
-  let hiding = new Set<string>();
-  if (tombstones.length > 0) {
-    const reader = await conn.runAndReadAll(
-      `SELECT DISTINCT t.filename FROM read_parquet($tombstones, filename = true) t
-       WHERE EXISTS (SELECT 1 FROM ${postsWithDerivedColumns('read_parquet($posts)')} p
-                     WHERE p.uri = t.uri AND (t.kind = 'delete' OR t.time_us > p.time_us))`,
-      { tombstones: listValue(tombstones), posts: listValue(manifest.files.map((f) => join(files.dir, f))) },
-      { tombstones: LIST(VARCHAR), posts: LIST(VARCHAR) },
-    );
-    hiding = new Set(reader.getRowsJS().map(([f]) => String(f)));
-  }
-  const appliedTombstones = tombstones.filter((t) => !hiding.has(t)).map((t) => relative(dataDir, t));
-  await writeManifest(files.dir, { ...manifest, appliedTombstones });
-  return true;
 }
 
 /**
@@ -409,7 +381,7 @@ export async function compactPartition(
       Object.assign(summary, { compacted: true, generation: summary.generation + 1, indexBytes: index.bytes });
       files = await listPartitionFiles(dataDir, table, date);
     }
-    if (await recordAppliedTombstones(conn, dataDir, files)) files = await listPartitionFiles(dataDir, table, date);
+    if (await applyLateTombstones(conn, dataDir, files)) files = await listPartitionFiles(dataDir, table, date);
   }
   summary.deleted = await sweepPartition(files, now, graceMs);
   return summary;

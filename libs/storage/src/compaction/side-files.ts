@@ -5,6 +5,7 @@ import { fsyncDir, fsyncFile } from '../layout/durable-fs';
 import type { PartitionIndex } from '../layout/manifest';
 import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
 import { postsWithDerivedColumns } from '../posts-columns';
+import { HIDDEN_PREFIX } from './late-tombstones';
 import { BY_TOKEN_PREFIX, TOKENS_PREFIX, writeTokenFiles } from './token-files';
 
 // Per-day lookup files of a compacted posts partition, built from the compacted files themselves (so they hold
@@ -24,7 +25,7 @@ export const SIDE_ROW_GROUP_SIZE = 16_384;
 const SIDE_STAGING_PREFIX = '.compacting-side-';
 
 export function isSideFile(name: string): boolean {
-  return [BY_AUTHOR_PREFIX, BY_URI_PREFIX, TOKENS_PREFIX, BY_TOKEN_PREFIX].some((prefix) => name.startsWith(prefix));
+  return [BY_AUTHOR_PREFIX, BY_URI_PREFIX, TOKENS_PREFIX, BY_TOKEN_PREFIX, HIDDEN_PREFIX].some((prefix) => name.startsWith(prefix));
 }
 
 /** The side files of an index, by name. */

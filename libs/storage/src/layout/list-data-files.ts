@@ -145,6 +145,8 @@ export interface IndexedDay {
    * files needs none of them (absent: compacted before this was recorded, every tombstone file may apply).
    */
   appliedTombstones?: string[];
+  /** Hidden-version files of the day (absolute paths; PartitionManifest.hidden): read instead of late tombstones. */
+  hidden?: string[];
 }
 
 /** The posts files of listDataFiles, split into days read through their side files and files read by scanning. */
@@ -174,6 +176,7 @@ export async function listPostFiles(dataDir: string, range: TimeRangeUs = {}): P
         ...(p.manifest?.appliedTombstones
           ? { appliedTombstones: p.manifest.appliedTombstones.map((t) => join(dataDir, t)) }
           : {}),
+        ...(p.manifest?.hidden?.length ? { hidden: p.manifest.hidden.map(abs) } : {}),
       });
     } else {
       unindexed.push(...p.compacted.map(abs));

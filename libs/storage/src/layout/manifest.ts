@@ -49,6 +49,12 @@ export interface PartitionManifest {
    * files hold no row they delete or supersede, so a reader of only these files needs none of them.
    */
   appliedTombstones?: string[];
+  /**
+   * Posts only: hidden-version files (names in this partition, see compaction/late-tombstones.ts), each (uri,
+   * time_us) of rows of `files` that tombstone files applied after the compaction delete or supersede. Those
+   * tombstone files are in `appliedTombstones`: a reader hides these versions instead of reading them.
+   */
+  hidden?: string[];
 }
 
 export class ManifestError extends Error {

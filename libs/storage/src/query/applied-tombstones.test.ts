@@ -3,13 +3,17 @@ import { compactDay } from '../compaction/compact-day';
 import { listDataFiles, listPostFiles } from '../layout/list-data-files';
 import { readManifest, writeManifest } from '../layout/manifest';
 import { partitionDir } from '../layout/partition';
-import { tombstonesFor } from './applied-tombstones';
-import { DAY, HOUR, T0, flush, post, tombstone } from './fixtures.test-util';
+import { hidingFiles } from './applied-tombstones';
+import { DAY, HOUR, T0, edited, flush, post, tombstone } from './fixtures.test-util';
 import type { FileSets } from './post-sql';
 import { PostStore } from './post-store';
 
-// A compacted posts day records the tombstone files its compaction applied; readers of only such days skip them.
-// Whatever a reader skips, a delete must still hide its post on every path, before and after any compaction.
+// A compacted posts day records the tombstone files its compaction applied, and later compaction runs apply newer
+// tombstone files to it as hidden-version files; readers of only such days skip those tombstone files. Whatever a
+// reader skips, a delete or an edit must still hide its post's old version on every path, before and after any
+// compaction.
+
+const tombstonesFor = (files: FileSets) => hidingFiles(files).tombstones;
 
 const DAY1 = '2024-05-24';
 const posts = Array.from({ length: 12 }, (_, i) =>
@@ -74,7 +78,7 @@ describe('tombstones applied by compaction', () => {
     expect(tombstonesFor(await fileSets(tmp.path))).toEqual(renamed);
   });
 
-  it('are recorded on the next run for a day compacted before they were: the files that hide none of its rows', async () => {
+  it('are applied on the next run to a day compacted before they were, the hit versions kept in a hidden-version file', async () => {
     await flush(tmp.path, { posts, tombstones: [tombstone(posts[1], 'delete', posts[1].time_us + 5)] });
     await compactDay(tmp.path, DAY1, { graceMs: 0 });
     // As an older version left it: no record.
@@ -87,15 +91,15 @@ describe('tombstones applied by compaction', () => {
     const hiding = await flush(tmp.path, { tombstones: [tombstone(posts[3], 'delete', T0 + 2 * DAY)] });
     const harmless = await flush(tmp.path, { tombstones: [tombstone(post(500), 'delete', T0 + 2 * DAY)] });
     await compactDay(tmp.path, DAY1, { graceMs: 0, tables: ['posts'] });
-    const recorded = (await readManifest(dir))?.appliedTombstones ?? [];
-    expect(recorded.sort()).toEqual(
-      (await listDataFiles(tmp.path, 'tombstones'))
-        .filter((t) => t !== hiding[0])
-        .map((t) => t.slice(tmp.path.length + 1))
-        .sort(),
+    const manifest = (await readManifest(dir))!;
+    expect([...(manifest.appliedTombstones ?? [])].sort()).toEqual(
+      (await listDataFiles(tmp.path, 'tombstones')).map((t) => t.slice(tmp.path.length + 1)).sort(),
     );
-    expect(recorded).toContain(harmless[0].slice(tmp.path.length + 1));
-    expect(tombstonesFor(await fileSets(tmp.path))).toEqual(hiding);
+    expect(manifest.appliedTombstones).toContain(harmless[0].slice(tmp.path.length + 1));
+    expect(manifest.hidden).toHaveLength(1);
+    const sets = await fileSets(tmp.path);
+    expect(hidingFiles(sets)).toEqual({ tombstones: [], hidden: manifest.hidden!.map((h) => `${dir}/${h}`) });
+    expect(hiding).toHaveLength(1);
     await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 1, queryTimeoutMs: 20_000 });
     const rows = (await store.search({ text: 'coffee', first: 100 })).rows.map((r) => r.uri);
     expect(rows).toEqual(
@@ -104,5 +108,59 @@ describe('tombstones applied by compaction', () => {
         .map((p) => p.uri)
         .reverse(),
     );
+  });
+
+  it('later deletes and edits of a closed day: hidden on every path once applied, the edit shown, and dropped by the next generation', async () => {
+    await flush(tmp.path, { posts });
+    await compactDay(tmp.path, DAY1, { graceMs: 0 });
+    const dir = partitionDir(tmp.path, 'posts', DAY1);
+    // Two days later: post 3 deleted, post 5 edited (its new version is a row of that later day).
+    const newer = edited(posts[5], 'coffee edited');
+    await flush(tmp.path, {
+      posts: [{ ...newer, indexed_at: newer.indexed_at + DAY, time_us: newer.time_us + DAY }],
+      tombstones: [
+        tombstone(posts[3], 'delete', T0 + 2 * DAY),
+        tombstone(posts[5], 'supersede', newer.time_us + DAY),
+      ],
+    });
+    const laterDay = '2024-05-26';
+    await compactDay(tmp.path, laterDay, { graceMs: 0 });
+    await compactDay(tmp.path, DAY1, { graceMs: 0, tables: ['posts'] });
+    const manifest = (await readManifest(dir))!;
+    expect(manifest.hidden).toHaveLength(1);
+    // Every tombstone file is applied by both days: queries read none, only the hidden versions.
+    const sets = await fileSets(tmp.path);
+    expect(sets.indexed?.map((d) => d.date)).toEqual([DAY1, laterDay]);
+    expect(hidingFiles(sets).tombstones).toEqual([]);
+
+    await using store = await PostStore.create({ dataDir: tmp.path, poolSize: 1, queryTimeoutMs: 20_000 });
+    const expectVisible = async () => {
+      const uris = (await store.search({ text: 'coffee', first: 100 })).rows;
+      const expected = posts.filter((_, i) => i !== 3).map((p) => p.uri);
+      expect(uris.map((r) => r.uri).sort()).toEqual([...expected].sort());
+      expect(uris.find((r) => r.uri === posts[5].uri)?.text).toBe('coffee edited');
+      expect((await store.count({ text: 'coffee' })).count).toBe(expected.length);
+      expect((await store.search({ text: 'coffee 3', first: 10 })).rows).toEqual([]);
+      expect((await store.getByUris([posts[3].uri])).has(posts[3].uri)).toBe(false);
+      expect((await store.getByUris([posts[5].uri])).get(posts[5].uri)?.text).toBe('coffee edited');
+      expect((await store.search({ author: posts[3].did, first: 100 })).rows.map((r) => r.uri)).not.toContain(
+        posts[3].uri,
+      );
+    };
+    await expectVisible();
+
+    // A run with nothing new publishes nothing more.
+    await compactDay(tmp.path, DAY1, { graceMs: 0, tables: ['posts'] });
+    expect((await readManifest(dir))?.hidden).toEqual(manifest.hidden);
+
+    // A late post of the day makes a new generation: it drops the hidden rows, and the hidden file is replaced.
+    const lateUs = T0 - DAY + 11 * HOUR + HOUR / 2;
+    await flush(tmp.path, { posts: [post(77, { indexed_at: lateUs, time_us: lateUs, text: 'tea' })] });
+    await compactDay(tmp.path, DAY1, { graceMs: 60_000 });
+    const next = (await readManifest(dir))!;
+    expect(next.generation).toBe(manifest.generation + 1);
+    expect(next.hidden).toBeUndefined();
+    expect(next.replaced.map((r) => r.file)).toEqual(expect.arrayContaining(manifest.hidden!));
+    await expectVisible();
   });
 });

@@ -7,7 +7,7 @@ import { parseSearchText } from './search-text';
 import { casePrefilterRegex } from './case-prefilter';
 import { isPostsFile, postsWithDerivedColumns } from '../posts-columns';
 import { filesOverlapping } from './time-windows';
-import { tombstonesFor } from './applied-tombstones';
+import { hidingFiles } from './applied-tombstones';
 import type { AccountStatusTables } from './account-status';
 import { isTailPath } from '../tail/tail-path';
 import { tailSource } from '../tail/tail-sql';
@@ -262,13 +262,19 @@ export function visibleCte(
   fromUs?: number,
   updateFiles: string[] = files.posts,
 ): string {
-  const hiding = tombstonesFor(files);
-  const tombstones = hiding.length ? `SELECT uri, kind, time_us FROM ${sql.files(hiding)}` : EMPTY_TOMBSTONES;
+  const hiding = hidingFiles(files);
+  const tombstones = [
+    ...(hiding.tombstones.length ? [`SELECT uri, kind, time_us FROM ${sql.files(hiding.tombstones)}`] : []),
+    // A hidden version hides itself and older versions, as a supersede tombstone 1 µs newer would.
+    ...(hiding.hidden.length
+      ? [`SELECT uri, 'supersede' AS kind, time_us + 1 AS time_us FROM ${sql.files(hiding.hidden)}`]
+      : []),
+  ];
 
   return `WITH
   candidates AS NOT MATERIALIZED (${candidates}),
   hides AS (
-    ${tombstones}${
+    ${tombstones.length ? tombstones.join(' UNION ALL ') : EMPTY_TOMBSTONES}${
       updateFiles.length === 0
         ? ''
         : `
@@ -283,7 +289,7 @@ export function visibleCte(
   visible AS (
     SELECT p.* FROM candidates p
     WHERE ${
-      hiding.length === 0 && updateFiles.length === 0
+      tombstones.length === 0 && updateFiles.length === 0
         ? ''
         : `NOT EXISTS (
         SELECT 1 FROM hides h WHERE h.uri = p.uri AND (h.kind = 'delete' OR h.time_us > p.time_us))
