@@ -86,18 +86,10 @@ export async function indexedAuthorRows(
   const days = files.indexed ?? [];
   if (days.length === 0) return [];
   let batch = filter.text === undefined ? want + AUTHOR_SLACK : Math.min(want * 4, MAX_AUTHOR_TEXT_BATCH);
-  const sides = days.map((d) => d.byAuthor);
   const out: PostRecord[] = [];
   let from = position;
   for (;;) {
-    const s = new SqlParams();
-    const where = filterConditions(s, { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs }, from, sort);
-    const cand = (
-      await session.all(
-        `SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM ${s.files(sides)} p WHERE ${where.join(' AND ')} ${orderBy(sort)} LIMIT ${batch}`,
-        s.values,
-      )
-    ).map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string }));
+    const cand = await authorKeys(session, days, filter, from, batch, sort);
     if (cand.length === 0) return out;
     const lo = Math.min(cand[0].indexedAtUs, cand[cand.length - 1].indexedAtUs);
     const hi = Math.max(cand[0].indexedAtUs, cand[cand.length - 1].indexedAtUs) + 1;
@@ -129,6 +121,41 @@ export async function indexedAuthorRows(
     if (filter.text !== undefined) batch = Math.min(Math.max(batch, want) * 4, MAX_AUTHOR_TEXT_BATCH);
     from = cand[cand.length - 1];
   }
+}
+
+/**
+ * The next `limit` keys of `filter.author` (and its range) after `from` in `sort` order, from the days' by-author
+ * files. Days are disjoint in time, so they are read in sort order from the cursor's day, in groups of 1, 2, 4, …
+ * days until the limit is met: an author posting all day long (a bot: 100k posts a day) is served by the newest
+ * day alone, where one query over a month's by-author files read all of the author's row groups of every day
+ * (3M rows) to sort out the newest; an author with few posts costs a handful of queries.
+ */
+async function authorKeys(
+  session: Session,
+  days: readonly IndexedDay[],
+  filter: PostFilter & { author: string },
+  from: PostCursor | undefined,
+  limit: number,
+  sort: PostSort,
+): Promise<PostCursor[]> {
+  const latest = sort === 'LATEST';
+  const cursorDay = from && partitionDate(from.indexedAtUs);
+  const ordered = [...days]
+    .filter((d) => cursorDay === undefined || (latest ? d.date <= cursorDay : d.date >= cursorDay))
+    .sort((a, b) => (a.date < b.date ? 1 : -1) * (latest ? 1 : -1));
+  const out: PostCursor[] = [];
+  for (let i = 0, size = 1; i < ordered.length && out.length < limit; i += size, size *= 2) {
+    const sql = new SqlParams();
+    const where = filterConditions(sql, { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs }, from, sort);
+    const sides = ordered.slice(i, i + size).map((d) => d.byAuthor);
+    const rows = await session.all(
+      `SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM ${sql.files(sides)} p WHERE ${where.join(' AND ')}
+       ${orderBy(sort)} LIMIT ${limit - out.length}`,
+      sql.values,
+    );
+    out.push(...rows.map((r) => ({ indexedAtUs: Number(r.indexed_at), uri: r.uri as string })));
+  }
+  return out;
 }
 
 /** The author DID inside a post uri (at://<did>/app.bsky.feed.post/<rkey>), or undefined if it has none. */
