@@ -128,7 +128,8 @@ function tokenDfs(
   parts: readonly string[],
 ): Promise<Map<string, number[]>> {
   const sql = new SqlParams();
-  const source = `read_parquet(${sql.bind(listValue([...vocabularies]))}::VARCHAR[], filename = true, hive_partitioning = false)`;
+  const files = sql.bind(listValue([...vocabularies]));
+  const source = `read_parquet(${files}::VARCHAR[], filename = true, hive_partitioning = false)`;
   return dfSums(
     session,
     sql,
