@@ -27,3 +27,17 @@ export function termPartsSql(expr: string): string {
 export function foldedTokenSql(expr: string): string {
   return `replace(${expr}, 'ς', 'σ')`;
 }
+
+/** Characters of a gram of the vocabulary's gram index (compaction/token-grams.ts). */
+export const GRAM_CHARS = 3;
+
+/**
+ * SQL: the distinct substrings of GRAM_CHARS characters (code points) of the VARCHAR expression `expr`, as a
+ * VARCHAR[]; empty when it is shorter. A string containing a part holds every gram of the part.
+ */
+export function gramsSql(expr: string): string {
+  return `list_distinct(list_transform(range(1, length(${expr}) - ${GRAM_CHARS - 2}), i -> substring(${expr}, i, ${GRAM_CHARS})))`;
+}
+
+/** Whether a term part has grams (its characters counted as gramsSql counts them: code points). */
+export const hasGrams = (part: string): boolean => [...part].length >= GRAM_CHARS;

@@ -261,9 +261,9 @@ export async function publishPartition(
 }
 
 /**
- * A posts partition compacted before its side files (or the token files) existed: builds what is missing for its
- * current files and publishes it as the next generation (same files), so existing data gains the indexed read
- * paths on the next compaction run.
+ * A posts partition compacted before its side files (or the token files, or the gram index) existed: builds what
+ * is missing for its current files and publishes it as the next generation (same files), so existing data gains
+ * the indexed read paths on the next compaction run.
  */
 async function indexPartition(
   conn: DuckDBConnection,
@@ -272,13 +272,9 @@ async function indexPartition(
   rareTokenMaxDf?: number,
 ): Promise<PartitionIndex | undefined> {
   const previous = files.manifest;
-  if (
-    !previous ||
-    previous.table !== 'posts' ||
-    previous.index?.tokens ||
-    files.compacted.length !== previous.files.length
-  )
-    return undefined;
+  if (!previous || previous.table !== 'posts' || files.compacted.length !== previous.files.length) return undefined;
+  // Fully indexed, or a vocabulary to build the gram index from is missing.
+  if (previous.index?.tokens && (previous.index.tokenGrams || !files.index?.tokens)) return undefined;
   if (previous.files.length === 0) return undefined;
   const generation = previous.generation + 1;
   const index = await writeSideFiles(conn, files.dir, generation, previous.files, {

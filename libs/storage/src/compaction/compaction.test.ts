@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { PostRow, TableRow } from '@bsky-explorer/schema';
@@ -205,6 +205,10 @@ describe('compaction', () => {
       expect.stringMatching(/^flush-/),
       expect.stringMatching(/^flush-/),
       expect.stringMatching(/^flush-/),
+      'token-blocks-1.parquet',
+      'token-blocks-2.parquet',
+      'token-grams-1.parquet',
+      'token-grams-2.parquet',
       'tokens-1.parquet',
       'tokens-2.parquet',
     ]);
@@ -212,7 +216,14 @@ describe('compaction', () => {
     // Past the grace period, the next run removes what was replaced; what readers see does not change.
     const run3 = await compactClosedDays(tmp.path, { now: NOW + 1000 + GRACE, graceMs: GRACE });
     expect(run3.deleted).toBeGreaterThanOrEqual(6);
-    const current = ['by-author-2.parquet', 'by-token-2.parquet', 'compacted-2-0.parquet', 'tokens-2.parquet'];
+    const current = [
+      'by-author-2.parquet',
+      'by-token-2.parquet',
+      'compacted-2-0.parquet',
+      'token-blocks-2.parquet',
+      'token-grams-2.parquet',
+      'tokens-2.parquet',
+    ];
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual(current);
     expect((await visible()).sort()).toEqual(withLate);
 
@@ -309,6 +320,8 @@ describe('compaction', () => {
       'by-token-2.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,
+      'token-blocks-2.parquet',
+      'token-grams-2.parquet',
       'tokens-2.parquet',
     ]);
     expect(await visible()).toEqual(before);
@@ -316,24 +329,54 @@ describe('compaction', () => {
     expect(again.partitions[0].compacted).toBe(false);
 
     // A partition indexed before the token files existed gains them alone; its by-author stays.
-    const { tokens: _t, byToken: _b, ...keyFiles } = (indexed as PartitionManifest).index as PartitionIndex;
+    const {
+      tokens: _t,
+      byToken: _b,
+      tokenBlocks: _tb,
+      tokenGrams: _tg,
+      ...keyFiles
+    } = (indexed as PartitionManifest).index as PartitionIndex;
     await writeManifest(dir, { ...(indexed as PartitionManifest), index: keyFiles });
-    await rm(join(dir, 'tokens-2.parquet'));
-    await rm(join(dir, 'by-token-2.parquet'));
+    for (const f of ['tokens-2', 'by-token-2', 'token-blocks-2', 'token-grams-2']) await rm(join(dir, `${f}.parquet`));
     const upgraded = await compactDay(tmp.path, DAY, { now: NOW + 3, graceMs: 0, tables: ['posts'] });
     expect(upgraded.partitions[0]).toMatchObject({ compacted: true, generation: 3 });
-    expect((await readManifest(dir))?.index).toMatchObject({
+    const tokenIndexed = (await readManifest(dir)) as PartitionManifest;
+    expect(tokenIndexed.index).toMatchObject({
       byAuthor: 'by-author-2.parquet',
       tokens: 'tokens-3.parquet',
       byToken: 'by-token-3.parquet',
+      tokenBlocks: 'token-blocks-3.parquet',
+      tokenGrams: 'token-grams-3.parquet',
     });
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
       'by-author-2.parquet',
       'by-token-3.parquet',
       'compacted-1-0.parquet',
+      'token-blocks-3.parquet',
+      'token-grams-3.parquet',
       'tokens-3.parquet',
     ]);
     expect(await visible()).toEqual(before);
+
+    // A partition indexed before the gram index existed gains it alone, counted in its index bytes.
+    const { tokenBlocks: _b3, tokenGrams: _g3, ...tokenFiles } = tokenIndexed.index as PartitionIndex;
+    await writeManifest(dir, { ...tokenIndexed, index: { ...tokenFiles, bytes: 1000 } });
+    await rm(join(dir, 'token-blocks-3.parquet'));
+    await rm(join(dir, 'token-grams-3.parquet'));
+    const grams = await compactDay(tmp.path, DAY, { now: NOW + 4, graceMs: 0, tables: ['posts'] });
+    expect(grams.partitions[0]).toMatchObject({ compacted: true, generation: 4 });
+    const gramBytes =
+      (await stat(join(dir, 'token-blocks-4.parquet'))).size + (await stat(join(dir, 'token-grams-4.parquet'))).size;
+    expect(grams.partitions[0].indexBytes).toBe(1000 + gramBytes);
+    expect((await readManifest(dir))?.index).toEqual({
+      ...tokenFiles,
+      tokenBlocks: 'token-blocks-4.parquet',
+      tokenGrams: 'token-grams-4.parquet',
+      bytes: 1000 + gramBytes,
+    });
+    expect(await visible()).toEqual(before);
+    const done = await compactDay(tmp.path, DAY, { now: NOW + 5, graceMs: 0, tables: ['posts'] });
+    expect(done.partitions[0].compacted).toBe(false);
   });
 
   it('writes the token files: every token of the live rows with its post count, postings of the rare ones only', async () => {
@@ -398,6 +441,8 @@ describe('compaction', () => {
       'by-token-1.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,
+      'token-blocks-1.parquet',
+      'token-grams-1.parquet',
       'tokens-1.parquet',
     ]);
     expect(await liveUriCount(conn)).toBe(beforeCount);

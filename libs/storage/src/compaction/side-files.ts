@@ -7,11 +7,12 @@ import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
 import { postsWithDerivedColumns } from '../posts-columns';
 import { HIDDEN_PREFIX } from './late-tombstones';
 import { BY_TOKEN_PREFIX, TOKENS_PREFIX, writeTokenFiles } from './token-files';
+import { TOKEN_BLOCKS_PREFIX, TOKEN_GRAMS_PREFIX, writeTokenGrams } from './token-grams';
 
 // Per-day lookup files of a compacted posts partition, built from the compacted files themselves (so they hold
 // exactly the live rows compaction kept) and published in the same manifest as those files:
 //   by-author-<generation>.parquet  (did, indexed_at, uri) sorted by did, indexed_at DESC, uri DESC
-//   tokens-, by-token-<generation>.parquet                 the token index (token-files.ts)
+//   tokens-, by-token-, token-blocks-, token-grams-<generation>.parquet  the token index (token-files.ts)
 // Small row groups: min/max statistics on did narrow an author to the one group holding it. A uri holds its
 // author's did (at://<did>/app.bsky.feed.post/<rkey>), so by-author also finds a uri: the by-uri files that older
 // versions wrote (13 B/post) are no longer written or read, and removed with their generation.
@@ -25,7 +26,15 @@ export const SIDE_ROW_GROUP_SIZE = 16_384;
 const SIDE_STAGING_PREFIX = '.compacting-side-';
 
 export function isSideFile(name: string): boolean {
-  return [BY_AUTHOR_PREFIX, BY_URI_PREFIX, TOKENS_PREFIX, BY_TOKEN_PREFIX, HIDDEN_PREFIX].some((prefix) => name.startsWith(prefix));
+  return [
+    BY_AUTHOR_PREFIX,
+    BY_URI_PREFIX,
+    TOKENS_PREFIX,
+    BY_TOKEN_PREFIX,
+    TOKEN_BLOCKS_PREFIX,
+    TOKEN_GRAMS_PREFIX,
+    HIDDEN_PREFIX,
+  ].some((prefix) => name.startsWith(prefix));
 }
 
 /** The side files of an index, by name. */
@@ -35,11 +44,16 @@ export function sideFileNames(index: PartitionIndex): string[] {
     ...(index.byUri ? [index.byUri] : []),
     ...(index.tokens ? [index.tokens] : []),
     ...(index.byToken ? [index.byToken] : []),
+    ...(index.tokenBlocks ? [index.tokenBlocks] : []),
+    ...(index.tokenGrams ? [index.tokenGrams] : []),
   ];
 }
 
 export interface SideFileOptions {
-  /** Only the token files, added to `previous` (a partition indexed before they existed). */
+  /**
+   * Only what `previous` lacks, added to it: the token files (a partition indexed before they existed), or with
+   * them the gram index (indexed before it existed).
+   */
   previous?: PartitionIndex;
   /** See DEFAULT_RARE_TOKEN_MAX_DF. */
   rareTokenMaxDf?: number;
@@ -62,22 +76,31 @@ export async function writeSideFiles(
   const staging = join(dir, `${SIDE_STAGING_PREFIX}${generation}`);
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  const tokens = await writeTokenFiles(
-    conn,
-    staging,
-    generation,
-    files.map((f) => join(dir, f)),
-    options.rareTokenMaxDf,
-  );
-  const written = [tokens.tokens, tokens.byToken];
+  const previous = options.previous;
   let index: PartitionIndex;
-  if (options.previous) {
-    index = { ...options.previous, ...tokens, bytes: options.previous.bytes + tokens.bytes };
+  let written: string[];
+  if (previous?.tokens) {
+    // Indexed before the gram index existed: it alone, from the published vocabulary.
+    const grams = await writeTokenGrams(conn, staging, generation, join(dir, previous.tokens));
+    index = { ...previous, ...grams, bytes: previous.bytes + grams.bytes };
+    written = [grams.tokenBlocks, grams.tokenGrams];
   } else {
-    const byAuthor = `${BY_AUTHOR_PREFIX}${generation}.parquet`;
-    index = { byAuthor, ...tokens };
-    index.bytes += await writeByAuthor(conn, dir, join(staging, byAuthor), files);
-    written.push(byAuthor);
+    const tokens = await writeTokenFiles(
+      conn,
+      staging,
+      generation,
+      files.map((f) => join(dir, f)),
+      options.rareTokenMaxDf,
+    );
+    written = [tokens.tokens, tokens.byToken, tokens.tokenBlocks, tokens.tokenGrams];
+    if (previous) {
+      index = { ...previous, ...tokens, bytes: previous.bytes + tokens.bytes };
+    } else {
+      const byAuthor = `${BY_AUTHOR_PREFIX}${generation}.parquet`;
+      index = { byAuthor, ...tokens };
+      index.bytes += await writeByAuthor(conn, dir, join(staging, byAuthor), files);
+      written.push(byAuthor);
+    }
   }
   for (const name of written) await rename(join(staging, name), join(dir, name));
   await fsyncDir(dir);

@@ -4,6 +4,7 @@ import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-ap
 import { fsyncFile } from '../layout/durable-fs';
 import { TOKEN_KEY_CHARS, tokenListSql } from '../text-tokens';
 import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
+import { writeTokenGrams, type TokenGramFiles } from './token-grams';
 
 // The token side files of a compacted posts partition (see text-tokens.ts for what a token is):
 //   tokens-<generation>.parquet    (ascii, key, token, df, posted)  every distinct token of the day; df: posts
@@ -13,6 +14,7 @@ import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
 //                                  tokens, and short ones), so its substring scan skips the rest by statistics.
 //   by-token-<generation>.parquet  (key, indexed_at)  one row per post holding a RARE token (df ≤ maxDf), sorted
 //                                  by key, indexed_at DESC
+//   token-blocks-, token-grams-<generation>.parquet  a trigram index of the vocabulary's ASCII section (token-grams.ts)
 // key is the token's first TOKEN_KEY_CHARS characters: DuckDB writes no min/max statistics for a row group holding
 // a long string (CJK text has no spaces, so whole sentences are tokens), and without them an equality lookup reads
 // the whole file (measured: 350 ms → 8 ms at a day). Tokens sharing a key share postings: a superset, which the
@@ -29,10 +31,9 @@ export const DEFAULT_RARE_TOKEN_MAX_DF = 10_000;
 /** Rows per row group of both files: one key lookup reads about one group. */
 const TOKEN_ROW_GROUP_SIZE = 16_384;
 
-export interface TokenFiles {
+export interface TokenFiles extends TokenGramFiles {
   tokens: string;
   byToken: string;
-  bytes: number;
 }
 
 /** Names of the token files of a generation. */
@@ -85,6 +86,7 @@ export async function writeTokenFiles(
   }
   await fsyncFile(tokensPath);
   await fsyncFile(byTokenPath);
-  const bytes = (await stat(tokensPath)).size + (await stat(byTokenPath)).size;
-  return { ...names, bytes };
+  const grams = await writeTokenGrams(conn, stagingDir, generation, tokensPath);
+  const bytes = (await stat(tokensPath)).size + (await stat(byTokenPath)).size + grams.bytes;
+  return { ...names, ...grams, bytes };
 }

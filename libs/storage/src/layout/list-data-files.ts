@@ -22,7 +22,7 @@ export interface PartitionFiles {
   /** Every entry of the folder at listing time. */
   entries: string[];
   /** The published side files indexing `compacted` (posts), when present on disk. */
-  index: { byAuthor: string; tokens?: string; byToken?: string } | undefined;
+  index: { byAuthor: string; tokens?: string; byToken?: string; tokenBlocks?: string; tokenGrams?: string } | undefined;
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {
@@ -107,6 +107,10 @@ async function readPartitionFiles(dir: string, date: string): Promise<PartitionF
             ...(index.tokens && index.byToken && present.has(index.tokens) && present.has(index.byToken)
               ? { tokens: index.tokens, byToken: index.byToken }
               : {}),
+            // Likewise the gram index (else a part's tokens are found by a scan of the vocabulary).
+            ...(index.tokenBlocks && index.tokenGrams && present.has(index.tokenBlocks) && present.has(index.tokenGrams)
+              ? { tokenBlocks: index.tokenBlocks, tokenGrams: index.tokenGrams }
+              : {}),
           }
         : undefined,
   };
@@ -138,8 +142,11 @@ export interface IndexedDay {
   date: string;
   files: string[];
   byAuthor: string;
-  /** The token files (absent on days indexed before they existed: text search scans those days). */
-  tokens?: { vocabulary: string; postings: string };
+  /**
+   * The token files (absent on days indexed before they existed: text search scans those days); `grams`: the gram
+   * index of the vocabulary's ASCII section (absent on days indexed before it existed: the vocabulary is scanned).
+   */
+  tokens?: { vocabulary: string; postings: string; grams?: { blocks: string; grams: string } };
   /**
    * The tombstone files (absolute paths) already applied to `files` by their compaction: a read of only these
    * files needs none of them (absent: compacted before this was recorded, every tombstone file may apply).
@@ -171,7 +178,15 @@ export async function listPostFiles(dataDir: string, range: TimeRangeUs = {}): P
         files: p.compacted.map(abs),
         byAuthor: abs(p.index.byAuthor),
         ...(p.index.tokens && p.index.byToken
-          ? { tokens: { vocabulary: abs(p.index.tokens), postings: abs(p.index.byToken) } }
+          ? {
+              tokens: {
+                vocabulary: abs(p.index.tokens),
+                postings: abs(p.index.byToken),
+                ...(p.index.tokenBlocks && p.index.tokenGrams
+                  ? { grams: { blocks: abs(p.index.tokenBlocks), grams: abs(p.index.tokenGrams) } }
+                  : {}),
+              },
+            }
           : {}),
         ...(p.manifest?.appliedTombstones
           ? { appliedTombstones: p.manifest.appliedTombstones.map((t) => join(dataDir, t)) }

@@ -24,6 +24,9 @@ export interface PartitionIndex {
   tokens?: string;
   /** (token, indexed_at) for the rare tokens, sorted by token (with `tokens`). */
   byToken?: string;
+  /** The ASCII tokens in blocks and the trigram index of those blocks (with `tokens`, absent on older partitions). */
+  tokenBlocks?: string;
+  tokenGrams?: string;
   bytes: number;
 }
 

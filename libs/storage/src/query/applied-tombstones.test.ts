@@ -118,10 +118,7 @@ describe('tombstones applied by compaction', () => {
     const newer = edited(posts[5], 'coffee edited');
     await flush(tmp.path, {
       posts: [{ ...newer, indexed_at: newer.indexed_at + DAY, time_us: newer.time_us + DAY }],
-      tombstones: [
-        tombstone(posts[3], 'delete', T0 + 2 * DAY),
-        tombstone(posts[5], 'supersede', newer.time_us + DAY),
-      ],
+      tombstones: [tombstone(posts[3], 'delete', T0 + 2 * DAY), tombstone(posts[5], 'supersede', newer.time_us + DAY)],
     });
     const laterDay = '2024-05-26';
     await compactDay(tmp.path, laterDay, { graceMs: 0 });

@@ -146,7 +146,12 @@ async function authorKeys(
   const out: PostCursor[] = [];
   for (let i = 0, size = 1; i < ordered.length && out.length < limit; i += size, size *= 2) {
     const sql = new SqlParams();
-    const where = filterConditions(sql, { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs }, from, sort);
+    const where = filterConditions(
+      sql,
+      { author: filter.author, fromUs: filter.fromUs, toUs: filter.toUs },
+      from,
+      sort,
+    );
     const sides = ordered.slice(i, i + size).map((d) => d.byAuthor);
     const rows = await session.all(
       `SELECT epoch_us(p.indexed_at) AS indexed_at, p.uri FROM ${sql.files(sides)} p WHERE ${where.join(' AND ')}

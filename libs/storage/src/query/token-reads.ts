@@ -19,6 +19,7 @@ import { filesOfKeys, timesPredicate } from './indexed-reads';
 import { parseSearchText } from './search-text';
 import { filesOverlapping } from './time-windows';
 import { filesHolding } from './file-spans';
+import { vocabularyRows } from './vocabulary-source';
 
 // Text search on compacted days through their token files (compaction/token-files.ts, text-tokens.ts). The token
 // files only narrow WHERE to look: every candidate is read back and goes through the exact text predicate and the
@@ -36,9 +37,6 @@ const MAX_SEARCH_BATCH = 4096;
  */
 export const MAX_COUNT_POSTINGS_PER_DAY = 100;
 
-/** What makes a vocabulary token `ascii` (term parts are lower-cased like the tokens). */
-const ASCII_ALNUM = /[a-z0-9]/;
-
 /** A token-shaped piece of one include term, and the keys of the rare tokens holding it, per day. */
 export interface TokenLookup {
   part: string;
@@ -54,7 +52,8 @@ export interface TokenLookup {
  * postings) on some day, or by tokens of too many distinct keys. Of the usable parts, the one with the fewest
  * postings is taken.
  * A part that is itself a common token is ruled out first by a statistics-pruned lookup (a few ms), so a common
- * word costs no scan of the vocabularies; the others are matched in one scan of them.
+ * word costs no scan of the vocabularies; the others are matched in one read of the vocabulary rows that may hold
+ * them (vocabulary-source.ts).
  */
 export async function planTokenLookup(
   session: Session,
@@ -83,14 +82,13 @@ export async function planTokenLookup(
     const token = p.includes('σ') ? foldedTokenSql('token') : 'token';
     return `contains(${token}, ${v.bind(p)})`;
   });
-  // Only tokens with an ASCII letter or digit can hold such a part: if all parts are so, the rest is skipped.
-  const asciiOnly = usable.every((p) => ASCII_ALNUM.test(p));
-  const rows = await session.all(
-    `SELECT filename, key, df, posted, [${matches.join(', ')}] AS hit
-     FROM read_parquet(${v.bind(listValue(vocabularies))}::VARCHAR[], filename = true, hive_partitioning = false)
-     WHERE ${asciiOnly ? 'ascii AND ' : ''}(${matches.join(' OR ')})`,
-    v.values,
-  );
+  const source = await vocabularyRows(session, v, days, usable);
+  const rows = source
+    ? await session.all(
+        `SELECT filename, key, df, posted, [${matches.join(', ')}] AS hit FROM ${source} WHERE ${matches.join(' OR ')}`,
+        v.values,
+      )
+    : [];
   const dateOfVocabulary = new Map(days.map((d) => [d.tokens?.vocabulary as string, d.date]));
   let best: TokenLookup | undefined;
   usable.forEach((part, i) => {

@@ -6,6 +6,7 @@ import { TOKEN_KEY_CHARS, foldedTokenSql, termPartsSql } from '../../text-tokens
 import { SqlParams, filterConditions, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
 import { parseSearchText } from '../search-text';
 import type { RowCounts } from './row-counts';
+import { vocabularyRows } from '../vocabulary-source';
 
 // Estimated counts, for when an exact count would not fit the time budget. Compacted days with token files are
 // estimated from the counts kept at compaction (each token's df, over the rows compaction kept); everything else
@@ -75,11 +76,12 @@ export async function vocabularyEstimate(
 }
 
 /**
- * Per vocabulary file: Σ df of the tokens containing each part (in `parts` order). Scanning a vocabulary for the
- * tokens that contain a part is the cost of an estimate (~60 ms a day at 8.1M posts, a substring cannot use the
- * sorted key). So when every part is itself a token of the newest day, only that day is scanned: each other day
- * takes its own df of the part's token (one statistics-pruned lookup per day) times the newest day's ratio of
- * Σ df of the tokens containing the part to that token's df. A month then costs one scan, not thirty.
+ * Per vocabulary file: Σ df of the tokens containing each part (in `parts` order). Finding the tokens that contain
+ * a part is the cost of an estimate (a substring cannot use the sorted key: ~60 ms a day at 8.1M posts for a day
+ * scanned, a few blocks for a day with a gram index, see vocabulary-source.ts). So when every part is itself a
+ * token of the newest day, only that day is searched: each other day takes its own df of the part's token (one
+ * statistics-pruned lookup per day) times the newest day's ratio of Σ df of the tokens containing the part to that
+ * token's df. A month then costs one search, not thirty.
  */
 async function partDfs(
   session: Session,
@@ -89,11 +91,11 @@ async function partDfs(
   if (parts.length === 0 || days.length === 0) return new Map();
   const vocabulary = (d: IndexedDay) => d.tokens?.vocabulary as string;
   const newest = [...days].sort((a, b) => (a.date < b.date ? 1 : -1))[0];
-  if (days.length === 1) return containingDfs(session, [vocabulary(newest)], parts);
+  if (days.length === 1) return containingDfs(session, [newest], parts);
   const own = await tokenDfs(session, days.map(vocabulary), parts);
   const newestOwn = own.get(vocabulary(newest));
-  if (!newestOwn || newestOwn.some((df) => df === 0)) return containingDfs(session, days.map(vocabulary), parts);
-  const newestContaining = (await containingDfs(session, [vocabulary(newest)], parts)).get(vocabulary(newest));
+  if (!newestOwn || newestOwn.some((df) => df === 0)) return containingDfs(session, days, parts);
+  const newestContaining = (await containingDfs(session, [newest], parts)).get(vocabulary(newest));
   const ratios = parts.map((_, i) => (newestContaining?.[i] ?? newestOwn[i]) / newestOwn[i]);
   const dfs = new Map<string, number[]>();
   for (const d of days) {
@@ -107,21 +109,16 @@ async function partDfs(
   return dfs;
 }
 
-/** Per vocabulary file: Σ df of the tokens containing each part, by a scan of the vocabularies. */
-function containingDfs(
+/** Per vocabulary file: Σ df of the tokens containing each part (absent: none on that day). */
+async function containingDfs(
   session: Session,
-  vocabularies: readonly string[],
+  days: readonly IndexedDay[],
   parts: readonly string[],
 ): Promise<Map<string, number[]>> {
-  // Only tokens with an ASCII letter or digit can hold such parts: the rest of the vocabulary is skipped.
-  const asciiOnly = parts.every((p) => /[a-z0-9]/.test(p));
-  return dfSums(
-    session,
-    vocabularies,
-    parts,
-    (part) => `contains(token, ${part})`,
-    () => (asciiOnly ? 'ascii' : 'true'),
-  );
+  const sql = new SqlParams();
+  const source = await vocabularyRows(session, sql, days, parts);
+  if (source === undefined) return new Map();
+  return dfSums(session, sql, source, parts, (part) => `contains(token, ${part})`);
 }
 
 /** Per vocabulary file: the df of each part as a token itself (0: not a token there), by pruned key lookups. */
@@ -130,9 +127,13 @@ function tokenDfs(
   vocabularies: readonly string[],
   parts: readonly string[],
 ): Promise<Map<string, number[]>> {
+  const sql = new SqlParams();
+  const files = sql.bind(listValue([...vocabularies]));
+  const source = `read_parquet(${files}::VARCHAR[], filename = true, hive_partitioning = false)`;
   return dfSums(
     session,
-    vocabularies,
+    sql,
+    source,
     parts,
     (part) => `${foldedTokenSql('token')} = ${part}`,
     (bound) => `key IN (${bound.map((p) => `left(${p}, ${TOKEN_KEY_CHARS})`).join(', ')})`,
@@ -140,23 +141,21 @@ function tokenDfs(
 }
 
 /**
- * Per vocabulary file, per part: Σ df of its tokens matching `match(part)` among the rows passing `where` (both
- * get the parts as bound parameters).
+ * Per vocabulary file, per part: Σ df of the tokens of `source` (vocabulary rows with their filename, bound in
+ * `sql`) matching `match(part)` among the rows passing `where` (both get the parts as bound parameters).
  */
 async function dfSums(
   session: Session,
-  vocabularies: readonly string[],
+  sql: SqlParams,
+  source: string,
   parts: readonly string[],
   match: (part: string) => string,
-  where: (parts: string[]) => string,
+  where: (parts: string[]) => string = () => 'true',
 ): Promise<Map<string, number[]>> {
-  const sql = new SqlParams();
-  const files = sql.bind(listValue([...vocabularies]));
   const bound = parts.map((p) => sql.bind(p));
   const rows = await session.all(
     `SELECT filename, ${bound.map((p, i) => `sum(df) FILTER (WHERE ${match(p)}) AS s${i}`).join(', ')}
-     FROM read_parquet(${files}::VARCHAR[], filename = true, hive_partitioning = false)
-     WHERE ${where(bound)} GROUP BY filename`,
+     FROM ${source} WHERE ${where(bound)} GROUP BY filename`,
     sql.values,
   );
   return new Map(rows.map((r) => [r.filename as string, parts.map((_, i) => Number(r[`s${i}`] ?? 0))]));
