@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, makeTempDir, startRedis } from '@bsky-explorer/testing';
 import { APPS, EXTERNAL_PACKAGES, bundleApp, type AppName } from '../docker/bundle';
@@ -60,8 +60,11 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
       dependencies?: Record<string, string>;
     };
     // The prod-deps stage installs the app's "dependencies" and those of the workspace libraries among them; the
-    // bundle inlines all of them but these, which it loads from /app/node_modules at run time.
+    // bundle inlines all of them but these, which it loads from /app/node_modules at run time, so it keeps only these
+    // (and what they need).
     expect(Object.keys(manifest.dependencies ?? {})).toEqual(expect.arrayContaining(EXTERNAL_PACKAGES));
+    const keep = (await dockerfile(app)).lines.find((l) => l.startsWith('RUN node /tmp/keep-modules.mjs . '));
+    expect(keep?.split(' && ')[0].split(' ').slice(4).sort()).toEqual([...EXTERNAL_PACKAGES].sort());
   });
 
   it('its bundle loads no package at run time but those it leaves out (and ws optional add-ons)', async () => {
@@ -95,6 +98,40 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
     // Both npm ci stages start from those manifests only, so their layers are cached until a dependency changes.
     expect(d.lines.filter((l) => l === 'COPY --from=manifests /manifests/ ./').length).toBe(2);
     expect(d.lines.filter((l) => /^COPY \S+\/package\.json/.test(l))).toEqual([]);
+  });
+});
+
+describe('infra/docker/keep-modules.mjs', () => {
+  it('keeps the named packages and what they need (nested, optional, peer), removes the rest and stale .bin links', async () => {
+    const dir = join(tmpRoot.path, 'keep-modules');
+    const pkg = async (path: string, manifest: object) => {
+      await mkdir(join(dir, 'node_modules', path), { recursive: true });
+      await writeFile(join(dir, 'node_modules', path, 'package.json'), JSON.stringify(manifest));
+    };
+    await pkg('a', { dependencies: { b: '1', '@s/x': '1' }, optionalDependencies: { 'not-here': '1' } });
+    await pkg('b', { peerDependencies: { c: '1' } });
+    await pkg('c', {});
+    await pkg('@s/x', { dependencies: { d: '2' } });
+    await pkg('@s/x/node_modules/d', {});
+    await pkg('d', {});
+    await pkg('unused', { dependencies: { b: '1' } });
+    await pkg('@t/unused', {});
+    await pkg('e', {});
+    await mkdir(join(dir, 'node_modules/.bin'));
+    await symlink('../unused/cli.js', join(dir, 'node_modules/.bin/unused'));
+    const script = join(ROOT, 'infra/docker/keep-modules.mjs');
+
+    const result = await run('node', [script, dir, 'a', 'e']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const found = await run('find', ['node_modules', '-name', 'package.json'], { cwd: dir });
+    expect(found.stdout.trim().split('\n').sort()).toEqual(
+      ['a', 'b', 'c', 'e', '@s/x', '@s/x/node_modules/d'].map((p) => `node_modules/${p}/package.json`).sort(),
+    );
+    expect((await run('ls', ['-A', 'node_modules'], { cwd: dir })).stdout.split('\n').filter(Boolean).sort()).toEqual(
+      ['@s', 'a', 'b', 'c', 'e'].sort(),
+    );
+    // A named package, or a dependency, that is not installed is an error, not a smaller image.
+    expect((await run('node', [script, dir, 'missing'])).code).not.toBe(0);
   });
 });
 
