@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, symlink } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, makeTempDir, startRedis } from '@bsky-explorer/testing';
 import { APPS, EXTERNAL_PACKAGES, bundleApp, type AppName } from '../docker/bundle';
@@ -55,26 +55,23 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
     expect([...d.instr('ENV'), ...d.instr('ARG')].join('\n')).not.toMatch(/SECRET|PASSWORD|TOKEN/i);
   });
 
-  it("declares as its own dependencies exactly the packages its bundle leaves out, at the root's versions", async () => {
+  it('declares among its own dependencies the packages its bundle leaves out', async () => {
     const manifest = JSON.parse(await readFile(join(ROOT, `apps/${app}/package.json`), 'utf8')) as {
       dependencies?: Record<string, string>;
     };
-    const root = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual([...EXTERNAL_PACKAGES].sort());
-    for (const name of EXTERNAL_PACKAGES)
-      expect([name, manifest.dependencies?.[name]]).toEqual([name, root.dependencies[name]]);
+    // The prod-deps stage installs the app's "dependencies" and those of the workspace libraries among them; the
+    // bundle inlines all of them but these, which it loads from /app/node_modules at run time, so it keeps only these
+    // (and what they need).
+    expect(Object.keys(manifest.dependencies ?? {})).toEqual(expect.arrayContaining(EXTERNAL_PACKAGES));
+    const keep = (await dockerfile(app)).lines.find((l) => l.startsWith('RUN node /tmp/keep-modules.mjs . '));
+    expect(keep?.split(' && ')[0].split(' ').slice(4).sort()).toEqual([...EXTERNAL_PACKAGES].sort());
   });
 
-  it('its bundle loads no package at run time but those it declares (and ws optional add-ons)', async () => {
+  it('its bundle loads no package at run time but those it leaves out (and ws optional add-ons)', async () => {
     const { runtimePackages } = await bundleApp(app, join(tmpRoot.path, `${app}-bundle`));
-    const manifest = JSON.parse(await readFile(join(ROOT, `apps/${app}/package.json`), 'utf8')) as {
-      dependencies?: Record<string, string>;
-    };
     // ws loads these two only if they are installed (inside try/catch): optional speed-ups, not installed.
     const optional = new Set(['bufferutil', 'utf-8-validate']);
-    expect(runtimePackages.filter((n) => !optional.has(n))).toEqual(Object.keys(manifest.dependencies ?? {}).sort());
+    expect(runtimePackages.filter((n) => !optional.has(n))).toEqual([...EXTERNAL_PACKAGES].sort());
   });
 
   it('installs from the manifests of exactly the workspaces package-lock.json knows, found rather than listed', async () => {
@@ -101,6 +98,40 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
     // Both npm ci stages start from those manifests only, so their layers are cached until a dependency changes.
     expect(d.lines.filter((l) => l === 'COPY --from=manifests /manifests/ ./').length).toBe(2);
     expect(d.lines.filter((l) => /^COPY \S+\/package\.json/.test(l))).toEqual([]);
+  });
+});
+
+describe('infra/docker/keep-modules.mjs', () => {
+  it('keeps the named packages and what they need (nested, optional, peer), removes the rest and stale .bin links', async () => {
+    const dir = join(tmpRoot.path, 'keep-modules');
+    const pkg = async (path: string, manifest: object) => {
+      await mkdir(join(dir, 'node_modules', path), { recursive: true });
+      await writeFile(join(dir, 'node_modules', path, 'package.json'), JSON.stringify(manifest));
+    };
+    await pkg('a', { dependencies: { b: '1', '@s/x': '1' }, optionalDependencies: { 'not-here': '1' } });
+    await pkg('b', { peerDependencies: { c: '1' } });
+    await pkg('c', {});
+    await pkg('@s/x', { dependencies: { d: '2' } });
+    await pkg('@s/x/node_modules/d', {});
+    await pkg('d', {});
+    await pkg('unused', { dependencies: { b: '1' } });
+    await pkg('@t/unused', {});
+    await pkg('e', {});
+    await mkdir(join(dir, 'node_modules/.bin'));
+    await symlink('../unused/cli.js', join(dir, 'node_modules/.bin/unused'));
+    const script = join(ROOT, 'infra/docker/keep-modules.mjs');
+
+    const result = await run('node', [script, dir, 'a', 'e']);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const found = await run('find', ['node_modules', '-name', 'package.json'], { cwd: dir });
+    expect(found.stdout.trim().split('\n').sort()).toEqual(
+      ['a', 'b', 'c', 'e', '@s/x', '@s/x/node_modules/d'].map((p) => `node_modules/${p}/package.json`).sort(),
+    );
+    expect((await run('ls', ['-A', 'node_modules'], { cwd: dir })).stdout.split('\n').filter(Boolean).sort()).toEqual(
+      ['@s', 'a', 'b', 'c', 'e'].sort(),
+    );
+    // A named package, or a dependency, that is not installed is an error, not a smaller image.
+    expect((await run('node', [script, dir, 'missing'])).code).not.toBe(0);
   });
 });
 
