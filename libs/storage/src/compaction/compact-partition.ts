@@ -273,13 +273,16 @@ async function indexPartition(
 ): Promise<PartitionIndex | undefined> {
   const previous = files.manifest;
   if (!previous || previous.table !== 'posts' || files.compacted.length !== previous.files.length) return undefined;
-  // Fully indexed, or a vocabulary to build the gram index from is missing.
-  if (previous.index?.tokens && (previous.index.tokenGrams || !files.index?.tokens)) return undefined;
+  // Fully indexed, or (tokens and by-facet there) the gram index lacks the vocabulary to build it from.
+  const have = previous.index;
+  const vocabularyOnDisk = Boolean(files.index?.tokens);
+  if (have?.tokens && have.byFacet && (have.tokenGrams || !vocabularyOnDisk)) return undefined;
   if (previous.files.length === 0) return undefined;
   const generation = previous.generation + 1;
   const index = await writeSideFiles(conn, files.dir, generation, previous.files, {
-    previous: previous.index,
+    previous: have,
     rareTokenMaxDf,
+    noGrams: !vocabularyOnDisk,
   });
   await writeManifest(files.dir, { ...previous, generation, index, publishedAt: now });
   return index;

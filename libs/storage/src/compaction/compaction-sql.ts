@@ -45,3 +45,5 @@ export function compactionSelect(table: TableName, { withTombstones }: Compactio
 
 /** zstd level of the side files: written once per closed day (see CompactionOptions.compressionLevel). */
 export const SIDE_COMPRESSION_LEVEL = 9;
+/** Rows per row group of the side files: one did, key or uri lookup reads one group of this size. */
+export const SIDE_ROW_GROUP_SIZE = 16_384;

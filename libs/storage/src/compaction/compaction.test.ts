@@ -198,6 +198,8 @@ describe('compaction', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
       'by-author-1.parquet',
       'by-author-2.parquet',
+      'by-facet-1.parquet',
+      'by-facet-2.parquet',
       'by-token-1.parquet',
       'by-token-2.parquet',
       'compacted-1-0.parquet',
@@ -218,6 +220,7 @@ describe('compaction', () => {
     expect(run3.deleted).toBeGreaterThanOrEqual(6);
     const current = [
       'by-author-2.parquet',
+      'by-facet-2.parquet',
       'by-token-2.parquet',
       'compacted-2-0.parquet',
       'token-blocks-2.parquet',
@@ -317,6 +320,7 @@ describe('compaction', () => {
     });
     expect((await readdir(dir)).sort()).toEqual([
       'by-author-2.parquet',
+      'by-facet-2.parquet',
       'by-token-2.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,
@@ -350,6 +354,7 @@ describe('compaction', () => {
     });
     expect((await readdir(dir)).filter((f) => f.endsWith('.parquet')).sort()).toEqual([
       'by-author-2.parquet',
+      'by-facet-2.parquet',
       'by-token-3.parquet',
       'compacted-1-0.parquet',
       'token-blocks-3.parquet',
@@ -377,6 +382,19 @@ describe('compaction', () => {
     expect(await visible()).toEqual(before);
     const done = await compactDay(tmp.path, DAY, { now: NOW + 5, graceMs: 0, tables: ['posts'] });
     expect(done.partitions[0].compacted).toBe(false);
+
+    // A partition indexed before by-facet existed gains it alone.
+    const { byFacet: _f, ...withoutFacets } = (await readManifest(dir))?.index as PartitionIndex;
+    await writeManifest(dir, { ...((await readManifest(dir)) as PartitionManifest), index: withoutFacets });
+    await rm(join(dir, 'by-facet-2.parquet'));
+    const facets = await compactDay(tmp.path, DAY, { now: NOW + 6, graceMs: 0, tables: ['posts'] });
+    expect(facets.partitions[0]).toMatchObject({ compacted: true, generation: 5 });
+    expect((await readManifest(dir))?.index).toEqual({
+      ...withoutFacets,
+      byFacet: 'by-facet-5.parquet',
+      bytes: withoutFacets.bytes + (await stat(join(dir, 'by-facet-5.parquet'))).size,
+    });
+    expect(await visible()).toEqual(before);
   });
 
   it('writes the token files: every token of the live rows with its post count, postings of the rare ones only', async () => {
@@ -438,6 +456,7 @@ describe('compaction', () => {
     const entries = await readdir(dir);
     expect(entries.sort()).toEqual([
       'by-author-1.parquet',
+      'by-facet-1.parquet',
       'by-token-1.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,

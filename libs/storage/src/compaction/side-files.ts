@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { fsyncDir, fsyncFile } from '../layout/durable-fs';
 import type { PartitionIndex } from '../layout/manifest';
-import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
+import { SIDE_COMPRESSION_LEVEL, SIDE_ROW_GROUP_SIZE, sqlLiteral } from './compaction-sql';
+import { BY_FACET_PREFIX, byFacetName, writeByFacet } from './facet-files';
 import { postsWithDerivedColumns } from '../posts-columns';
 import { HIDDEN_PREFIX } from './late-tombstones';
 import { BY_TOKEN_PREFIX, TOKENS_PREFIX, writeTokenFiles } from './token-files';
@@ -19,8 +20,6 @@ import { TOKEN_BLOCKS_PREFIX, TOKEN_GRAMS_PREFIX, writeTokenGrams } from './toke
 
 export const BY_AUTHOR_PREFIX = 'by-author-';
 export const BY_URI_PREFIX = 'by-uri-';
-/** Rows per row group of the side files: one did or uri lookup reads one group of this size. */
-export const SIDE_ROW_GROUP_SIZE = 16_384;
 
 // Starts with compaction's staging prefix, so cleanPartition removes what a crashed run left.
 const SIDE_STAGING_PREFIX = '.compacting-side-';
@@ -33,6 +32,7 @@ export function isSideFile(name: string): boolean {
     BY_TOKEN_PREFIX,
     TOKEN_BLOCKS_PREFIX,
     TOKEN_GRAMS_PREFIX,
+    BY_FACET_PREFIX,
     HIDDEN_PREFIX,
   ].some((prefix) => name.startsWith(prefix));
 }
@@ -46,6 +46,7 @@ export function sideFileNames(index: PartitionIndex): string[] {
     ...(index.byToken ? [index.byToken] : []),
     ...(index.tokenBlocks ? [index.tokenBlocks] : []),
     ...(index.tokenGrams ? [index.tokenGrams] : []),
+    ...(index.byFacet ? [index.byFacet] : []),
   ];
 }
 
@@ -57,6 +58,8 @@ export interface SideFileOptions {
   previous?: PartitionIndex;
   /** See DEFAULT_RARE_TOKEN_MAX_DF. */
   rareTokenMaxDf?: number;
+  /** `previous` lists a vocabulary that is not on disk: no gram index can be built from it. */
+  noGrams?: boolean;
 }
 
 const BY_AUTHOR_SELECT = (src: string) =>
@@ -77,14 +80,15 @@ export async function writeSideFiles(
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   const previous = options.previous;
-  let index: PartitionIndex;
-  let written: string[];
-  if (previous?.tokens) {
-    // Indexed before the gram index existed: it alone, from the published vocabulary.
-    const grams = await writeTokenGrams(conn, staging, generation, join(dir, previous.tokens));
-    index = { ...previous, ...grams, bytes: previous.bytes + grams.bytes };
-    written = [grams.tokenBlocks, grams.tokenGrams];
-  } else {
+  // What the index lacks, and only that: everything for a new generation; for a partition indexed by an older
+  // version, the files that came later (tokens, their gram index, by-facet).
+  let index: PartitionIndex = previous ?? { byAuthor: `${BY_AUTHOR_PREFIX}${generation}.parquet`, bytes: 0 };
+  const written: string[] = [];
+  if (!previous) {
+    index.bytes += await writeByAuthor(conn, dir, join(staging, index.byAuthor), files);
+    written.push(index.byAuthor);
+  }
+  if (!index.tokens) {
     const tokens = await writeTokenFiles(
       conn,
       staging,
@@ -92,15 +96,22 @@ export async function writeSideFiles(
       files.map((f) => join(dir, f)),
       options.rareTokenMaxDf,
     );
-    written = [tokens.tokens, tokens.byToken, tokens.tokenBlocks, tokens.tokenGrams];
-    if (previous) {
-      index = { ...previous, ...tokens, bytes: previous.bytes + tokens.bytes };
-    } else {
-      const byAuthor = `${BY_AUTHOR_PREFIX}${generation}.parquet`;
-      index = { byAuthor, ...tokens };
-      index.bytes += await writeByAuthor(conn, dir, join(staging, byAuthor), files);
-      written.push(byAuthor);
-    }
+    index = { ...index, ...tokens, bytes: index.bytes + tokens.bytes };
+    written.push(tokens.tokens, tokens.byToken, tokens.tokenBlocks, tokens.tokenGrams);
+  } else if (!index.tokenGrams && !options.noGrams) {
+    const grams = await writeTokenGrams(conn, staging, generation, join(dir, index.tokens));
+    index = { ...index, ...grams, bytes: index.bytes + grams.bytes };
+    written.push(grams.tokenBlocks, grams.tokenGrams);
+  }
+  if (!index.byFacet) {
+    const byFacet = byFacetName(generation);
+    const bytes = await writeByFacet(
+      conn,
+      join(staging, byFacet),
+      files.map((f) => join(dir, f)),
+    );
+    index = { ...index, byFacet, bytes: index.bytes + bytes };
+    written.push(byFacet);
   }
   for (const name of written) await rename(join(staging, name), join(dir, name));
   await fsyncDir(dir);

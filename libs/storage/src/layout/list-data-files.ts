@@ -22,7 +22,16 @@ export interface PartitionFiles {
   /** Every entry of the folder at listing time. */
   entries: string[];
   /** The published side files indexing `compacted` (posts), when present on disk. */
-  index: { byAuthor: string; tokens?: string; byToken?: string; tokenBlocks?: string; tokenGrams?: string } | undefined;
+  index:
+    | {
+        byAuthor: string;
+        tokens?: string;
+        byToken?: string;
+        tokenBlocks?: string;
+        tokenGrams?: string;
+        byFacet?: string;
+      }
+    | undefined;
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {
@@ -111,6 +120,7 @@ async function readPartitionFiles(dir: string, date: string): Promise<PartitionF
             ...(index.tokenBlocks && index.tokenGrams && present.has(index.tokenBlocks) && present.has(index.tokenGrams)
               ? { tokenBlocks: index.tokenBlocks, tokenGrams: index.tokenGrams }
               : {}),
+            ...(index.byFacet && present.has(index.byFacet) ? { byFacet: index.byFacet } : {}),
           }
         : undefined,
   };
@@ -147,6 +157,8 @@ export interface IndexedDay {
    * index of the vocabulary's ASCII section (absent on days indexed before it existed: the vocabulary is scanned).
    */
   tokens?: { vocabulary: string; postings: string; grams?: { blocks: string; grams: string } };
+  /** The facet postings (mentions, URLs), absent on days indexed before they existed: those days are scanned. */
+  byFacet?: string;
   /**
    * The tombstone files (absolute paths) already applied to `files` by their compaction: a read of only these
    * files needs none of them (absent: compacted before this was recorded, every tombstone file may apply).
@@ -188,6 +200,7 @@ export async function listPostFiles(dataDir: string, range: TimeRangeUs = {}): P
               },
             }
           : {}),
+        ...(p.index.byFacet ? { byFacet: abs(p.index.byFacet) } : {}),
         ...(p.manifest?.appliedTombstones
           ? { appliedTombstones: p.manifest.appliedTombstones.map((t) => join(dataDir, t)) }
           : {}),

@@ -27,6 +27,8 @@ export interface PartitionIndex {
   /** The ASCII tokens in blocks and the trigram index of those blocks (with `tokens`, absent on older partitions). */
   tokenBlocks?: string;
   tokenGrams?: string;
+  /** (key, indexed_at) per (post, mentioned DID) and (post, linked URL): compaction/facet-files.ts. */
+  byFacet?: string;
   bytes: number;
 }
 

@@ -126,7 +126,7 @@ export const LINKED_HOSTS_SQL = `list_distinct(list_filter(list_transform(
   lambda h: h <> ''))`;
 
 /** The URLs a post links to in normalizeUrl's form: scheme and host lower-cased, trailing slashes dropped. */
-const LINKED_URLS_SQL = `list_transform(
+export const LINKED_URLS_SQL = `list_transform(
     list_concat(coalesce(p.links, []::VARCHAR[]), CASE WHEN p.external_uri IS NULL THEN []::VARCHAR[] ELSE [p.external_uri] END),
     lambda u: rtrim(lower(regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*')) || substr(u, length(regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*')) + 1), '/'))`;
 

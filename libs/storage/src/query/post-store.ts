@@ -17,6 +17,7 @@ import { keyOf } from './search/keys';
 import { rowsByKeys } from './search/read-back';
 import type { SearchStrategy } from './search/strategy';
 import { authorStrategy } from './search/author-strategy';
+import { facetStrategy } from './search/facet-strategy';
 import { tokenStrategy } from './search/token-strategy';
 import { scanStrategy } from './search/scan-strategy';
 import { countPosts, type CountLimits, type PostCount } from './count/count-posts';
@@ -87,7 +88,7 @@ export interface ExportArgs extends PostFilter {
 const MAX_PAGE = 10_000;
 
 /** The search strategies, most specific first: the first that applies finds the keys (scan always applies). */
-const STRATEGIES: readonly SearchStrategy[] = [authorStrategy, tokenStrategy, scanStrategy];
+const STRATEGIES: readonly SearchStrategy[] = [authorStrategy, facetStrategy, tokenStrategy, scanStrategy];
 
 /** The opaque cursor of a row in a page of `sort` order (for edges and endCursor). */
 export function postCursor(row: Pick<PostRecord, 'indexed_at' | 'uri'>, sort: PostSort = 'LATEST'): string {

@@ -44,6 +44,8 @@ export interface TokenLookup {
   keys: Map<string, string[]>;
   /** Posts listed for those tokens, all days together (an upper bound of the candidates). */
   postings: number;
+  /** The file holding the day's (key, indexed_at) postings: by-token unless given (by-facet: facet-strategy.ts). */
+  postingsFile?: (day: IndexedDay) => string | undefined;
 }
 
 /**
@@ -150,7 +152,8 @@ export async function tokenCandidateTimes(
   const filesByKey = new Map<string, string[]>();
   for (const day of days) {
     for (const key of lookup.keys.get(day.date) ?? []) {
-      filesByKey.set(key, [...(filesByKey.get(key) ?? []), day.tokens?.postings as string]);
+      const file = lookup.postingsFile ? lookup.postingsFile(day) : day.tokens?.postings;
+      if (file) filesByKey.set(key, [...(filesByKey.get(key) ?? []), file]);
     }
   }
   const lookups = [...filesByKey].map(
