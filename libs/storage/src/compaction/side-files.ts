@@ -14,6 +14,8 @@ import { TOKEN_BLOCKS_PREFIX, TOKEN_GRAMS_PREFIX, writeTokenGrams } from './toke
 // exactly the live rows compaction kept) and published in the same manifest as those files:
 //   by-author-<generation>.parquet  (did, indexed_at, uri) sorted by did, indexed_at DESC, uri DESC
 //   tokens-, by-token-, token-blocks-, token-grams-<generation>.parquet  the token index (token-files.ts)
+//   by-facet-<generation>.parquet   (key, indexed_at) of mentioned DIDs and linked URLs (facet-files.ts)
+// (hidden-<generation>-<n>.parquet, written later by late-tombstones.ts, counts as a side file for the clean-up.)
 // Small row groups: min/max statistics on did narrow an author to the one group holding it. A uri holds its
 // author's did (at://<did>/app.bsky.feed.post/<rkey>), so by-author also finds a uri: the by-uri files that older
 // versions wrote (13 B/post) are no longer written or read, and removed with their generation.
@@ -51,10 +53,7 @@ export function sideFileNames(index: PartitionIndex): string[] {
 }
 
 export interface SideFileOptions {
-  /**
-   * Only what `previous` lacks, added to it: the token files (a partition indexed before they existed), or with
-   * them the gram index (indexed before it existed).
-   */
+  /** A partition indexed by an older version: only what it lacks (token files, gram index, by-facet), added to it. */
   previous?: PartitionIndex;
   /** See DEFAULT_RARE_TOKEN_MAX_DF. */
   rareTokenMaxDf?: number;
