@@ -50,7 +50,8 @@ export async function applyLateTombstones(
     };
     const types = { posts: LIST(VARCHAR), late: LIST(VARCHAR), ...(known.length ? { known: LIST(VARCHAR) } : {}) };
     // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
-    await conn.run(
+    // COPY answers with the number of rows it wrote.
+    const copied = await conn.runAndReadAll(
       `COPY (
          SELECT p.uri, p.time_us FROM ${postsWithDerivedColumns('read_parquet($posts)')} p
          WHERE EXISTS (SELECT 1 FROM read_parquet($late) t
@@ -61,8 +62,7 @@ export async function applyLateTombstones(
       values,
       types,
     );
-    const reader = await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlLiteral(staging)})`);
-    if (Number(reader.getRowsJS()[0][0]) > 0) {
+    if (Number(copied.getRowsJS()[0][0]) > 0) {
       await fsyncFile(staging);
       await rename(staging, join(files.dir, name));
       await fsyncDir(files.dir);

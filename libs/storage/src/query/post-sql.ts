@@ -52,9 +52,14 @@ export interface FileSets {
   accountStatus?: AccountStatusTables;
 }
 
+/** The posts files an index cannot narrow: flush files and the compacted days that lack it (`has`). */
+export function filesWithout(files: FileSets, has: (day: IndexedDay) => boolean): string[] {
+  return [...(files.unindexed ?? []), ...(files.indexed ?? []).filter((d) => !has(d)).flatMap((d) => d.files)];
+}
+
 /** The posts files a text search must scan: flush files and compacted days without token files. */
 export function filesWithoutTokens(files: FileSets): string[] {
-  return [...(files.unindexed ?? []), ...(files.indexed ?? []).filter((d) => !d.tokens).flatMap((d) => d.files)];
+  return filesWithout(files, (d) => Boolean(d.tokens));
 }
 
 export type PostColumnName = (typeof POST_COLUMNS)[number]['name'];

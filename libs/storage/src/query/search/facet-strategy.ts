@@ -1,6 +1,6 @@
 import { facetKey } from '../../compaction/facet-files';
 import type { IndexedDay } from '../../layout/list-data-files';
-import type { FileSets, PostFilter } from '../post-sql';
+import { filesWithout, type FileSets, type PostFilter } from '../post-sql';
 import { timed } from '../timings';
 import { indexedTextRows, type TokenLookup } from '../token-reads';
 import { cursorOf, mergeKeys, rowKey } from './keys';
@@ -33,10 +33,7 @@ export const facetStrategy: SearchStrategy = {
   async keys(ctx: SearchContext) {
     const { session, files, filter, sort, after, want, known, select, timings } = ctx;
     const days = (files.indexed ?? []).filter((d) => d.byFacet);
-    const scanned = [
-      ...(files.unindexed ?? []),
-      ...(files.indexed ?? []).filter((d) => !d.byFacet).flatMap((d) => d.files),
-    ];
+    const scanned = filesWithout(files, (d) => Boolean(d.byFacet));
     const rest = scanned.length
       ? await sortedScanKeys(session, { ...files, posts: scanned }, filter, after, want, sort, timings, {
           select,
