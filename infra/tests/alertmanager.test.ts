@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, makeTempDir } from '@bsky-explorer/testing';
+import { freePort, makeTempDir, waitFor } from '@bsky-explorer/testing';
 import { parse, stringify } from 'yaml';
-import { COMPOSE_DIR, PROMETHEUS_DIR, run, startProcess, stopProcess, waitFor } from './_util';
+import { COMPOSE_DIR, PROMETHEUS_DIR, run, startProcess, stopProcess } from './_util';
 import { all, describeWith, tools } from './_tools';
 
 // The shipped Alertmanager setup, end to end with Debian's prometheus and prometheus-alertmanager: the compose
@@ -149,8 +149,11 @@ describeWith('the Alertmanager delivery test', all(tools.prometheus(), tools.ale
       );
 
       try {
-        await waitFor('alertmanager /-/ready', async () =>
-          (await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok ? true : undefined,
+        await waitFor(
+          'alertmanager /-/ready',
+          async () => ((await fetch(`http://127.0.0.1:${amPort}/-/ready`)).ok ? true : undefined),
+          60_000,
+          250,
         );
         // The rendered file is the shipped one with the URL in place, and valid for amtool.
         const rendered = await readFile(amConfig, 'utf8');

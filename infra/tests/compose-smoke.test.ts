@@ -16,9 +16,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { build } from 'esbuild';
-import { freePort, makeTempDir } from '@bsky-explorer/testing';
+import { freePort, makeTempDir, waitFor } from '@bsky-explorer/testing';
 import { stringify } from 'yaml';
-import { COMPOSE_DIR, ROOT, run, waitFor, type CommandResult } from './_util';
+import { COMPOSE_DIR, ROOT, run, type CommandResult } from './_util';
 import { all, probe, tools, type Availability } from './_tools';
 
 const id = randomBytes(4).toString('hex');

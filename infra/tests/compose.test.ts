@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, makeTempDir } from '@bsky-explorer/testing';
+import { freePort, makeTempDir, waitFor } from '@bsky-explorer/testing';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
-import { COMPOSE_DIR, run, startProcess, stopProcess, waitFor } from './_util';
+import { COMPOSE_DIR, run, startProcess, stopProcess } from './_util';
 import { all, describeWith, tools } from './_tools';
 
 // `docker-compose config` (Debian's docker-compose 1.29: no engine needed) validates the file against the
@@ -115,10 +115,15 @@ describeWith('the compose file checks', all(tools.dockerCompose(), tools.redis()
         retryStrategy: () => null,
       });
       try {
-        const started = await waitFor('redis-server with redis.conf', async () => {
-          if (server.child.exitCode !== null) return 'exited';
-          return (await client.connect().then(() => client.ping())) === 'PONG' ? 'up' : undefined;
-        });
+        const started = await waitFor(
+          'redis-server with redis.conf',
+          async () => {
+            if (server.child.exitCode !== null) return 'exited';
+            return (await client.connect().then(() => client.ping())) === 'PONG' ? 'up' : undefined;
+          },
+          60_000,
+          250,
+        );
         expect(started).toBe('up');
         const get = async (key: string) => (await client.config('GET', key))[1];
         expect(await get('appendonly')).toBe('yes');

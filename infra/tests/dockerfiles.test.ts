@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { freePort, makeTempDir, startRedis } from '@bsky-explorer/testing';
+import { freePort, makeTempDir, startRedis, waitFor } from '@bsky-explorer/testing';
 import { APPS, EXTERNAL_PACKAGES, bundleApp, type AppName } from '../docker/bundle';
-import { ROOT, run, startProcess, stopProcess, waitFor } from './_util';
+import { ROOT, run, startProcess, stopProcess } from './_util';
 
 // Checks that need no Docker engine (compose-smoke.test.ts builds and starts the real images where one runs): the
 // Dockerfiles are read statically, and their build step (the esbuild bundle) and run step (CMD, HEALTHCHECK) are

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { spawn } from 'node:child_process';
-import { freePort, makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
+import { freePort, makeTempDir, startRedis, waitFor, type RedisServer } from '@bsky-explorer/testing';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import {
@@ -16,7 +16,6 @@ import {
   startProcess,
   stopProcess,
   substituteGrafanaVariables,
-  waitFor,
 } from './_util';
 import { all, describeWith, tools } from './_tools';
 

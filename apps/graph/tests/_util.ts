@@ -1,6 +1,6 @@
 import type { PostRow, TableRow } from '@bsky-explorer/schema';
 import { writeFlushBatch, type QueryObservation } from '@bsky-explorer/storage';
-import { makeTempDir } from '@bsky-explorer/testing';
+import { makeTempDir, postRow } from '@bsky-explorer/testing';
 import { loadConfig, type GraphConfig } from '../src/config';
 import { createGraph, type Graph } from '../src/graph';
 import { pino, type Logger } from 'pino';
@@ -15,34 +15,19 @@ export const T0 = Date.UTC(2024, 4, 1) * 1000;
 
 let seq = 0;
 
-/** A post row with sensible defaults; `rkey` and `did` determine the uri. */
-export function post(fields: Partial<PostRow> & { rkey?: string; did?: string } = {}): PostRow {
-  const did = fields.did ?? 'did:plc:alice';
+/** A post row (libs/testing's postRow) by alice with empty text; `rkey` and `did` determine the uri. */
+export function post(fields: Partial<PostRow> = {}): PostRow {
   const rkey = fields.rkey ?? `r${String(++seq).padStart(6, '0')}`;
-  const indexedAt = fields.indexed_at ?? T0 + seq * 1_000_000;
-  return {
-    uri: `at://${did}/app.bsky.feed.post/${rkey}`,
-    cid: `bafy${rkey}`,
-    did,
+  const indexed_at = fields.indexed_at ?? T0 + seq * 1_000_000;
+  return postRow(seq, {
+    did: 'did:plc:alice',
     rkey,
+    cid: `bafy${rkey}`,
     rev: `rev${rkey}`,
     text: '',
-    created_at: indexedAt - 500,
-    indexed_at: indexedAt,
-    time_us: indexedAt,
-    langs: ['en'],
-    reply_root_uri: null,
-    reply_parent_uri: null,
-    embed_kind: null,
-    quoted_uri: null,
-    external_uri: null,
-    mentions: [],
-    tags: [],
-    links: [],
-    labels: [],
-    operation: 'create',
+    indexed_at,
     ...fields,
-  };
+  });
 }
 
 let batch = 0;

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startJetstreamSim, type JetstreamSim } from '@bsky-explorer/jetstream-sim';
 import { buildMix, runLevel, sampleData, startGraph, type GraphProcess } from '@bsky-explorer/loadtest';
-import { freePort } from '@bsky-explorer/testing';
+import { freePort, waitFor } from '@bsky-explorer/testing';
 import { account, isClean } from './account';
 import { writeExpected, type FaultSwitches } from './expected';
 import { parseMetrics, type FaultRecord, type LoadWindow, type Sample } from './metrics';
@@ -23,14 +23,6 @@ const POST_SHARE = 0.29;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => console.log(`${new Date().toISOString()} soak: ${line}`);
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 200) {
-  for (const deadline = Date.now() + timeoutMs; ;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 /** The commit the code is from: SOAK_COMMIT for an exported tree (no .git), else git's HEAD. */
 function codeVersion(): string {
