@@ -45,6 +45,10 @@ export interface IngestResult {
   postsPerSecond: number;
   /** Posts flushed per second while 10 % → 90 % of them were flushed: the pipeline's sustained rate. */
   sustainedPostsPerSecond?: number;
+  /** First event received → last event received (every event appended to Redis). */
+  receivedSeconds?: number;
+  /** Last event received → last post flushed: FLUSH_SAFETY_LAG_MS, the interval and the flushes still queued. */
+  drainSeconds?: number;
   flushes: number;
   flushMeanMs: number;
   flushMaxRows: number;

@@ -145,6 +145,7 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
     );
     await waitHttpOk(`http://127.0.0.1:${port}/healthz`, service);
     let t0: number | undefined;
+    let allReceivedAt: number | undefined;
     let flushed = 0;
     const progress: [number, number][] = [];
     let text = '';
@@ -154,6 +155,7 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
       text = await (await fetch(metricsUrl)).text();
       const received = metricValue(text, 'ingest_events_received_total');
       if (t0 === undefined && received > 0) t0 = performance.now();
+      if (allReceivedAt === undefined && received >= counts.lines) allReceivedAt = performance.now();
       flushed = metricValue(text, 'ingest_flush_rows_total', { table: 'posts' });
       progress.push([performance.now(), flushed]);
       if (flushed >= counts.postRows) break;
@@ -183,6 +185,8 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
       seconds,
       postsPerSecond: flushed / seconds,
       sustainedPostsPerSecond: sustainedRate(progress, counts.postRows),
+      receivedSeconds: ((allReceivedAt ?? performance.now()) - (t0 ?? 0)) / 1000,
+      drainSeconds: (performance.now() - (allReceivedAt ?? performance.now())) / 1000,
       flushes,
       flushMeanMs: (flushSum / flushes) * 1000,
       flushMaxRows: FLUSH_MAX_ROWS,
