@@ -21,6 +21,19 @@ describe('report', () => {
     expect(md).toContain('File: `benchmarks/a.json`');
   });
 
+  it('marks ingest on the steady-state rate, the lower of received and flushed per second, with the burst beside it', () => {
+    const r = sampleResult();
+    const ing = r.ingest!;
+    Object.assign(ing, { posts: 500_000, postsPerSecond: 36_000, sustainedPostsPerSecond: 60_000, drainSeconds: 4 });
+    ing.receivedSeconds = 9.5; // received at 52,632/s: the lower, so the steady state
+    expect(rowOf(renderRun(r), 'ingest, sim → Redis → Parquet (posts/s)')).toContain(
+      '| ≥ 50,000 | 52,632 ✅ steady state (received 52,632/s, flushed 60,000/s from 10 % to 90 %; the lower); ' +
+        'the 500,000-post burst end to end 36,000/s, of which 4.0 s drain',
+    );
+    ing.sustainedPostsPerSecond = 45_000; // flushing slower than receiving: that is the steady state, and it misses
+    expect(rowOf(renderRun(r), 'ingest, sim → Redis → Parquet (posts/s)')).toContain('| 45,000 ❌ steady state');
+  });
+
   it('says "not measured in this run" for a skipped phase or peer instead of borrowing a figure', () => {
     const r = sampleResult();
     delete r.ingest;
