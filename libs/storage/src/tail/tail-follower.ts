@@ -70,7 +70,15 @@ export class TailFollower {
     if (block) args.push('BLOCK', this.opts.blockMs ?? 1000);
     const reply = await redis.callBuffer('XREAD', ...args, 'STREAMS', keys.stream, tail.position);
     const entries = streamEntries(reply).map(([id, fields]) => decodeEntry(id.toString(), fields ?? []));
-    if (entries.length > 0) await tail.append(entries);
+    if (entries.length > 0) {
+      // A flush that committed since the GET above also trimmed the entries it wrote, so XREAD skipped those after
+      // the tail's position: appended as they are, the tail would claim that range without their rows (and queries
+      // would leave out the flush's files). Flushed-through read after XREAD covers every entry it skipped; pruning
+      // to it restarts the tail after them.
+      const now = await redis.get(keys.flushedThrough);
+      if (now && now !== flushed) await tail.prune(now);
+      await tail.append(entries);
+    }
     if (entries.length < count) this.caughtUpAt = Date.now();
     return entries.length;
   }

@@ -215,6 +215,34 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     await expectExactly(store, written);
   });
 
+  it('misses nothing when a flush commits between its reads of flushed-through and of the stream', async () => {
+    const { store, follower, catchUp } = await graph();
+    const held = [post(1), post(2)];
+    for (const p of held) await ingest.append({ posts: [p] });
+    await catchUp();
+    const flushed = [post(3), post(4)];
+    for (const p of flushed) await ingest.append({ posts: [p] });
+    // The round reads flushed-through; then ingest flushes all it buffered (trimming those entries from the stream)
+    // and appends one more, which is all the round's XREAD then finds.
+    const redisClient = (follower as unknown as { opts: { redis: Redis } }).opts.redis;
+    const get = redisClient.get.bind(redisClient);
+    let interleaved = false;
+    redisClient.get = (async (key: string) => {
+      const value = await get(key);
+      if (!interleaved) {
+        interleaved = true;
+        await ingest.flush();
+        await ingest.append({ posts: [post(5)] });
+      }
+      return value;
+    }) as typeof redisClient.get;
+    expect(await follower.round(false)).toBe(1);
+    redisClient.get = get;
+    await expectExactly(store, [...held, ...flushed, post(5)]);
+    await catchUp();
+    await expectExactly(store, [...held, ...flushed, post(5)]);
+  });
+
   it('a delete in the tail hides an unflushed and a flushed post; an account change hides and restores both', async () => {
     const [old, kept, gone, mine, mineToo] = [post(1), post(2), post(3), post(5, { did: 'did:plc:me' }), post(6)];
     const myNew = post(7, { did: 'did:plc:me' });
