@@ -10,6 +10,9 @@
 /** Characters of a token kept as its lookup key (compaction/token-files.ts says why). */
 export const TOKEN_KEY_CHARS = 32;
 
+/** What makes a vocabulary token `ascii` (term parts are lower-cased like the tokens). */
+export const ASCII_ALNUM = /[a-z0-9]/;
+
 /** Token separators: anything but a letter or a digit (RE2 Unicode classes). */
 const SEPARATORS = "'[^\\p{L}\\p{N}]+'";
 

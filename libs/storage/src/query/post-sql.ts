@@ -10,7 +10,7 @@ import { filesOverlapping } from './time-windows';
 import { hidingFiles } from './applied-tombstones';
 import type { AccountStatusTables } from './account-status';
 import { isTailPath } from '../tail/tail-path';
-import { tailSource } from '../tail/tail-sql';
+import { tailSource, type TailNarrowing } from '../tail/tail-sql';
 
 /** The filters shared by search, count and export. Timestamps in µs; from inclusive, to exclusive. */
 export interface PostFilter {
@@ -50,6 +50,11 @@ export interface FileSets {
   unindexed?: string[];
   /** The latest status of the accounts of the Parquet files of `accounts`, precomputed (account-status.ts). */
   accountStatus?: AccountStatusTables;
+  /**
+   * The tail's posts rows that can match `text` (its text index, query/tail-text.ts): reads that test that text
+   * read only these rows of the tail (postsSource). Absent: every tail row is read.
+   */
+  tailText?: TailNarrowing & { text: string };
 }
 
 /** The posts files an index cannot narrow: flush files and the compacted days that lack it (`has`). */
@@ -91,13 +96,29 @@ export class SqlParams {
     this.values[name] = value;
     return `$${name}`;
   }
-  files(paths: string[]): string {
+  /** The FROM source of data files (and the tail's pseudo files; of its posts only those `tail` names, if given). */
+  files(paths: string[], tail?: TailNarrowing): string {
     // The tail's pseudo files (tail/tail-path.ts) read its in-memory rows with the real files.
-    if (paths.some(isTailPath)) return tailSource(this, paths, (files) => this.files(files));
+    if (paths.some(isTailPath)) return tailSource(this, paths, (files) => this.files(files), tail);
     // read_parquet accepts a bound VARCHAR[]: no path is ever spliced into SQL text.
     const read = `read_parquet(${this.bind(listValue(paths))}::VARCHAR[], hive_partitioning = false)`;
     return paths.length > 0 && paths.every(isPostsFile) ? postsWithDerivedColumns(read) : read;
   }
+}
+
+/**
+ * The FROM source of posts files for a read whose WHERE holds filterConditions of `filter`: when files.tailText is
+ * for the filter's very text, the tail's posts rows are narrowed to its candidates (a row outside them cannot pass
+ * that text test). Any other read of the posts (update rows, row counts, keys) must use sql.files.
+ */
+export function postsSource(sql: SqlParams, files: FileSets, paths: readonly string[], filter: PostFilter): string {
+  return sql.files([...paths], tailNarrowing(files, filter));
+}
+
+/** files.tailText when it is for the filter's text: a read testing that text reads only those tail rows. */
+export function tailNarrowing(files: FileSets, filter: PostFilter): TailNarrowing | undefined {
+  const tail = files.tailText;
+  return tail !== undefined && tail.text === filter.text ? tail : undefined;
 }
 
 /** A µs time as a bound TIMESTAMP value (integers only: a fraction would be silently truncated). */
@@ -234,7 +255,8 @@ function inactiveDids(sql: SqlParams, files: FileSets): string {
 }
 
 /**
- * `WITH … ` CTEs ending in `visible`: the posts matching `where` that a user may see —
+ * `WITH … ` CTEs ending in `visible`: the posts of `files.posts` matching `filter` (after `position` in `sort`
+ * order) that a user may see —
  * - not deleted (a 'delete' tombstone hides every version of the uri),
  * - not superseded (a 'supersede' tombstone, or defensively a newer 'update' row of the uri in the same files,
  *   hides versions with a smaller time_us),
@@ -245,8 +267,16 @@ function inactiveDids(sql: SqlParams, files: FileSets): string {
  * the cheap side. Their files are pruned to dates ≥ fromUs by the caller, and update rows to indexed_at ≥
  * fromUs here: whatever hides a version comes after it.
  */
-export function visiblePostsCte(sql: SqlParams, files: FileSets, where: string[], fromUs?: number): string {
-  const candidates = `SELECT * FROM ${sql.files(files.posts)} p${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+export function visiblePostsCte(
+  sql: SqlParams,
+  files: FileSets,
+  filter: PostFilter,
+  position?: PostCursor,
+  sort?: PostSort,
+): string {
+  const fromUs = filter.fromUs;
+  const where = filterConditions(sql, filter, position, sort);
+  const candidates = `SELECT * FROM ${postsSource(sql, files, files.posts, filter)} p${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
   // Update rows of indexed (compacted) days hide nothing a supersede tombstone does not already hide (compaction
   // kept one version per uri; every update also wrote its tombstone): reading them cost a pass over the
   // `operation` column of every file (~0.4 s CPU at a day). Update rows of the other files are still read.

@@ -33,6 +33,7 @@ import {
 import { topFacets, type Facet, type FacetKind } from './aggregations/top-facets';
 import { PostTail, type PostTailOptions } from '../tail/post-tail';
 import { filesWithTail, type TailSnapshot } from '../tail/tail-files';
+import { tailTextNarrowing } from './tail-text';
 
 export type { PostCount } from './count/count-posts';
 export type { Timings } from './timings';
@@ -375,6 +376,10 @@ export class PostStore {
             files.accountStatus = await timed(timings, 'accounts', () =>
               this.accountStatus.tables(session, files.accounts),
             );
+            if (filter.text !== undefined && lease?.snapshot)
+              files.tailText = await timed(timings, 'tailIndex', () =>
+                tailTextNarrowing(session, this.tail, lease.snapshot, filter, files),
+              );
             const result = await fn(session, files);
             // Keyed by the very listing it was computed from.
             if (cacheArgs)

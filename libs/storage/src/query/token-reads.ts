@@ -8,6 +8,7 @@ import {
   SqlParams,
   filterConditions,
   orderBy,
+  postsSource,
   visibleCte,
   type FileSets,
   type PostFilter,
@@ -251,6 +252,7 @@ export async function indexedTextRows(
 export async function tokenCandidates(
   session: Session,
   sql: SqlParams,
+  files: FileSets,
   days: readonly IndexedDay[],
   lookup: TokenLookup,
   filter: PostFilter,
@@ -261,7 +263,9 @@ export async function tokenCandidates(
   if (times.length > 0)
     selects.push(candidatesSelect(sql, await filesHolding(session, filesOfTimes(days, times), times), times, filter));
   if (rest.length > 0)
-    selects.push(`SELECT * FROM ${sql.files([...rest])} p WHERE ${filterConditions(sql, filter).join(' AND ')}`);
+    selects.push(
+      `SELECT * FROM ${postsSource(sql, files, rest, filter)} p WHERE ${filterConditions(sql, filter).join(' AND ')}`,
+    );
   return selects.length ? selects.join(' UNION ALL BY NAME ') : undefined;
 }
 
@@ -278,7 +282,7 @@ export async function countWithTokens(
   rest: string[],
 ): Promise<number> {
   const sql = new SqlParams();
-  const candidates = await tokenCandidates(session, sql, days, lookup, filter, rest);
+  const candidates = await tokenCandidates(session, sql, files, days, lookup, filter, rest);
   if (candidates === undefined) return 0;
   const updates = filesOverlapping(
     files.unindexed ?? [],

@@ -1,16 +1,13 @@
 import { listValue } from '@duckdb/node-api';
 import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
-import { TOKEN_KEY_CHARS, gramsSql, hasGrams } from '../text-tokens';
+import { ASCII_ALNUM, TOKEN_KEY_CHARS, gramsSql, hasGrams } from '../text-tokens';
 import { SqlParams } from './post-sql';
 
 // Where the tokens containing a term part may be, per day: a part is a substring, so the vocabulary's sort order
 // cannot tell. A day with a gram index (compaction/token-grams.ts) is read in the blocks holding all grams of a part
 // only; any other day is scanned (its ASCII section when every part holds an ASCII letter or digit). Both only
 // narrow where to look: the caller's contains() decides, so the answer is the scan's.
-
-/** What makes a vocabulary token `ascii` (term parts are lower-cased like the tokens). */
-export const ASCII_ALNUM = /[a-z0-9]/;
 
 const vocabularyOf = (day: IndexedDay) => day.tokens?.vocabulary as string;
 

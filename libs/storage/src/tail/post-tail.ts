@@ -6,13 +6,19 @@ import { compareStreamIds, nextStreamId } from '../stream/stream-id';
 import type { TailSnapshot } from './tail-files';
 import type { Span } from '../query/file-spans';
 import { TAIL_TABLES, type TailTable } from './tail-path';
-import { createTailTableSql, tailTableName } from './tail-sql';
+import { createTailTableSql, tailTableName, tailTokensSql } from './tail-sql';
+import { TAIL_MAX_POSTINGS, TailTokens, type TailTextCandidates, type TailTokenStats } from './tail-tokens';
 
 export interface PostTailOptions {
   /** Rows held (all tables) past which the tail stops taking entries until a flush frees room (default 1,000,000). */
   maxRows?: number;
   /** JSON bytes of the entries held past which the tail stops taking entries (default 512 MiB). */
   maxBytes?: number;
+  /**
+   * The text index's bound: posts a token may be in and keep its postings (default TAIL_MAX_POSTINGS, see
+   * tail-tokens.ts); 0 turns the index off (every text query then tests every tail row).
+   */
+  textIndexMaxPostings?: number;
 }
 
 export interface TailStats {
@@ -23,6 +29,8 @@ export interface TailStats {
   generation: number;
   /** At a bound: new entries wait in Redis until a flush frees room. */
   full: boolean;
+  /** The text index of the current generation (tail-tokens.ts); undefined while it is off (see indexRows). */
+  index: TailTokenStats | undefined;
 }
 
 /** A snapshot held by one query: its generation is not dropped until release. */
@@ -42,6 +50,9 @@ const isTailRow = (r: TableRow): r is Extract<TableRow, { table: TailTable }> =>
  * (prune). A prune copies what is left into a new generation of tables; queries keep reading the generation their
  * snapshot named, and an old generation is dropped when its last query released it. All writes go through one
  * connection of the store's DuckDB instance, one at a time.
+ *
+ * Each generation has a text index of its posts (TailTokens), filled with the rows as they are appended (before a
+ * snapshot can name them) and rebuilt from what a prune kept, and dropped with the generation.
  */
 export class PostTail {
   private gen = 0;
@@ -59,10 +70,13 @@ export class PostTail {
   /** indexed_at range of the posts held, per day (µs). */
   private postSpans = new Map<string, Span>();
   private readonly leases = new Map<number, number>();
+  /** The text index per generation; a generation without one (its indexing failed) is scanned by text queries. */
+  private readonly indexes = new Map<number, TailTokens>();
   private writing: Promise<unknown> = Promise.resolve();
   private closed = false;
   private readonly maxRows: number;
   private readonly maxBytes: number;
+  private readonly maxPostings: number;
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -70,11 +84,13 @@ export class PostTail {
   ) {
     this.maxRows = options.maxRows ?? 1_000_000;
     this.maxBytes = options.maxBytes ?? 512 * 1024 ** 2;
+    this.maxPostings = options.textIndexMaxPostings ?? TAIL_MAX_POSTINGS;
   }
 
   static async create(conn: DuckDBConnection, options: PostTailOptions = {}): Promise<PostTail> {
     const tail = new PostTail(conn, options);
     for (const table of TAIL_TABLES) await conn.run(createTailTableSql(table, 0));
+    tail.newIndex(0);
     return tail;
   }
 
@@ -94,6 +110,7 @@ export class PostTail {
       entries: this.held.length,
       generation: this.gen,
       full: this.full,
+      index: this.indexes.get(this.gen)?.stats(),
     };
   }
 
@@ -124,8 +141,10 @@ export class PostTail {
         }
         added.push({ sid, bytes: entry.lines.length, rows });
       }
-      // Visible to queries once every appender is flushed; only then does the snapshot's range grow.
+      // Visible to queries once every appender is flushed and the new posts are in the text index; only then
+      // does the snapshot's range grow.
       for (const a of appenders.values()) a.closeSync();
+      if (times.length > 0) await this.indexRows(this.gen, this.rows.posts);
       for (const [table, day] of perDay) {
         this.rows[table]++;
         this.days[table].set(day, (this.days[table].get(day) ?? 0) + 1);
@@ -173,6 +192,8 @@ export class PostTail {
       }
       const counted = await this.countRows(next);
       const spans = await this.postSpansOf(next);
+      this.newIndex(next);
+      if (counted[0].posts > 0) await this.indexRows(next, 0);
       // From here on synchronous: a query takes its snapshot either before the switch or after it, never half way.
       this.gen = next;
       [this.rows, this.days] = counted;
@@ -205,6 +226,15 @@ export class PostTail {
         }
       },
     };
+  }
+
+  /**
+   * The posts rows of generation `gen` that a text whose include terms have these parts (termPartsSql) can match;
+   * undefined when the index cannot narrow them (then every row is a candidate). Call it with a held snapshot's
+   * generation: every row the snapshot names is in the index by then.
+   */
+  textCandidates(gen: number, parts: readonly string[]): TailTextCandidates | undefined {
+    return this.indexes.get(gen)?.candidates(parts);
   }
 
   /** What a query would see now (undefined: nothing held). Taking it does not hold the generation (see acquire). */
@@ -265,7 +295,29 @@ export class PostTail {
     return new Map(rows.map((r) => [r.day, { minUs: Number(r.lo), maxUs: Number(r.hi) }]));
   }
 
+  private newIndex(gen: number): void {
+    if (this.maxPostings > 0) this.indexes.set(gen, new TailTokens(this.maxPostings));
+  }
+
+  /**
+   * Adds the tokens of generation `gen`'s posts rows from rowid `from` on to its text index. If that fails the
+   * generation goes without an index (text queries scan it, as before there was one) instead of failing the
+   * append: the rows are in the table already.
+   */
+  private async indexRows(gen: number, from: number): Promise<void> {
+    const index = this.indexes.get(gen);
+    if (!index) return;
+    try {
+      const reader = await this.conn.runAndReadAll(tailTokensSql(gen), { from: BigInt(from) });
+      const [tokens, rows] = reader.getColumnsJS() as [string[], bigint[][]];
+      for (let i = 0; i < tokens.length; i++) index.add(tokens[i], rows[i].map(Number));
+    } catch {
+      this.indexes.delete(gen);
+    }
+  }
+
   private async dropGeneration(gen: number): Promise<void> {
+    this.indexes.delete(gen);
     if (this.closed) return;
     for (const table of TAIL_TABLES) await this.conn.run(`DROP TABLE IF EXISTS ${tailTableName(table, gen)}`);
   }

@@ -4,6 +4,7 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import { TABLES } from '@bsky-explorer/schema';
 import { duckdbColumnsSql } from '../duckdb-types';
+import { tokenListSql } from '../text-tokens';
 import { isTailPath, parseTailPath, type TailPart, type TailTable } from './tail-path';
 
 /** Stream id of the row's entry (padded, sorts like the id) and its partition day: the columns beside the contract's. */
@@ -19,6 +20,27 @@ export function createTailTableSql(table: TailTable, gen: number): string {
   return `CREATE TABLE ${tailTableName(table, gen)} (${duckdbColumnsSql(table)}, ${TAIL_EXTRA_COLUMNS})`;
 }
 
+/**
+ * SQL: each token of the posts rows of generation `gen` from rowid `$from` on, with the rowids holding it
+ * (ascending): compaction's tokenization (tokenListSql) of the rows just appended, for the tail's text index
+ * (tail-tokens.ts). A generation's tables are only ever appended to, so a rowid names one row for its lifetime.
+ */
+export function tailTokensSql(gen: number): string {
+  return `SELECT token, list(row ORDER BY row) AS rows FROM (
+    SELECT rowid AS row, unnest(${tokenListSql('text')}) AS token FROM ${tailTableName('posts', gen)} WHERE rowid >= $from
+  ) GROUP BY token`;
+}
+
+/**
+ * The posts rows of a generation a query's text can match (the tail's text index): a query whose every read of
+ * the posts tests that text reads only these rows of the tail.
+ */
+export interface TailNarrowing {
+  gen: number;
+  /** rowids, ascending. */
+  rows: readonly number[];
+}
+
 /** The contract's columns of a table, in its order (what read_parquet of its files returns). */
 const columnList = (table: TailTable) => TABLES[table].map((c) => `"${c.name}"`).join(', ');
 
@@ -26,11 +48,31 @@ interface Binder {
   bind(value: DuckDBValue): string;
 }
 
+/** The rows of a tail table a query reads: all of them, or of the posts only those `narrowing` names. */
+function tailRows(sql: Binder, part: TailPart, narrowing?: TailNarrowing): string {
+  const table = tailTableName(part.table, part.gen);
+  if (part.table !== 'posts' || narrowing?.gen !== part.gen) return table;
+  const { rows } = narrowing;
+  if (rows.length === 0) return `(SELECT * FROM ${table} WHERE false)`;
+  // The LIMIT (never reached) is what makes this fast: DuckDB pushes no filter below a LIMIT, so the text test runs
+  // on these rows only; without it the test went into the table scan, on every row, before the join.
+  return `(SELECT * FROM ${table}
+    WHERE rowid IN (SELECT unnest(${sql.bind(listValue(rows.map((r) => BigInt(r))))}::BIGINT[]))
+      AND rowid BETWEEN ${sql.bind(BigInt(rows[0]))} AND ${sql.bind(BigInt(rows[rows.length - 1]))}
+    LIMIT ${rows.length})`;
+}
+
 /**
  * The FROM source for a list of paths that holds tail paths: the data files through `readFiles` (the usual
- * read_parquet), UNION ALL BY NAME the tail rows of those days, as one parenthesised subquery.
+ * read_parquet), UNION ALL BY NAME the tail rows of those days, as one parenthesised subquery. With `narrowing`,
+ * the posts rows of its generation are only those it names.
  */
-export function tailSource(sql: Binder, paths: readonly string[], readFiles: (files: string[]) => string): string {
+export function tailSource(
+  sql: Binder,
+  paths: readonly string[],
+  readFiles: (files: string[]) => string,
+  narrowing?: TailNarrowing,
+): string {
   const files = paths.filter((p) => !isTailPath(p));
   // One SELECT per snapshot table (a list normally holds one: one table, one snapshot), its days as a bound list.
   const groups = new Map<string, { part: TailPart; days: string[] }>();
@@ -41,7 +83,7 @@ export function tailSource(sql: Binder, paths: readonly string[], readFiles: (fi
     groups.set(key, group);
   }
   const selects = [...groups.values()].map(
-    ({ part, days }) => `SELECT ${columnList(part.table)} FROM ${tailTableName(part.table, part.gen)}
+    ({ part, days }) => `SELECT ${columnList(part.table)} FROM ${tailRows(sql, part, narrowing)}
     WHERE sid >= ${sql.bind(part.lo)} AND sid < ${sql.bind(part.hiEx)}
       AND list_contains(${sql.bind(listValue(days))}::VARCHAR[], day)`,
   );

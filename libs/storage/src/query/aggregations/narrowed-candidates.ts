@@ -34,5 +34,5 @@ export async function narrowedCandidates(
   if ((await rowCounts.of(session, rest)) > exactScanRows) return undefined;
   const lookup = await planTokenLookup(session, tokenDays, filter.text as string);
   if (!lookup || lookup.postings > MAX_COUNT_POSTINGS_PER_DAY * tokenDays.length) return undefined;
-  return { select: await tokenCandidates(session, sql, tokenDays, lookup, filter, rest) };
+  return { select: await tokenCandidates(session, sql, files, tokenDays, lookup, filter, rest) };
 }

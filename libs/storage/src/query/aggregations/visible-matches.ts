@@ -1,7 +1,7 @@
 import type { Session } from '../../duckdb/pool';
 import type { CountLimits } from '../count/count-posts';
 import type { RowCounts } from '../count/row-counts';
-import { SqlParams, filterConditions, visibleCte, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import { SqlParams, visibleCte, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
 import { filesOverlapping } from '../time-windows';
 import { narrowedCandidates } from './narrowed-candidates';
 
@@ -32,7 +32,7 @@ export async function aggregateVisible(
   const narrowed = await narrowedCandidates(session, sql, files, filter, context.rowCounts, context.limits);
   let cte: string;
   if (narrowed === undefined) {
-    cte = visiblePostsCte(sql, files, filterConditions(sql, filter), filter.fromUs);
+    cte = visiblePostsCte(sql, files, filter);
   } else {
     // Nothing to read: the same aggregate over no rows (the select's shape, no I/O beyond the footers).
     const candidates = narrowed.select ?? `SELECT * FROM ${sql.files(files.posts)} p WHERE false`;

@@ -242,8 +242,7 @@ export async function sampledEstimate(
   const cte = visiblePostsCte(
     sql,
     { ...files, posts: [...posts] },
-    filterConditions(sql, { ...filter, ...window }),
-    window.fromUs,
+    { ...filter, fromUs: window.fromUs, toUs: window.toUs },
   );
   const [row] = await session.all(
     `${cte} SELECT (SELECT count(DISTINCT p.uri) FROM visible p) AS matches,

@@ -1,13 +1,21 @@
 import { listValue } from '@duckdb/node-api';
 import type { Session } from '../../duckdb/pool';
-import { SqlParams, filterConditions, visibleCte, visiblePostsCte, type FileSets, type PostFilter } from '../post-sql';
+import {
+  SqlParams,
+  filterConditions,
+  postsSource,
+  visibleCte,
+  visiblePostsCte,
+  type FileSets,
+  type PostFilter,
+} from '../post-sql';
 import { filesOfKeys, keyTimesPredicate } from '../indexed-reads';
 import { filesOverlapping } from '../time-windows';
 
 /** How many visible posts match the filter in `files` (each post once): one scan of every file. */
 export async function scanCount(session: Session, files: FileSets, filter: PostFilter): Promise<number> {
   const sql = new SqlParams();
-  const cte = visiblePostsCte(sql, files, filterConditions(sql, filter), filter.fromUs);
+  const cte = visiblePostsCte(sql, files, filter);
   const [row] = await session.all(`${cte} SELECT count(DISTINCT p.uri) AS n FROM visible p`, sql.values);
   return Number(row.n);
 }
@@ -101,7 +109,9 @@ export async function authorCandidates(
     selects.push(`SELECT * FROM ${sql.files(filesOfKeys(days, cand))} p WHERE ${conds.join(' AND ')}`);
   }
   if (rest.length > 0) {
-    selects.push(`SELECT * FROM ${sql.files([...rest])} p WHERE ${filterConditions(sql, filter).join(' AND ')}`);
+    selects.push(
+      `SELECT * FROM ${postsSource(sql, files, rest, filter)} p WHERE ${filterConditions(sql, filter).join(' AND ')}`,
+    );
   }
   return { select: selects.length ? selects.join(' UNION ALL BY NAME ') : undefined };
 }

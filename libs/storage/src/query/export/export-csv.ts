@@ -4,6 +4,7 @@ import {
   SqlParams,
   filterConditions,
   orderBy,
+  postsSource,
   visiblePostsCte,
   type FileSets,
   type PostFilter,
@@ -44,7 +45,7 @@ export async function writeCsv(
           : { fromUs: Math.max(edge, filter.fromUs ?? Number.MIN_SAFE_INTEGER) };
     const scoped = { ...filter, ...range };
     const sql = new SqlParams();
-    const cte = visiblePostsCte(sql, files, filterConditions(sql, scoped), scoped.fromUs);
+    const cte = visiblePostsCte(sql, files, scoped);
     // DISTINCT ON the sort key drops exact duplicates (one version twice); older versions are hidden already.
     const handles = identityFiles.length
       ? latestHandlesSql(sql, identityFiles, 'SELECT did FROM page')
@@ -84,10 +85,11 @@ async function exportEdge(
     if (!oldest && Number.isFinite(bounds.hi)) lo = Math.max(bounds.lo, bounds.hi - days * DAY_US);
     const whole = !(lo > bounds.lo) && !(hi < bounds.hi);
     const sql = new SqlParams();
-    const where = filterConditions(sql, whole ? filter : { ...filter, fromUs: lo, toUs: hi });
+    const scoped = whole ? filter : { ...filter, fromUs: lo, toUs: hi };
+    const where = filterConditions(sql, scoped);
     const scope = whole ? files.posts : filesOverlapping(files.posts, lo, hi);
     const [edge] = await session.all(
-      `SELECT epoch_us(p.indexed_at) AS t FROM ${sql.files(scope)} p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT epoch_us(p.indexed_at) AS t FROM ${postsSource(sql, files, scope, scoped)} p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY p.indexed_at ${oldest ? 'ASC' : 'DESC'} LIMIT 1 OFFSET ${skip}`,
       sql.values,
     );

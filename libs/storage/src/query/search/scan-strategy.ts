@@ -2,8 +2,8 @@ import type { Session } from '../../duckdb/pool';
 import type { PostCursor } from '../cursor';
 import {
   SqlParams,
-  filterConditions,
   orderBy,
+  tailNarrowing,
   visiblePostsCte,
   type FileSets,
   type PostFilter,
@@ -22,6 +22,7 @@ import {
 } from '../time-windows';
 import { toPostRecord, type PostRecord } from '../post-record';
 import { filesInRange, maxIndexedAt, rowsInRange } from '../file-spans';
+import { isTailPath } from '../../tail/tail-path';
 import { rowKey } from './keys';
 import type { SearchContext, SearchStrategy } from './strategy';
 
@@ -94,7 +95,7 @@ export async function sortedScanKeys(
     let width = latest ? firstWindowWidth(edge, Date.now() * 1000) : FIRST_WINDOW_US;
     if (windowed) {
       const [lo, hi] = latest ? [edge - width, edge] : [edge, edge + width];
-      width = narrowFirstWindow(width, await rowsInRange(session, files.posts, lo, hi), firstWidthUs);
+      width = narrowFirstWindow(width, await rowsToRead(session, files, filter, lo, hi), firstWidthUs);
     }
     while (keys.length < want && (!windowed || (latest ? edge > bounds.lo : edge < bounds.hi))) {
       const [lo, hi] = latest ? [windowLow(edge, width, bounds.lo), edge] : [edge, windowHigh(edge, width, bounds.hi)];
@@ -125,6 +126,28 @@ export async function sortedScanKeys(
 }
 
 /**
+ * About how many rows of files.posts in [lo, hi) a window query reads: the tail's at most its text candidates when
+ * the text index narrows them (a rare word's first window then takes in the whole tail, in one query).
+ */
+async function rowsToRead(
+  session: Session,
+  files: FileSets,
+  filter: PostFilter,
+  lo: number,
+  hi: number,
+): Promise<number | undefined> {
+  const tail = tailNarrowing(files, filter);
+  if (!tail) return rowsInRange(session, files.posts, lo, hi);
+  const rest = await rowsInRange(
+    session,
+    files.posts.filter((f) => !isTailPath(f)),
+    lo,
+    hi,
+  );
+  return rest === undefined ? undefined : rest + tail.rows.length;
+}
+
+/**
  * Where the data of a newest-first scan really ends: `hi` (a partition end), or just after the greatest
  * indexed_at of the newest partition's files when that is earlier — a closed day whose posts stop before
  * midnight would otherwise cost an empty first window and a 16× wider second one. From the files' spans
@@ -150,7 +173,7 @@ async function pageKeys(
   rows?: ScanRows,
 ): Promise<PostCursor[]> {
   const sql = new SqlParams();
-  const cte = visiblePostsCte(sql, files, filterConditions(sql, filter, position, sort), filter.fromUs);
+  const cte = visiblePostsCte(sql, files, filter, position, sort);
   const select = rows ? rows.select : 'epoch_us(p.indexed_at) AS indexed_at, p.uri';
   // LIMIT is a validated integer spliced as a constant: DuckDB plans a top-N only for a constant limit.
   const found = await session.all(`${cte} SELECT ${select} FROM visible p ${orderBy(sort)} LIMIT ${limit}`, sql.values);

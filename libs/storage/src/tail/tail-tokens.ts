@@ -1,0 +1,121 @@
+// The text index of one tail generation: which of its posts rows hold each token, so that a search whose text has
+// a rare part reads only those rows of the tail instead of testing the text of every row (at 2,000 posts/s a full
+// tail holds ~500k rows: ~50–100 ms of text tests per query).
+//
+// The tokens come from DuckDB (tailTokensSql in tail-sql.ts: text-tokens.ts's tokenListSql, the very SQL compaction
+// builds its vocabulary with), so they are split and case folded exactly as compaction's; this class only keeps
+// them. Like by-token it only narrows where to look: the rows it names go through the exact text predicate and
+// the visibility rules, so an answer is the scan's answer.
+
+import { ASCII_ALNUM } from '../text-tokens';
+
+/**
+ * Posts a token may be in and keep its postings (default); past that it is common (as `posted = false` in
+ * compaction's token files): its postings are dropped, and a part held by it is not looked up (the tail is scanned
+ * for it). Also the most candidate rows a lookup returns. This bounds the index at about this many postings per
+ * token, and the cost of reading candidates back: 2,000 scattered rows of a 500k-row tail ~15 ms against ~50–100 ms
+ * for the text test of every row.
+ */
+export const TAIL_MAX_POSTINGS = 2_000;
+
+/** The candidate rows of a text in one generation: every posts row that can match it is among `rows`. */
+export interface TailTextCandidates {
+  /** The part (a letter/digit run of a lower-cased include term) they were found by. */
+  part: string;
+  /** rowids in the generation's posts table, ascending, each once. */
+  rows: number[];
+}
+
+export interface TailTokenStats {
+  tokens: number;
+  /** Tokens past maxPostings (no postings kept). */
+  common: number;
+  postings: number;
+  /** Estimated JS heap bytes of the index (strings, map entries, postings). */
+  bytes: number;
+}
+
+/** Heap bytes per token besides its characters (map entry, array header), and per posting: V8 estimates. */
+const TOKEN_OVERHEAD_BYTES = 80;
+const POSTING_BYTES = 8;
+
+/** A token's rows (rowids, ascending), or null once it is common. */
+type Postings = number[] | null;
+
+const foldSigma = (token: string) => token.replaceAll('ς', 'σ');
+
+export class TailTokens {
+  constructor(private readonly maxPostings = TAIL_MAX_POSTINGS) {}
+
+  // Split as compaction's vocabulary is (`ascii` section first): a part holding an ASCII letter or digit can only
+  // lie in a token holding one, so its lookup walks that map only.
+  private readonly ascii = new Map<string, Postings>();
+  private readonly other = new Map<string, Postings>();
+  private postings = 0;
+  private common = 0;
+  private bytes = 0;
+
+  /** Adds rows' tokens: each token with the rowids (ascending, newer than any added before) of the rows holding it. */
+  add(token: string, rows: readonly number[]): void {
+    const map = ASCII_ALNUM.test(token) ? this.ascii : this.other;
+    let held = map.get(token);
+    if (held === undefined) {
+      map.set(token, (held = []));
+      this.bytes += TOKEN_OVERHEAD_BYTES + 2 * token.length;
+    }
+    if (held === null) return;
+    if (held.length + rows.length > this.maxPostings) {
+      map.set(token, null);
+      this.postings -= held.length;
+      this.bytes -= held.length * POSTING_BYTES;
+      this.common++;
+      return;
+    }
+    for (const r of rows) held.push(r);
+    this.postings += rows.length;
+    this.bytes += rows.length * POSTING_BYTES;
+  }
+
+  /**
+   * The rows that can match a text whose include terms have these parts (termPartsSql: lower-cased, sigma folded),
+   * through the part with the fewest postings; undefined when no part narrows (none given, or each is inside a
+   * common token or inside tokens of more than maxPostings rows together). A part that no token holds gives
+   * no rows: no post of the generation matches.
+   */
+  candidates(parts: readonly string[]): TailTextCandidates | undefined {
+    let best: { part: string; lists: number[][]; size: number } | undefined;
+    for (const part of parts) {
+      const found = this.tokensHolding(part);
+      if (found && found.size <= this.maxPostings && (!best || found.size < best.size)) best = { part, ...found };
+    }
+    if (!best) return undefined;
+    const rows = best.lists.length === 1 ? [...best.lists[0]] : [...new Set(best.lists.flat())].sort((a, b) => a - b);
+    return { part: best.part, rows };
+  }
+
+  stats(): TailTokenStats {
+    return {
+      tokens: this.ascii.size + this.other.size,
+      common: this.common,
+      postings: this.postings,
+      bytes: this.bytes,
+    };
+  }
+
+  /** The postings of the tokens containing `part` and their total, or undefined when one of them is common. */
+  private tokensHolding(part: string): { lists: number[][]; size: number } | undefined {
+    // Parts are sigma folded (ς → σ): tokens are compared folded too, as the vocabulary lookup does.
+    const fold = part.includes('σ');
+    const lists: number[][] = [];
+    let size = 0;
+    for (const map of ASCII_ALNUM.test(part) ? [this.ascii] : [this.ascii, this.other]) {
+      for (const [token, rows] of map) {
+        if (!(fold ? foldSigma(token) : token).includes(part)) continue;
+        if (rows === null) return undefined;
+        lists.push(rows);
+        size += rows.length;
+      }
+    }
+    return { lists, size };
+  }
+}
