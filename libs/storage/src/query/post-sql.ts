@@ -10,7 +10,7 @@ import { filesOverlapping } from './time-windows';
 import { hidingFiles } from './applied-tombstones';
 import type { AccountStatusTables } from './account-status';
 import { isTailPath } from '../tail/tail-path';
-import { tailSource, type TailNarrowing } from '../tail/tail-sql';
+import { tailSource, type TailNarrowing, type TailPostsRead } from '../tail/tail-sql';
 
 /** The filters shared by search, count and export. Timestamps in µs; from inclusive, to exclusive. */
 export interface PostFilter {
@@ -96,8 +96,8 @@ export class SqlParams {
     this.values[name] = value;
     return `$${name}`;
   }
-  /** The FROM source of data files (and the tail's pseudo files; of its posts only those `tail` names, if given). */
-  files(paths: string[], tail?: TailNarrowing): string {
+  /** The FROM source of data files (and the tail's pseudo files; of its posts only those `tail` says, if given). */
+  files(paths: string[], tail?: TailPostsRead): string {
     // The tail's pseudo files (tail/tail-path.ts) read its in-memory rows with the real files.
     if (paths.some(isTailPath)) return tailSource(this, paths, (files) => this.files(files), tail);
     // read_parquet accepts a bound VARCHAR[]: no path is ever spliced into SQL text.
@@ -314,7 +314,7 @@ export function visibleCte(
         ? ''
         : `
     UNION ALL
-    SELECT u.uri, 'supersede' AS kind, u.time_us FROM ${sql.files(updateFiles)} u
+    SELECT u.uri, 'supersede' AS kind, u.time_us FROM ${sql.files(updateFiles, 'updates')} u
     WHERE u.operation = 'update'${fromUs === undefined ? '' : ` AND u.indexed_at >= ${sql.bind(us(fromUs, 'fromUs'))}`}`
     }
   ),

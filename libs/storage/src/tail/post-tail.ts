@@ -6,7 +6,7 @@ import { compareStreamIds, nextStreamId } from '../stream/stream-id';
 import type { TailSnapshot } from './tail-files';
 import type { Span } from '../query/file-spans';
 import { TAIL_TABLES, type TailTable } from './tail-path';
-import { createTailTableSql, tailTableName, tailTokensSql } from './tail-sql';
+import { GENERATION_TABLES, createTailTableSql, tailTableName, tailTokensSql, type GenerationTable } from './tail-sql';
 import { TAIL_MAX_POSTINGS, TailTokens, type TailTextCandidates, type TailTokenStats } from './tail-tokens';
 
 export interface PostTailOptions {
@@ -52,7 +52,8 @@ const isTailRow = (r: TableRow): r is Extract<TableRow, { table: TailTable }> =>
  * connection of the store's DuckDB instance, one at a time.
  *
  * Each generation has a text index of its posts (TailTokens), filled with the rows as they are appended (before a
- * snapshot can name them) and rebuilt from what a prune kept, and dropped with the generation.
+ * snapshot can name them) and rebuilt from what a prune kept, and dropped with the generation; and a copy of its
+ * posts' update rows (tail_post_updates_g<n>: what hides older versions, read by every query, see tailRows).
  */
 export class PostTail {
   private gen = 0;
@@ -89,7 +90,7 @@ export class PostTail {
 
   static async create(conn: DuckDBConnection, options: PostTailOptions = {}): Promise<PostTail> {
     const tail = new PostTail(conn, options);
-    for (const table of TAIL_TABLES) await conn.run(createTailTableSql(table, 0));
+    for (const table of GENERATION_TABLES) await conn.run(createTailTableSql(table, 0));
     tail.newIndex(0);
     return tail;
   }
@@ -119,8 +120,8 @@ export class PostTail {
     return this.serial(async () => {
       const fresh = entries.filter((e) => compareStreamIds(e.id, this.hiRaw) > 0);
       if (fresh.length === 0) return;
-      const appenders = new Map<TailTable, DuckDBAppender>();
-      const appender = async (table: TailTable) => {
+      const appenders = new Map<GenerationTable, DuckDBAppender>();
+      const appender = async (table: GenerationTable) => {
         let a = appenders.get(table);
         if (!a) appenders.set(table, (a = await this.conn.createAppender(tailTableName(table, this.gen))));
         return a;
@@ -134,7 +135,10 @@ export class PostTail {
         for (const r of rowsOfPayload(flushPayload([entry]))) {
           if (!isTailRow(r)) continue;
           const day = partitionDate(r.row.indexed_at);
-          appendRow(await appender(r.table), r.table, r.row as unknown as Record<string, unknown>, sid, day);
+          const row = r.row as unknown as Record<string, unknown>;
+          appendRow(await appender(r.table), r.table, row, sid, day);
+          if (r.table === 'posts' && r.row.operation === 'update')
+            appendRow(await appender('post_updates'), 'posts', row, sid, day);
           perDay.push([r.table, day]);
           if (r.table === 'posts') times.push([day, r.row.indexed_at]);
           rows++;
@@ -182,7 +186,7 @@ export class PostTail {
       if (cut <= this.lo) return;
       const old = this.gen;
       const next = old + 1;
-      for (const table of TAIL_TABLES) {
+      for (const table of GENERATION_TABLES) {
         if (behind) await this.conn.run(createTailTableSql(table, next));
         else
           await this.conn.run(
@@ -319,7 +323,7 @@ export class PostTail {
   private async dropGeneration(gen: number): Promise<void> {
     this.indexes.delete(gen);
     if (this.closed) return;
-    for (const table of TAIL_TABLES) await this.conn.run(`DROP TABLE IF EXISTS ${tailTableName(table, gen)}`);
+    for (const table of GENERATION_TABLES) await this.conn.run(`DROP TABLE IF EXISTS ${tailTableName(table, gen)}`);
   }
 
   /** One write at a time on the writer connection, in call order; a failure rejects that call only. */

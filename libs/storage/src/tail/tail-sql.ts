@@ -5,19 +5,26 @@ import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import { TABLES } from '@bsky-explorer/schema';
 import { duckdbColumnsSql } from '../duckdb-types';
 import { tokenListSql } from '../text-tokens';
-import { isTailPath, parseTailPath, type TailPart, type TailTable } from './tail-path';
+import { TAIL_TABLES, isTailPath, parseTailPath, type TailPart, type TailTable } from './tail-path';
 
 /** Stream id of the row's entry (padded, sorts like the id) and its partition day: the columns beside the contract's. */
 export const TAIL_EXTRA_COLUMNS = 'sid VARCHAR NOT NULL, day VARCHAR NOT NULL';
 
+/** The tables of a generation: the tail's three, and the update rows of its posts again (see tailRows). */
+export const GENERATION_TABLES = [...TAIL_TABLES, 'post_updates'] as const;
+export type GenerationTable = (typeof GENERATION_TABLES)[number];
+
 /** The table name of a generation: only a table of the contract and an integer, never input. */
-export function tailTableName(table: TailTable, gen: number): string {
+export function tailTableName(table: GenerationTable, gen: number): string {
   if (!Number.isSafeInteger(gen) || gen < 0) throw new RangeError(`bad tail generation ${gen}`);
   return `tail_${table}_g${gen}`;
 }
 
-export function createTailTableSql(table: TailTable, gen: number): string {
-  return `CREATE TABLE ${tailTableName(table, gen)} (${duckdbColumnsSql(table)}, ${TAIL_EXTRA_COLUMNS})`;
+/** The contract table whose columns a generation table has. */
+export const schemaOf = (table: GenerationTable): TailTable => (table === 'post_updates' ? 'posts' : table);
+
+export function createTailTableSql(table: GenerationTable, gen: number): string {
+  return `CREATE TABLE ${tailTableName(table, gen)} (${duckdbColumnsSql(schemaOf(table))}, ${TAIL_EXTRA_COLUMNS})`;
 }
 
 /**
@@ -41,6 +48,9 @@ export interface TailNarrowing {
   rows: readonly number[];
 }
 
+/** Which posts rows of the tail a read takes besides all of them: a text's candidates, or only the update rows. */
+export type TailPostsRead = TailNarrowing | 'updates';
+
 /** The contract's columns of a table, in its order (what read_parquet of its files returns). */
 const columnList = (table: TailTable) => TABLES[table].map((c) => `"${c.name}"`).join(', ');
 
@@ -48,11 +58,18 @@ interface Binder {
   bind(value: DuckDBValue): string;
 }
 
-/** The rows of a tail table a query reads: all of them, or of the posts only those `narrowing` names. */
-function tailRows(sql: Binder, part: TailPart, narrowing?: TailNarrowing): string {
+/**
+ * The rows of a tail table a query reads: all of them, or of the posts only a text's candidates, or only the update
+ * rows. Those come from a table of their own: read from the posts table, a query with few candidates got their uris
+ * pushed into the update rows' scan as a filter (DuckDB's join filter), which it tested on every row first (~20 ms
+ * over 500k rows: long strings), where the copy holds a few hundred rows.
+ */
+function tailRows(sql: Binder, part: TailPart, read?: TailPostsRead): string {
   const table = tailTableName(part.table, part.gen);
-  if (part.table !== 'posts' || narrowing?.gen !== part.gen) return table;
-  const { rows } = narrowing;
+  if (part.table !== 'posts' || read === undefined) return table;
+  if (read === 'updates') return tailTableName('post_updates', part.gen);
+  if (read.gen !== part.gen) return table;
+  const { rows } = read;
   if (rows.length === 0) return `(SELECT * FROM ${table} WHERE false)`;
   // The LIMIT (never reached) is what makes this fast: DuckDB pushes no filter below a LIMIT, so the text test runs
   // on these rows only; without it the test went into the table scan, on every row, before the join.
@@ -64,14 +81,14 @@ function tailRows(sql: Binder, part: TailPart, narrowing?: TailNarrowing): strin
 
 /**
  * The FROM source for a list of paths that holds tail paths: the data files through `readFiles` (the usual
- * read_parquet), UNION ALL BY NAME the tail rows of those days, as one parenthesised subquery. With `narrowing`,
- * the posts rows of its generation are only those it names.
+ * read_parquet), UNION ALL BY NAME the tail rows of those days, as one parenthesised subquery. With `read`, only
+ * some of the posts rows (tailRows).
  */
 export function tailSource(
   sql: Binder,
   paths: readonly string[],
   readFiles: (files: string[]) => string,
-  narrowing?: TailNarrowing,
+  read?: TailPostsRead,
 ): string {
   const files = paths.filter((p) => !isTailPath(p));
   // One SELECT per snapshot table (a list normally holds one: one table, one snapshot), its days as a bound list.
@@ -83,7 +100,7 @@ export function tailSource(
     groups.set(key, group);
   }
   const selects = [...groups.values()].map(
-    ({ part, days }) => `SELECT ${columnList(part.table)} FROM ${tailRows(sql, part, narrowing)}
+    ({ part, days }) => `SELECT ${columnList(part.table)} FROM ${tailRows(sql, part, read)}
     WHERE sid >= ${sql.bind(part.lo)} AND sid < ${sql.bind(part.hiEx)}
       AND list_contains(${sql.bind(listValue(days))}::VARCHAR[], day)`,
   );

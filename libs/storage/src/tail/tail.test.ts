@@ -270,6 +270,29 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     await expectExactly(store, [kept, mine, mineToo, myNew], all);
   });
 
+  it('an update row in the tail hides older versions in the tail and in files, even without its tombstone', async () => {
+    const [inFile, inTail] = [post(1), post(2)];
+    await ingest.append({ posts: [inFile] });
+    await ingest.flush();
+    const { store, catchUp } = await graph();
+    await ingest.append({ posts: [inTail] });
+    await catchUp();
+    const newer = (p: PostRow): PostRow => ({
+      ...p,
+      cid: `${p.cid}-e`,
+      text: `${p.text} edited`,
+      indexed_at: p.indexed_at + HOUR / 2,
+      time_us: p.time_us + HOUR / 2,
+      operation: 'update',
+    });
+    // No supersede tombstones: the update rows alone (the visibility rules' defensive case) hide the older versions.
+    await ingest.append({ posts: [newer(inFile), newer(inTail)] });
+    await catchUp();
+    await expectExactly(store, [newer(inFile), newer(inTail)]);
+    const page = await store.search({ first: 10 });
+    expect(page.rows.map((r) => r.cid).sort()).toEqual([newer(inFile).cid, newer(inTail).cid]);
+  });
+
   it('keeps answering while Redis is away (from the files and what the tail holds), then resumes', async () => {
     const states: boolean[] = [];
     const { store, follower } = await graph({ run: true });
