@@ -104,6 +104,9 @@ describe('freshness: the tail of the ingest stream', () => {
     expect(lookup.data?.post?.uri).toBe(a.uri);
     expect(await metric(g, 'graph_tail_rows{table="posts"} 1')).toBe(true);
     expect(await metric(g, 'graph_tail_redis_connected 1')).toBe(true);
+    // Its text index: the tokens "fresh" and "coffee", one posting each.
+    expect(await metric(g, 'graph_tail_index_tokens 2')).toBe(true);
+    expect(await metric(g, 'graph_tail_index_postings 2')).toBe(true);
 
     const more = [post({ text: 'more coffee' }), post({ text: 'coffee again' })];
     let stop = false;
@@ -123,6 +126,7 @@ describe('freshness: the tail of the ingest stream', () => {
     await waitFor('all three', async () => (await search(g, 'coffee')).total === 3);
     await flush(g.dataDir);
     await waitFor('tail pruned', () => metric(g, 'graph_tail_rows{table="posts"} 0'));
+    expect(await metric(g, 'graph_tail_index_postings 0')).toBe(true);
     stop = true;
     await Promise.all(clients);
     expect(seen).toEqual([]);

@@ -30,6 +30,34 @@ new Gauge({
   },
 });
 
+// The tail's text index (current generation; 0 without a tail or with the index off).
+new Gauge({
+  name: 'graph_tail_index_tokens',
+  help: 'Distinct tokens in the text index of the tail (a search with a part rare in the tail reads only its rows)',
+  registers: [registry],
+  collect() {
+    this.set(source?.tail.stats().index?.tokens ?? 0);
+  },
+});
+
+new Gauge({
+  name: 'graph_tail_index_postings',
+  help: 'Postings (post, token) kept by the tail text index; a token in more posts than its bound keeps none',
+  registers: [registry],
+  collect() {
+    this.set(source?.tail.stats().index?.postings ?? 0);
+  },
+});
+
+new Gauge({
+  name: 'graph_tail_index_bytes',
+  help: 'Estimated heap bytes of the tail text index (tokens, map entries, postings)',
+  registers: [registry],
+  collect() {
+    this.set(source?.tail.stats().index?.bytes ?? 0);
+  },
+});
+
 new Gauge({
   name: 'graph_tail_full',
   help: '1 while the tail is at TAIL_MAX_ROWS or TAIL_MAX_BYTES: newer posts wait for the next flush',
