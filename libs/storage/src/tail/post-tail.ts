@@ -1,12 +1,19 @@
 import { LIST, VARCHAR, listValue, timestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import { TABLES, type TableRow } from '@bsky-explorer/schema';
+import type { ColumnDef, TableRow } from '@bsky-explorer/schema';
 import { padStreamId, partitionDate } from '../layout/partition';
 import { flushPayload, rowsOfPayload, type StreamEntry } from '../stream/stream-entry';
 import { compareStreamIds, nextStreamId } from '../stream/stream-id';
 import type { TailSnapshot } from './tail-files';
 import type { Span } from '../query/file-spans';
 import { TAIL_TABLES, type TailTable } from './tail-path';
-import { GENERATION_TABLES, createTailTableSql, tailTableName, tailTokensSql, type GenerationTable } from './tail-sql';
+import {
+  GENERATION_TABLES,
+  createTailTableSql,
+  tailColumns,
+  tailTableName,
+  tailTokensSql,
+  type GenerationTable,
+} from './tail-sql';
 import { TAIL_MAX_POSTINGS, TailTokens, type TailTextCandidates, type TailTokenStats } from './tail-tokens';
 
 export interface PostTailOptions {
@@ -136,9 +143,9 @@ export class PostTail {
           if (!isTailRow(r)) continue;
           const day = partitionDate(r.row.indexed_at);
           const row = r.row as unknown as Record<string, unknown>;
-          appendRow(await appender(r.table), r.table, row, sid, day);
+          appendRow(await appender(r.table), tailColumns(r.table), row, sid, day);
           if (r.table === 'posts' && r.row.operation === 'update')
-            appendRow(await appender('post_updates'), 'posts', row, sid, day);
+            appendRow(await appender('post_updates'), tailColumns('post_updates'), row, sid, day);
           perDay.push([r.table, day]);
           if (r.table === 'posts') times.push([day, r.row.indexed_at]);
           rows++;
@@ -335,9 +342,15 @@ export class PostTail {
   }
 }
 
-/** One row in the table's column order (columns.ts), then the stream id and day. */
-function appendRow(a: DuckDBAppender, table: TailTable, row: Record<string, unknown>, sid: string, day: string): void {
-  for (const c of TABLES[table]) {
+/** One row in the table's column order (tailColumns), then the stream id and day. */
+function appendRow(
+  a: DuckDBAppender,
+  columns: readonly ColumnDef[],
+  row: Record<string, unknown>,
+  sid: string,
+  day: string,
+): void {
+  for (const c of columns) {
     const v = row[c.name];
     if (v === null || v === undefined) a.appendNull();
     else if (c.type === 'varchar') a.appendVarchar(v as string);

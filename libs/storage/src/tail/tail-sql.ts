@@ -2,10 +2,10 @@
 // data file. Tables are per generation (tail_<table>_g<n>): pruning the flushed rows makes a new generation, and a
 // query keeps reading the one its snapshot named, so rows never vanish under a running query.
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import { TABLES } from '@bsky-explorer/schema';
-import { duckdbColumnsSql } from '../duckdb-types';
+import { TABLES, type ColumnDef } from '@bsky-explorer/schema';
+import { duckdbType } from '../duckdb-types';
 import { tokenListSql } from '../text-tokens';
-import { TAIL_TABLES, isTailPath, parseTailPath, type TailPart, type TailTable } from './tail-path';
+import { TAIL_TABLES, isTailPath, parseTailPath, type TailPart } from './tail-path';
 
 /** Stream id of the row's entry (padded, sorts like the id) and its partition day: the columns beside the contract's. */
 export const TAIL_EXTRA_COLUMNS = 'sid VARCHAR NOT NULL, day VARCHAR NOT NULL';
@@ -14,17 +14,26 @@ export const TAIL_EXTRA_COLUMNS = 'sid VARCHAR NOT NULL, day VARCHAR NOT NULL';
 export const GENERATION_TABLES = [...TAIL_TABLES, 'post_updates'] as const;
 export type GenerationTable = (typeof GENERATION_TABLES)[number];
 
+/**
+ * The columns of the update rows' copy: what the visibility rules read of them (post-sql.ts visibleCte). Only
+ * those: DuckDB gives every column of an in-memory table its own blocks, and all 20 took ~15 MB for 500 rows.
+ */
+const UPDATE_COLUMNS = new Set(['uri', 'indexed_at', 'time_us', 'operation']);
+
+/** A generation table's contract columns, in order (then sid and day). */
+export function tailColumns(table: GenerationTable): readonly ColumnDef[] {
+  return table === 'post_updates' ? TABLES.posts.filter((c) => UPDATE_COLUMNS.has(c.name)) : TABLES[table];
+}
+
 /** The table name of a generation: only a table of the contract and an integer, never input. */
 export function tailTableName(table: GenerationTable, gen: number): string {
   if (!Number.isSafeInteger(gen) || gen < 0) throw new RangeError(`bad tail generation ${gen}`);
   return `tail_${table}_g${gen}`;
 }
 
-/** The contract table whose columns a generation table has. */
-export const schemaOf = (table: GenerationTable): TailTable => (table === 'post_updates' ? 'posts' : table);
-
 export function createTailTableSql(table: GenerationTable, gen: number): string {
-  return `CREATE TABLE ${tailTableName(table, gen)} (${duckdbColumnsSql(schemaOf(table))}, ${TAIL_EXTRA_COLUMNS})`;
+  const columns = tailColumns(table).map((c) => `"${c.name}" ${duckdbType(c)}`);
+  return `CREATE TABLE ${tailTableName(table, gen)} (${columns.join(', ')}, ${TAIL_EXTRA_COLUMNS})`;
 }
 
 /**
@@ -51,8 +60,11 @@ export interface TailNarrowing {
 /** Which posts rows of the tail a read takes besides all of them: a text's candidates, or only the update rows. */
 export type TailPostsRead = TailNarrowing | 'updates';
 
-/** The contract's columns of a table, in its order (what read_parquet of its files returns). */
-const columnList = (table: TailTable) => TABLES[table].map((c) => `"${c.name}"`).join(', ');
+/** A table's contract columns, in order (what read_parquet of its files returns; of the update copy, its few). */
+const columnList = (table: GenerationTable) =>
+  tailColumns(table)
+    .map((c) => `"${c.name}"`)
+    .join(', ');
 
 interface Binder {
   bind(value: DuckDBValue): string;
@@ -100,7 +112,11 @@ export function tailSource(
     groups.set(key, group);
   }
   const selects = [...groups.values()].map(
-    ({ part, days }) => `SELECT ${columnList(part.table)} FROM ${tailRows(sql, part, read)}
+    ({
+      part,
+      days,
+    }) => `SELECT ${columnList(read === 'updates' && part.table === 'posts' ? 'post_updates' : part.table)}
+    FROM ${tailRows(sql, part, read)}
     WHERE sid >= ${sql.bind(part.lo)} AND sid < ${sql.bind(part.hiEx)}
       AND list_contains(${sql.bind(listValue(days))}::VARCHAR[], day)`,
   );
