@@ -72,9 +72,9 @@ interface Binder {
 
 /**
  * The rows of a tail table a query reads: all of them, or of the posts only a text's candidates, or only the update
- * rows. Those come from a table of their own: read from the posts table, a query with few candidates got their uris
- * pushed into the update rows' scan as a filter (DuckDB's join filter), which it tested on every row first (~20 ms
- * over 500k rows: long strings), where the copy holds a few hundred rows.
+ * rows. The update rows come from a copy of their own: read from the posts table, a query with few candidates got
+ * their uris pushed into that scan as a filter (DuckDB's join filter), tested on every row first (~20 ms over 500k
+ * rows: long strings), where the copy holds a few hundred rows.
  */
 function tailRows(sql: Binder, part: TailPart, read?: TailPostsRead): string {
   const table = tailTableName(part.table, part.gen);
