@@ -1,3 +1,5 @@
+import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { foldedTokenSql, termPartsSql, tokenListSql } from '../text-tokens';
 import { TailTokens } from './tail-tokens';
 
 describe('the tail text index of one generation', () => {
@@ -46,5 +48,62 @@ describe('the tail text index of one generation', () => {
     expect(t.candidates(['ab'])).toBeUndefined();
     expect(t.candidates(['ab1'])).toEqual({ part: 'ab1', rows: [1, 2] });
     expect(t.candidates([])).toBeUndefined();
+  });
+});
+
+describe('the tail text index finds exactly the tokens DuckDB finds', () => {
+  let instance: DuckDBInstance;
+  let conn: DuckDBConnection;
+  beforeAll(async () => {
+    instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    conn = await instance.connect();
+  });
+  afterAll(() => {
+    conn.closeSync();
+    instance.closeSync();
+  });
+
+  // Tokens come from DuckDB (tokenListSql), parts too (termPartsSql); what the index adds is the substring test in
+  // JS (String.prototype.includes on UTF-16) where the vocabulary lookup uses DuckDB's contains() (on UTF-8). For
+  // well-formed strings both are the same relation; this checks it on the scripts and odd characters posts hold.
+  const TEXTS = [
+    'Antisocial SOCIAL socially',
+    'οδός ΟΔΟΣ Οδύσσεια σοφία ΣΟΦΊΑ',
+    '猫が好き ねこ 東京タワー',
+    '\u212Aelvin İstanbul STRASSE straße ǅemal',
+    'ＡＢＣ１２３ fullwidth',
+    'مرحبا ١٢٣ שלום',
+    'e\u0301te café naïve',
+    '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 math letters 𝟙𝟚𝟛',
+    'emoji 👍🏽 👨‍👩‍👧 #tag @handle.bsky.social https://example.com/a_b',
+  ];
+
+  it('for every substring of every token, and for whole terms', async () => {
+    const text = TEXTS.join(' ');
+    const [{ tokens }] = (
+      await conn.runAndReadAll(`SELECT ${tokenListSql('$text')} AS tokens`, { text })
+    ).getRowObjectsJS() as { tokens: string[] }[];
+    const index = new TailTokens(Number.MAX_SAFE_INTEGER);
+    tokens.forEach((token, row) => index.add(token, [row]));
+    // Terms: every substring (code points) of up to 4 characters of every token, and the texts' words as typed.
+    const terms = new Set<string>(text.split(/\s+/));
+    for (const token of tokens) {
+      const chars = [...token];
+      for (let i = 0; i < chars.length; i++)
+        for (let n = 1; n <= 4 && i + n <= chars.length; n++) terms.add(chars.slice(i, i + n).join(''));
+    }
+    const reader = await conn.runAndReadAll(
+      `WITH vocabulary AS (SELECT unnest($tokens::VARCHAR[]) AS token, generate_subscripts($tokens::VARCHAR[], 1) - 1 AS row),
+            parts AS (SELECT DISTINCT unnest(${termPartsSql('term')}) AS part FROM (SELECT unnest($terms::VARCHAR[]) AS term))
+       SELECT part, list(row ORDER BY row) FILTER (WHERE contains(${foldedTokenSql('token')}, part)) AS rows
+       FROM parts, vocabulary GROUP BY part`,
+      { tokens: listValue(tokens), terms: listValue([...terms]) },
+    );
+    const expected = reader.getRowObjectsJS() as { part: string; rows: bigint[] | null }[];
+    expect(expected.length).toBeGreaterThan(200);
+    const differ = expected.filter(
+      ({ part, rows }) => JSON.stringify(index.candidates([part])?.rows) !== JSON.stringify((rows ?? []).map(Number)),
+    );
+    expect(differ).toEqual([]);
   });
 });
