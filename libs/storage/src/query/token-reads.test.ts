@@ -148,6 +148,10 @@ describe('text search through token files', () => {
     expect((await plan('ΛΟΓΟΣ'))?.keys.get(DAYS[0])?.sort()).toEqual(['λογος', 'λογοσ']);
     expect((await plan('"nunca você"'))?.part).toMatch(/^(nunca|você)$/);
     expect(await plan('common')).toBeUndefined();
+    // A common part gives the scan its density: "common" is in all 40 posts of each day.
+    const hints: { commonDf?: number } = {};
+    expect(await pool.use('search', (s) => planTokenLookup(s, days, 'common "nunca você"', hints))).toBeDefined();
+    expect(hints.commonDf).toBe(3 * 40);
     expect(await plan('mon')).toBeUndefined(); // held by the common token "common"
     expect(await plan('🎉')).toBeUndefined();
     expect(await plan('-coffee')).toBeUndefined();

@@ -1,7 +1,6 @@
-import { listValue } from '@duckdb/node-api';
 import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
-import { TOKEN_KEY_CHARS, foldedTokenSql, termPartsSql } from '../text-tokens';
+import { foldedTokenSql, termPartsSql } from '../text-tokens';
 import type { PostCursor } from './cursor';
 import {
   POST_SELECT,
@@ -20,6 +19,7 @@ import { parseSearchText } from './search-text';
 import { filesOverlapping } from './time-windows';
 import { filesHolding } from './file-spans';
 import { vocabularyRows } from './vocabulary-source';
+import { commonParts } from './common-tokens';
 
 // Text search on compacted days through their token files (compaction/token-files.ts, text-tokens.ts). The token
 // files only narrow WHERE to look: every candidate is read back and goes through the exact text predicate and the
@@ -65,8 +65,8 @@ export interface TokenLookup {
  * no cheaper than a scan: no include term has a letter or digit, or every part is held by a common token (no
  * postings) on some day, or by tokens of too many distinct keys. Of the usable parts, the one with the fewest
  * postings is taken.
- * A part that is itself a common token is ruled out first by a statistics-pruned lookup (a few ms), so a common
- * word costs no scan of the vocabularies; the others are matched in one read of the vocabulary rows that may hold
+ * A part that is itself a common token is ruled out first from the common tokens kept in memory (common-tokens.ts),
+ * so a common word costs no read of the vocabularies; the others are matched in one read of the vocabulary rows that may hold
  * them (vocabulary-source.ts).
  */
 export async function planTokenLookup(
@@ -122,26 +122,6 @@ export async function planTokenLookup(
     }
   });
   return best;
-}
-
-/**
- * The parts that are themselves a common token (no postings) on one of the days, with their posts over the days
- * (Σ df of that exact token): one pruned lookup each.
- */
-async function commonParts(session: Session, vocabularies: string[], parts: string[]): Promise<Map<string, number>> {
-  if (parts.length === 0) return new Map();
-  const sql = new SqlParams();
-  const files = sql.bind(listValue(vocabularies));
-  const lookups = parts.map((p) => {
-    const part = sql.bind(p);
-    return `SELECT ${part} AS part, df FROM read_parquet(${files}::VARCHAR[], hive_partitioning = false)
-            WHERE key = left(${part}, ${TOKEN_KEY_CHARS}) AND ${foldedTokenSql('token')} = ${part} AND NOT posted`;
-  });
-  const rows = await session.all(
-    `SELECT part, sum(df) AS df FROM (${lookups.join(' UNION ALL ')}) GROUP BY part`,
-    sql.values,
-  );
-  return new Map(rows.map((r) => [r.part as string, Number(r.df)]));
 }
 
 /**
