@@ -176,7 +176,9 @@ describe('aggregations', () => {
         posts: [post(900, { indexed_at: range.fromUs, time_us: range.fromUs, tags: ['Fresh'] })],
       });
       expect((await cached.postVolume({ ...range, tags: ['fresh'] }, 'HOUR')).map((b) => b.count)).toEqual([1, 0]);
-      expect(await cached.topFacets({ tags: ['fresh'] }, 'tags', 5)).toEqual([{ value: 'fresh', count: 1, exact: true }]);
+      expect(await cached.topFacets({ tags: ['fresh'] }, 'tags', 5)).toEqual([
+        { value: 'fresh', count: 1, exact: true },
+      ]);
     } finally {
       await cached.close();
     }

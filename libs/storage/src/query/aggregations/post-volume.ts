@@ -1,5 +1,5 @@
 import type { Session } from '../../duckdb/pool';
-import { partitionDate } from '../../layout/partition';
+import { dateEndUs, dateStartUs, partitionDate } from '../../layout/partition';
 import { FilterError } from '../filter';
 import type { FileSets, PostFilter } from '../post-sql';
 import { aggregateVisible, type AggregateContext } from './visible-matches';
@@ -87,8 +87,9 @@ export async function volumeCounts(
 
 /**
  * The buckets in time order with the empty ones between the range's start and end (an open end: the bucket of the
- * first or last match; no match and an open end: none), each exact unless its day was estimated. FilterError past
- * MAX_VOLUME_BUCKETS.
+ * first or last match, or the start or end of the first or last estimated day, whichever is further out: an
+ * estimated day is answered whole, its empty buckets are estimates too; no match, no estimate and an open end:
+ * none), each exact unless its day was estimated. FilterError past MAX_VOLUME_BUCKETS.
  */
 export function volumeBuckets(
   { counts, estimatedDates }: VolumeCounts,
@@ -98,9 +99,12 @@ export function volumeBuckets(
   const width = INTERVAL_US[interval];
   const estimated = new Set(estimatedDates);
   const starts = [...counts.keys()].sort((a, b) => a - b);
-  if (starts.length === 0 && (filter.fromUs === undefined || filter.toUs === undefined)) return [];
-  const from = filter.fromUs ?? starts[0];
-  const to = filter.toUs ?? starts[starts.length - 1] + width;
+  const days = [...estimated].sort();
+  const lows = [...starts.slice(0, 1), ...days.slice(0, 1).map(dateStartUs)];
+  const highs = [...starts.slice(-1).map((s) => s + width), ...days.slice(-1).map(dateEndUs)];
+  if (lows.length === 0 && (filter.fromUs === undefined || filter.toUs === undefined)) return [];
+  const from = filter.fromUs ?? Math.min(...lows);
+  const to = filter.toUs ?? Math.max(...highs);
   const n = bucketCount(from, to, width);
   if (n > MAX_VOLUME_BUCKETS) throw tooMany(n, interval);
   const out: VolumeBucket[] = [];
