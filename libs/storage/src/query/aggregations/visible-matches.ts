@@ -68,8 +68,8 @@ export async function aggregateVisible(
     : undefined;
   if (sampled !== undefined) {
     const cte = visibleCte(sql, files, sampled.select, filter.fromUs, updates);
-    const rest = unique ? 'count(*)' : 'count(DISTINCT p.uri)';
-    const count = `coalesce(sum(p.weight), 0) + ${rest} FILTER (WHERE p.weight IS NULL)`;
+    // The sampled rows' weights, plus the rows read whole counted as the exact paths count them.
+    const count = `coalesce(sum(p.weight), 0) + ${exactCount} FILTER (WHERE p.weight IS NULL)`;
     return run(session, sql, cte, select({ columns: 'p.uri, p.weight', count }), sampled.dates);
   }
 
