@@ -194,37 +194,38 @@ describe('aggregations over HTTP', () => {
   it('postVolume by HOUR counts each visible post once, empty hours included', async () => {
     const from = T0 - 2 * HOUR_US;
     const to = T0 + 2 * DAY_US + 3 * HOUR_US;
-    const res = await t.http<{ postVolume: { start: string; count: number }[] }>(
+    const res = await t.http<{ postVolume: { start: string; count: number; exact: boolean }[] }>(
       `query V($from: DateTime, $to: DateTime) {
-        postVolume(lang: ["en"], dateRange: { from: $from, to: $to }, interval: HOUR) { start count }
+        postVolume(lang: ["en"], dateRange: { from: $from, to: $to }, interval: HOUR) { start count exact }
       }`,
       { from: formatUsToIso(from), to: formatUsToIso(to) },
     );
     expect(res.errors).toBeUndefined();
-    const want: { start: string; count: number }[] = [];
+    const want: { start: string; count: number; exact: boolean }[] = [];
     for (let h = from; h < to; h += HOUR_US) {
       const count = visible.filter(
         (p) => p.indexed_at >= h && p.indexed_at < h + HOUR_US && p.langs.some((l) => /^en(-|$)/i.test(l)),
       ).length;
-      want.push({ start: formatUsToIso(h), count });
+      // Few rows: counted exactly.
+      want.push({ start: formatUsToIso(h), count, exact: true });
     }
     expect(res.data!.postVolume).toEqual(want);
     expect(want.filter((b) => b.count === 0).length).toBeGreaterThan(2);
   });
 
   it('topTags, topDomains, topLangs and topAuthors equal the counts of the rows', async () => {
-    const res = await t.http<Record<string, { value: string; count: number }[]>>(`{
-      topTags { value count }
-      topDomains(first: 2) { value count }
-      topLangs { value count }
-      topAuthors(text: "coffee") { value count }
+    const res = await t.http<Record<string, { value: string; count: number; exact: boolean }[]>>(`{
+      topTags { value count exact }
+      topDomains(first: 2) { value count exact }
+      topLangs { value count exact }
+      topAuthors(text: "coffee") { value count exact }
     }`);
     expect(res.errors).toBeUndefined();
     const top = (values: string[][], first = 10) => {
       const counts = new Map<string, number>();
       for (const vs of values) for (const v of new Set(vs)) counts.set(v, (counts.get(v) ?? 0) + 1);
       return [...counts]
-        .map(([value, count]) => ({ value, count }))
+        .map(([value, count]) => ({ value, count, exact: true }))
         .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1))
         .slice(0, first);
     };
@@ -237,6 +238,32 @@ describe('aggregations over HTTP', () => {
     );
     expect(res.data!.topLangs).toEqual(top(visible.map((p) => p.langs.map((l) => l.toLowerCase()))));
     expect(res.data!.topAuthors).toEqual(top(visible.filter((p) => p.text.includes('coffee')).map((p) => [p.did])));
+  });
+
+  it('passes on exact: false where the store estimated (from the per-day samples)', async () => {
+    // Estimates need more rows than a test holds (see libs/storage's sampled-estimates.test.ts): the store's
+    // answers are stood in for here, to show that the flag reaches the client as the store gave it.
+    const start = T0 - (T0 % DAY_US);
+    const volume = jest
+      .spyOn(t.graph.store, 'postVolume')
+      .mockResolvedValueOnce([{ startUs: start, count: 123_457, exact: false }]);
+    const facets = jest
+      .spyOn(t.graph.store, 'topFacets')
+      .mockResolvedValueOnce([{ value: 'coffee', count: 9_900, exact: false }]);
+    try {
+      const res = await t.http<{
+        postVolume: { start: string; count: number; exact: boolean }[];
+        topTags: { value: string; count: number; exact: boolean }[];
+      }>(`{ postVolume(text: "coffee", interval: DAY) { start count exact } topTags { value count exact } }`);
+      expect(res.errors).toBeUndefined();
+      expect(res.data).toEqual({
+        postVolume: [{ start: formatUsToIso(start), count: 123_457, exact: false }],
+        topTags: [{ value: 'coffee', count: 9_900, exact: false }],
+      });
+    } finally {
+      volume.mockRestore();
+      facets.mockRestore();
+    }
   });
 });
 

@@ -58,12 +58,17 @@ async function main(): Promise<number> {
   }
 
   const exitCode = await new Promise<number>((done) => {
+    // Handlers stay installed while the services stop: npm and tsx relay a Ctrl-C or a SIGTERM to this process as
+    // well, and a second signal meeting no handler would kill it half-way, leaving ingest, the simulator and Redis
+    // running on their own (detached, they do not get the terminal's signal).
+    let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
-      log(`${signal}: stopping`);
+      log(stopping ? `${signal}: already stopping` : `${signal}: stopping`);
+      stopping = true;
       done(0);
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     for (const child of started) {
       child.once('exit', (code, signal) => {
         log(`a service exited unexpectedly (code ${code}, signal ${signal}); stopping the others`);

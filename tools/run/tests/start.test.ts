@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { freePort, makeTempDir } from '@bsky-explorer/testing';
+import { freePort, makeTempDir, waitFor } from '@bsky-explorer/testing';
 
 const ROOT = resolve(__dirname, '../../..');
 const START = resolve(ROOT, 'tools/run/src/start.ts');
@@ -81,9 +81,24 @@ describe('npm run demo', () => {
         found = await searchCount(graphPort).catch(() => 0);
       }
       expect(found).toBe(5);
+      const services = childPids(run.child.pid as number);
+      expect(services).toHaveLength(4); // redis-server, the simulator, ingest, graph
+      run.child.kill('SIGINT');
+      // npm and tsx relay a terminal's Ctrl-C too: a second signal while stopping must not cut the stop short.
+      await waitFor('the runner to start stopping', () => run.output().includes('SIGINT: stopping'), 30_000);
       run.child.kill('SIGINT');
       expect(await run.exited).toBe(0);
+      expect(run.output()).toContain('SIGINT: already stopping');
       expect(run.output()).toContain('[run] stopped');
+      const alive = services.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      expect(alive).toEqual([]);
       const days = await readdir(join(dir.path, 'posts'));
       expect(days.some((d) => d.startsWith('date='))).toBe(true);
       // The private Redis kept its AOF under DATA_DIR.

@@ -9,6 +9,13 @@ export const Facet = builder.objectRef<StoredFacet>('Facet').implement({
   fields: (t) => ({
     value: t.exposeString('value', { description: 'The facet value (a tag, host, language or DID)' }),
     count: t.exposeInt('count', { description: 'Visible posts matching the filters that hold the value, each once' }),
+    exact: t.exposeBoolean('exact', {
+      description:
+        'Whether count is exact; false when it is estimated from the per-day samples kept at compaction (~1 % of ' +
+        "each day's posts, scaled to the day), which happens when the exact count would read more rows than a " +
+        'query may; count is then rounded to an integer, and values are ranked by their estimates, so values ' +
+        'whose counts are close may swap places',
+    }),
   }),
 });
 
@@ -26,7 +33,7 @@ for (const [name, facet, what] of TOP_FIELDS) {
       type: [Facet],
       description:
         `The most frequent ${what} among the posts matching the filters (same filters and visibility as searchPosts), ` +
-        'most posts first, ties by value',
+        'most posts first, ties by value; exact, or every count estimated from the per-day samples (see Facet.exact)',
       args: {
         ...postFilterArgs,
         first: t.arg.int({ defaultValue: 10, description: 'How many values (at most the maximum page size)' }),

@@ -20,7 +20,7 @@ import { isSideFile, sideFileNames, writeSideFiles } from './side-files';
 //   plan    → what to merge: the published compacted files + the flush files not yet replaced;
 //   clean   → remove what a crashed run left (staging folder, temp files, compacted files never published);
 //   write   → DuckDB COPY into a staging folder, then fsync + rename each file to compacted-<generation>-<n>.parquet;
-//             for posts also the side files by-author-<generation>.parquet and by-uri-<generation>.parquet;
+//             for posts also the side files (side-files.ts: by-author, token files, by-facet, sample);
 //   publish → atomically replace manifest.json (this is the instant readers switch to the new set);
 //   sweep   → delete replaced files once they have been replaced for longer than the grace period.
 // Before publish nothing visible changes; after it, a rerun finds nothing to merge. So a crash at any point,
@@ -53,6 +53,8 @@ export interface CompactionOptions {
   compressionLevel?: number;
   /** Posts per day above which a token gets no postings in by-token (default DEFAULT_RARE_TOKEN_MAX_DF). */
   rareTokenMaxDf?: number;
+  /** Share of a posts day kept in its sample (default DEFAULT_SAMPLE_SHARE, ~1 %). */
+  sampleShare?: number;
   /**
    * Target size of one compacted file; a day larger than this is split into several, in read order. 64 MB (~500k
    * posts, ~120 row groups): each query pays ~10 µs per row group of every file it opens, even for row groups its
@@ -261,27 +263,28 @@ export async function publishPartition(
 }
 
 /**
- * A posts partition compacted before its side files (or the token files, or the gram index) existed: builds what
- * is missing for its current files and publishes it as the next generation (same files), so existing data gains
- * the indexed read paths on the next compaction run.
+ * A posts partition compacted before its side files (or the token files, the gram index, by-facet or the sample)
+ * existed: builds what is missing for its current files and publishes it as the next generation (same files), so
+ * existing data gains the indexed read paths on the next compaction run.
  */
 async function indexPartition(
   conn: DuckDBConnection,
   files: PartitionFiles,
   now: number,
-  rareTokenMaxDf?: number,
+  options: Pick<CompactionOptions, 'rareTokenMaxDf' | 'sampleShare'>,
 ): Promise<PartitionIndex | undefined> {
   const previous = files.manifest;
   if (!previous || previous.table !== 'posts' || files.compacted.length !== previous.files.length) return undefined;
-  // Fully indexed, or (tokens and by-facet there) the gram index lacks the vocabulary to build it from.
+  // Fully indexed, or (the rest there) the gram index lacks the vocabulary to build it from.
   const have = previous.index;
   const vocabularyOnDisk = Boolean(files.index?.tokens);
-  if (have?.tokens && have.byFacet && (have.tokenGrams || !vocabularyOnDisk)) return undefined;
+  if (have?.tokens && have.byFacet && have.sample && (have.tokenGrams || !vocabularyOnDisk)) return undefined;
   if (previous.files.length === 0) return undefined;
   const generation = previous.generation + 1;
   const index = await writeSideFiles(conn, files.dir, generation, previous.files, {
     previous: have,
-    rareTokenMaxDf,
+    rareTokenMaxDf: options.rareTokenMaxDf,
+    sampleShare: options.sampleShare,
     noGrams: !vocabularyOnDisk,
   });
   await writeManifest(files.dir, { ...previous, generation, index, publishedAt: now });
@@ -363,7 +366,7 @@ export async function compactPartition(
             plan.dir,
             plan.generation,
             outputs.map((o) => o.file),
-            { rareTokenMaxDf: options.rareTokenMaxDf },
+            { rareTokenMaxDf: options.rareTokenMaxDf, sampleShare: options.sampleShare },
           )
         : undefined;
     summary.indexBytes = index?.bytes ?? 0;
@@ -375,7 +378,7 @@ export async function compactPartition(
   } else if (stop === 'write' || stop === 'publish') {
     return summary;
   } else if (table === 'posts') {
-    const index = await indexPartition(conn, files, now, options.rareTokenMaxDf);
+    const index = await indexPartition(conn, files, now, options);
     if (index) {
       Object.assign(summary, { compacted: true, generation: summary.generation + 1, indexBytes: index.bytes });
       files = await listPartitionFiles(dataDir, table, date);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDBInstance, LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
@@ -207,6 +208,8 @@ describe('compaction', () => {
       expect.stringMatching(/^flush-/),
       expect.stringMatching(/^flush-/),
       expect.stringMatching(/^flush-/),
+      'sample-1.parquet',
+      'sample-2.parquet',
       'token-blocks-1.parquet',
       'token-blocks-2.parquet',
       'token-grams-1.parquet',
@@ -223,6 +226,7 @@ describe('compaction', () => {
       'by-facet-2.parquet',
       'by-token-2.parquet',
       'compacted-2-0.parquet',
+      'sample-2.parquet',
       'token-blocks-2.parquet',
       'token-grams-2.parquet',
       'tokens-2.parquet',
@@ -324,6 +328,7 @@ describe('compaction', () => {
       'by-token-2.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,
+      'sample-2.parquet',
       'token-blocks-2.parquet',
       'token-grams-2.parquet',
       'tokens-2.parquet',
@@ -357,6 +362,7 @@ describe('compaction', () => {
       'by-facet-2.parquet',
       'by-token-3.parquet',
       'compacted-1-0.parquet',
+      'sample-2.parquet',
       'token-blocks-3.parquet',
       'token-grams-3.parquet',
       'tokens-3.parquet',
@@ -395,6 +401,63 @@ describe('compaction', () => {
       bytes: withoutFacets.bytes + (await stat(join(dir, 'by-facet-5.parquet'))).size,
     });
     expect(await visible()).toEqual(before);
+
+    // A partition indexed before the sample existed gains it alone.
+    const { sample: _s, ...withoutSample } = (await readManifest(dir))?.index as PartitionIndex;
+    await writeManifest(dir, { ...((await readManifest(dir)) as PartitionManifest), index: withoutSample });
+    await rm(join(dir, 'sample-2.parquet'));
+    const sampled = await compactDay(tmp.path, DAY, { now: NOW + 7, graceMs: 0, tables: ['posts'] });
+    expect(sampled.partitions[0]).toMatchObject({ compacted: true, generation: 6 });
+    expect((await readManifest(dir))?.index).toEqual({
+      ...withoutSample,
+      sample: 'sample-6.parquet',
+      bytes: withoutSample.bytes + (await stat(join(dir, 'sample-6.parquet'))).size,
+    });
+    expect(await visible()).toEqual(before);
+    const settled = await compactDay(tmp.path, DAY, { now: NOW + 8, graceMs: 0, tables: ['posts'] });
+    expect(settled.partitions[0].compacted).toBe(false);
+  });
+
+  it('writes the sample: the live rows whose md5(uri) falls under the share, as the posts files store and sort them', async () => {
+    await seed(2000, 3);
+    await compactDay(tmp.path, DAY, { now: NOW, graceMs: 0 });
+    const dir = partitionDir(tmp.path, 'posts', DAY);
+    const sample = join(dir, 'sample-1.parquet');
+    const posts = join(dir, 'compacted-1-0.parquet');
+    const read = async (sql: string) => (await conn.runAndReadAll(sql)).getRowsJS();
+    // The membership rule, computed here independently of the SQL: md5's first 32 bits below 1 % of 2^32.
+    const live = (await read(`SELECT uri FROM ${postsWithDerivedColumns(`read_parquet('${posts}')`)}`)).map(
+      ([uri]) => uri as string,
+    );
+    const chosen = live.filter(
+      (uri) => parseInt(createHash('md5').update(uri).digest('hex').slice(0, 8), 16) < 0.01 * 2 ** 32,
+    );
+    expect(chosen.length).toBeGreaterThan(30);
+    expect(chosen.length).toBeLessThan(90); // ~1 % of 5,999
+    // The same rows as the posts files, every column, in their order (indexed_at DESC, uri), uri and time_us derived.
+    const rows = (file: string, where = 'true', order = '') =>
+      read(
+        `SELECT p.* REPLACE (p.indexed_at::VARCHAR AS indexed_at, p.created_at::VARCHAR AS created_at)
+         FROM ${postsWithDerivedColumns(`read_parquet('${file}')`)} p WHERE ${where} ${order}`,
+      );
+    const uris = `p.uri IN (SELECT unnest([${chosen.map((u) => `'${u}'`).join(', ')}]))`;
+    expect(await rows(sample)).toEqual(await rows(posts, uris, 'ORDER BY p.indexed_at DESC, p.uri'));
+    expect(await read(`SELECT count(*) FILTER (WHERE uri IS NOT NULL)::INT FROM read_parquet('${sample}')`)).toEqual([
+      [0],
+    ]);
+    // A post stays in (or out of) the sample in the next generation: a late flush does not reshuffle it.
+    await writeFlushBatch(tmp.path, {
+      firstId: '5000-0',
+      lastId: '5000-1',
+      rows: [{ table: 'posts', row: samplePost(9000, T0 + 77) }],
+    });
+    await compactDay(tmp.path, DAY, { now: NOW + 1, graceMs: 0 });
+    const next = await read(
+      `SELECT uri FROM ${postsWithDerivedColumns(`read_parquet('${join(dir, 'sample-2.parquet')}')`)}`,
+    );
+    const late = samplePost(9000, T0 + 77).uri;
+    const lateChosen = parseInt(createHash('md5').update(late).digest('hex').slice(0, 8), 16) < 0.01 * 2 ** 32;
+    expect(next.map(([u]) => u).sort()).toEqual([...chosen, ...(lateChosen ? [late] : [])].sort());
   });
 
   it('writes the token files: every token of the live rows with its post count, postings of the rare ones only', async () => {
@@ -460,6 +523,7 @@ describe('compaction', () => {
       'by-token-1.parquet',
       'compacted-1-0.parquet',
       MANIFEST_FILE,
+      'sample-1.parquet',
       'token-blocks-1.parquet',
       'token-grams-1.parquet',
       'tokens-1.parquet',

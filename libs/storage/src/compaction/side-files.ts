@@ -7,6 +7,7 @@ import { SIDE_COMPRESSION_LEVEL, SIDE_ROW_GROUP_SIZE, sqlLiteral } from './compa
 import { BY_FACET_PREFIX, byFacetName, writeByFacet } from './facet-files';
 import { postsWithDerivedColumns } from '../posts-columns';
 import { HIDDEN_PREFIX } from './late-tombstones';
+import { SAMPLE_PREFIX, sampleName, writeSample } from './sample-file';
 import { BY_TOKEN_PREFIX, TOKENS_PREFIX, writeTokenFiles } from './token-files';
 import { TOKEN_BLOCKS_PREFIX, TOKEN_GRAMS_PREFIX, writeTokenGrams } from './token-grams';
 
@@ -15,6 +16,7 @@ import { TOKEN_BLOCKS_PREFIX, TOKEN_GRAMS_PREFIX, writeTokenGrams } from './toke
 //   by-author-<generation>.parquet  (did, indexed_at, uri) sorted by did, indexed_at DESC, uri DESC
 //   tokens-, by-token-, token-blocks-, token-grams-<generation>.parquet  the token index (token-files.ts)
 //   by-facet-<generation>.parquet   (key, indexed_at) of mentioned DIDs and linked URLs (facet-files.ts)
+//   sample-<generation>.parquet     ~1 % of the rows, for estimated aggregations (sample-file.ts)
 // (hidden-<generation>-<n>.parquet, written later by late-tombstones.ts, counts as a side file for the clean-up.)
 // Small row groups: min/max statistics on did narrow an author to the one group holding it. A uri holds its
 // author's did (at://<did>/app.bsky.feed.post/<rkey>), so by-author also finds a uri: the by-uri files that older
@@ -35,6 +37,7 @@ export function isSideFile(name: string): boolean {
     TOKEN_BLOCKS_PREFIX,
     TOKEN_GRAMS_PREFIX,
     BY_FACET_PREFIX,
+    SAMPLE_PREFIX,
     HIDDEN_PREFIX,
   ].some((prefix) => name.startsWith(prefix));
 }
@@ -49,14 +52,20 @@ export function sideFileNames(index: PartitionIndex): string[] {
     ...(index.tokenBlocks ? [index.tokenBlocks] : []),
     ...(index.tokenGrams ? [index.tokenGrams] : []),
     ...(index.byFacet ? [index.byFacet] : []),
+    ...(index.sample ? [index.sample] : []),
   ];
 }
 
 export interface SideFileOptions {
-  /** A partition indexed by an older version: only what it lacks (token files, gram index, by-facet), added to it. */
+  /**
+   * A partition indexed by an older version: only what it lacks (token files, gram index, by-facet, sample), added
+   * to it.
+   */
   previous?: PartitionIndex;
   /** See DEFAULT_RARE_TOKEN_MAX_DF. */
   rareTokenMaxDf?: number;
+  /** See DEFAULT_SAMPLE_SHARE. */
+  sampleShare?: number;
   /** `previous` lists a vocabulary that is not on disk: no gram index can be built from it. */
   noGrams?: boolean;
 }
@@ -80,7 +89,7 @@ export async function writeSideFiles(
   await mkdir(staging, { recursive: true });
   const previous = options.previous;
   // What the index lacks, and only that: everything for a new generation; for a partition indexed by an older
-  // version, the files that came later (tokens, their gram index, by-facet).
+  // version, the files that came later (tokens, their gram index, by-facet, the sample).
   let index: PartitionIndex = previous ?? { byAuthor: `${BY_AUTHOR_PREFIX}${generation}.parquet`, bytes: 0 };
   const written: string[] = [];
   if (!previous) {
@@ -111,6 +120,17 @@ export async function writeSideFiles(
     );
     index = { ...index, byFacet, bytes: index.bytes + bytes };
     written.push(byFacet);
+  }
+  if (!index.sample) {
+    const sample = sampleName(generation);
+    const bytes = await writeSample(
+      conn,
+      join(staging, sample),
+      files.map((f) => join(dir, f)),
+      options.sampleShare,
+    );
+    index = { ...index, sample, bytes: index.bytes + bytes };
+    written.push(sample);
   }
   for (const name of written) await rename(join(staging, name), join(dir, name));
   await fsyncDir(dir);

@@ -30,6 +30,7 @@ export interface PartitionFiles {
         tokenBlocks?: string;
         tokenGrams?: string;
         byFacet?: string;
+        sample?: string;
       }
     | undefined;
 }
@@ -121,6 +122,7 @@ async function readPartitionFiles(dir: string, date: string): Promise<PartitionF
               ? { tokenBlocks: index.tokenBlocks, tokenGrams: index.tokenGrams }
               : {}),
             ...(index.byFacet && present.has(index.byFacet) ? { byFacet: index.byFacet } : {}),
+            ...(index.sample && present.has(index.sample) ? { sample: index.sample } : {}),
           }
         : undefined,
   };
@@ -159,6 +161,11 @@ export interface IndexedDay {
   tokens?: { vocabulary: string; postings: string; grams?: { blocks: string; grams: string } };
   /** The facet postings (mentions, URLs), absent on days indexed before they existed: those days are scanned. */
   byFacet?: string;
+  /**
+   * ~1 % of the day's rows (compaction/sample-file.ts), absent on days indexed before it existed: estimated
+   * aggregations read those days whole.
+   */
+  sample?: string;
   /**
    * The tombstone files (absolute paths) already applied to `files` by their compaction: a read of only these
    * files needs none of them (absent: compacted before this was recorded, every tombstone file may apply).
@@ -201,6 +208,7 @@ export async function listPostFiles(dataDir: string, range: TimeRangeUs = {}): P
             }
           : {}),
         ...(p.index.byFacet ? { byFacet: abs(p.index.byFacet) } : {}),
+        ...(p.index.sample ? { sample: abs(p.index.sample) } : {}),
         ...(p.manifest?.appliedTombstones
           ? { appliedTombstones: p.manifest.appliedTombstones.map((t) => join(dataDir, t)) }
           : {}),

@@ -29,6 +29,8 @@ export interface PartitionIndex {
   tokenGrams?: string;
   /** (key, indexed_at) per (post, mentioned DID) and (post, linked URL): compaction/facet-files.ts. */
   byFacet?: string;
+  /** ~1 % of the rows, the posts files' columns (compaction/sample-file.ts): estimated aggregations read it. */
+  sample?: string;
   bytes: number;
 }
 

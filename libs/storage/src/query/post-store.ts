@@ -256,30 +256,37 @@ export class PostStore {
 
   /**
    * Visible posts matching the filter per UTC minute, hour or day, each post once, empty buckets included from the
-   * range's start to its end (an open end: the first or last match). Throws FilterError past MAX_VOLUME_BUCKETS.
+   * range's start to its end (an open end: the first or last match). Exact, except over more rows than an exact
+   * scan may read: then days with a sample are estimated from it (`exact: false` on their buckets, see
+   * aggregateVisible). Throws FilterError past MAX_VOLUME_BUCKETS.
    */
   async postVolume(filter: PostFilter, interval: VolumeInterval, timings?: Timings): Promise<VolumeBucket[]> {
     const args = await this.resolve(filter);
     checkVolumeRange(args, interval);
     // Cached as [start, count] pairs (the cache stores plain copies), under the same rules as counts.
     const cacheArgs = { aggregate: 'volume', interval, ...args };
-    const pairs =
-      (await this.cachedAnswer<[number, number][]>('count', args, cacheArgs)) ??
-      (await this.withFiles(
+    type Cached = { counts: [number, number][]; estimatedDates: string[] };
+    const answer =
+      (await this.cachedAnswer<Cached>('count', args, cacheArgs)) ??
+      (await this.withFiles<Cached>(
         'count',
         args,
-        [],
-        async (session, files) => [
-          ...(await timed(timings, 'aggregate', () =>
+        { counts: [], estimatedDates: [] },
+        async (session, files) => {
+          const volume = await timed(timings, 'aggregate', () =>
             volumeCounts(session, files, args, interval, this.aggregateContext),
-          )),
-        ],
+          );
+          return { counts: [...volume.counts], estimatedDates: volume.estimatedDates };
+        },
         { cacheArgs, timings },
       ));
-    return volumeBuckets(new Map(pairs), args, interval);
+    return volumeBuckets({ counts: new Map(answer.counts), estimatedDates: answer.estimatedDates }, args, interval);
   }
 
-  /** The `first` most frequent values of a facet among the visible posts matching the filter, each post once. */
+  /**
+   * The `first` most frequent values of a facet among the visible posts matching the filter, each post once; exact
+   * or estimated as postVolume (`exact: false` on every value, ranked by the unrounded estimates).
+   */
   async topFacets(filter: PostFilter, facet: FacetKind, first: number, timings?: Timings): Promise<Facet[]> {
     const n = positiveInt(first, 'first', MAX_PAGE);
     const args = await this.resolve(filter);

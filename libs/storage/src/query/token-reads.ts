@@ -1,7 +1,6 @@
-import { listValue } from '@duckdb/node-api';
 import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
-import { TOKEN_KEY_CHARS, foldedTokenSql, termPartsSql } from '../text-tokens';
+import { foldedTokenSql, termPartsSql } from '../text-tokens';
 import type { PostCursor } from './cursor';
 import {
   POST_SELECT,
@@ -21,6 +20,7 @@ import { parseSearchText } from './search-text';
 import { filesOverlapping } from './time-windows';
 import { filesHolding } from './file-spans';
 import { vocabularyRows } from './vocabulary-source';
+import { commonParts } from './common-tokens';
 
 // Text search on compacted days through their token files (compaction/token-files.ts, text-tokens.ts). The token
 // files only narrow WHERE to look: every candidate is read back and goes through the exact text predicate and the
@@ -28,10 +28,22 @@ import { vocabularyRows } from './vocabulary-source';
 
 /** A lookup of more distinct token keys than this (all days together) is no cheaper than the scan it replaces. */
 const MAX_LOOKUP_KEYS = 128;
-/** Candidates per round of a search beyond the page (most candidates of a token-shaped term do match). */
-const SEARCH_SLACK = 16;
-/** Rounds grow ×4 up to this many candidates (for terms whose candidates mostly fail the exact predicate). */
+/**
+ * Candidates per round beyond what the page still needs: most candidates of a token-shaped term do match, and each
+ * costs the read of its row group (~0.8 ms at 8.1M posts a day), so the first round reads few spare ones.
+ */
+const SEARCH_SLACK = 4;
+/** The most candidates of one round (terms whose candidates mostly fail the exact predicate). */
 const MAX_SEARCH_BATCH = 4096;
+
+/**
+ * The candidates of the next round: what is still needed at the share of the last round's candidates that matched
+ * (×1.25, plus the slack), ×4 after a round where none did; at most MAX_SEARCH_BATCH.
+ */
+export function nextSearchBatch(candidates: number, matched: number, stillNeeded: number): number {
+  const next = matched === 0 ? candidates * 4 : Math.ceil((1.25 * stillNeeded * candidates) / matched) + SEARCH_SLACK;
+  return Math.min(next, MAX_SEARCH_BATCH);
+}
 /**
  * A count reads every candidate back, ~15 ms per row group holding one (measured at a day: 50 spread candidates
  * 0.8 s, 1,200 candidates 5.5 s, a scan of the day ~2.5 s): past this many postings per day the scan is cheaper.
@@ -54,8 +66,8 @@ export interface TokenLookup {
  * no cheaper than a scan: no include term has a letter or digit, or every part is held by a common token (no
  * postings) on some day, or by tokens of too many distinct keys. Of the usable parts, the one with the fewest
  * postings is taken.
- * A part that is itself a common token is ruled out first by a statistics-pruned lookup (a few ms), so a common
- * word costs no scan of the vocabularies; the others are matched in one read of the vocabulary rows that may hold
+ * A part that is itself a common token is ruled out first from the common tokens kept in memory (common-tokens.ts),
+ * so a common word costs no read of the vocabularies; the others are matched in one read of the vocabulary rows that may hold
  * them (vocabulary-source.ts).
  */
 export async function planTokenLookup(
@@ -111,26 +123,6 @@ export async function planTokenLookup(
     }
   });
   return best;
-}
-
-/**
- * The parts that are themselves a common token (no postings) on one of the days, with their posts over the days
- * (Σ df of that exact token): one pruned lookup each.
- */
-async function commonParts(session: Session, vocabularies: string[], parts: string[]): Promise<Map<string, number>> {
-  if (parts.length === 0) return new Map();
-  const sql = new SqlParams();
-  const files = sql.bind(listValue(vocabularies));
-  const lookups = parts.map((p) => {
-    const part = sql.bind(p);
-    return `SELECT ${part} AS part, df FROM read_parquet(${files}::VARCHAR[], hive_partitioning = false)
-            WHERE key = left(${part}, ${TOKEN_KEY_CHARS}) AND ${foldedTokenSql('token')} = ${part} AND NOT posted`;
-  });
-  const rows = await session.all(
-    `SELECT part, sum(df) AS df FROM (${lookups.join(' UNION ALL ')}) GROUP BY part`,
-    sql.values,
-  );
-  return new Map(rows.map((r) => [r.part as string, Number(r.df)]));
 }
 
 /**
@@ -240,7 +232,7 @@ export async function indexedTextRows(
     // Every post at a candidate time was read: go on strictly past the last one.
     if (oldest) fromUs = times[times.length - 1] + 1;
     else toUs = times[times.length - 1];
-    batch = Math.min(batch * 4, MAX_SEARCH_BATCH);
+    batch = nextSearchBatch(times.length, rows.length, want - out.length);
   }
 }
 

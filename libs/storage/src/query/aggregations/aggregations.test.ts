@@ -70,7 +70,7 @@ describe('aggregations', () => {
     const from = f.fromUs ?? starts[0];
     const to = f.toUs ?? starts[starts.length - 1] + 1;
     const out = [];
-    for (let b = from - (from % w); b < to; b += w) out.push({ startUs: b, count: counts.get(b) ?? 0 });
+    for (let b = from - (from % w); b < to; b += w) out.push({ startUs: b, count: counts.get(b) ?? 0, exact: true });
     return out;
   }
 
@@ -78,7 +78,7 @@ describe('aggregations', () => {
     const counts = new Map<string, number>();
     for (const r of hits(f)) for (const v of FACETS[facet](r)) counts.set(v, (counts.get(v) ?? 0) + 1);
     return [...counts]
-      .map(([value, count]) => ({ value, count }))
+      .map(([value, count]) => ({ value, count, exact: true }))
       .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1))
       .slice(0, first);
   }
@@ -124,7 +124,7 @@ describe('aggregations', () => {
     // A closed range without any data file still has its (empty) buckets.
     const before = { fromUs: T0 - 30 * DAY, toUs: T0 - 30 * DAY + 3 * HOUR };
     expect(await store.postVolume(before, 'HOUR')).toEqual(
-      [0, 1, 2].map((h) => ({ startUs: before.fromUs + h * HOUR, count: 0 })),
+      [0, 1, 2].map((h) => ({ startUs: before.fromUs + h * HOUR, count: 0, exact: true })),
     );
   });
 
@@ -176,7 +176,9 @@ describe('aggregations', () => {
         posts: [post(900, { indexed_at: range.fromUs, time_us: range.fromUs, tags: ['Fresh'] })],
       });
       expect((await cached.postVolume({ ...range, tags: ['fresh'] }, 'HOUR')).map((b) => b.count)).toEqual([1, 0]);
-      expect(await cached.topFacets({ tags: ['fresh'] }, 'tags', 5)).toEqual([{ value: 'fresh', count: 1 }]);
+      expect(await cached.topFacets({ tags: ['fresh'] }, 'tags', 5)).toEqual([
+        { value: 'fresh', count: 1, exact: true },
+      ]);
     } finally {
       await cached.close();
     }

@@ -1,4 +1,5 @@
 import type { Session } from '../../duckdb/pool';
+import { dateEndUs, dateStartUs, partitionDate } from '../../layout/partition';
 import { FilterError } from '../filter';
 import type { FileSets, PostFilter } from '../post-sql';
 import { aggregateVisible, type AggregateContext } from './visible-matches';
@@ -9,6 +10,15 @@ export interface VolumeBucket {
   /** Start of the UTC minute, hour or day (µs). */
   startUs: number;
   count: number;
+  /** false: estimated from the sample of the bucket's day (sampled-days.ts), rounded to an integer. */
+  exact: boolean;
+}
+
+/** The non-empty buckets of an answer (UTC-aligned start µs → posts), and the days whose counts are estimates. */
+export interface VolumeCounts {
+  counts: Map<number, number>;
+  /** YYYY-MM-DD, see VisibleAggregate.estimatedDates. */
+  estimatedDates: string[];
 }
 
 export const INTERVAL_US: Record<VolumeInterval, number> = {
@@ -49,47 +59,57 @@ export function checkVolumeRange(filter: PostFilter, interval: VolumeInterval): 
 const floorTo = (us: number, width: number) => Math.floor(us / width) * width;
 const bucketCount = (from: number, to: number, width: number) => Math.ceil((to - floorTo(from, width)) / width);
 
-/** Visible posts matching `filter` per non-empty bucket of `interval` (UTC-aligned start µs → posts, each once). */
+/**
+ * Visible posts matching `filter` per non-empty bucket of `interval` (each once; on days answered from their
+ * sample, the estimate rounded to an integer: a bucket lies in one UTC day, buckets being at most a day wide).
+ */
 export async function volumeCounts(
   session: Session,
   files: FileSets,
   filter: PostFilter,
   interval: VolumeInterval,
   context: AggregateContext,
-): Promise<Map<number, number>> {
+): Promise<VolumeCounts> {
   const width = INTERVAL_US[interval];
   // The width is a constant of INTERVAL_US, not user input: spliced so DuckDB folds the bucket expression.
-  const rows = await aggregateVisible(
+  const { rows, estimatedDates } = await aggregateVisible(
     session,
     files,
     filter,
     context,
-    (_sql, countPosts) =>
-      `SELECT (epoch_us(p.indexed_at) // ${width}) * ${width} AS start, ${countPosts} AS n
+    ({ count }) =>
+      `SELECT (epoch_us(p.indexed_at) // ${width}) * ${width} AS start, ${count} AS n
        FROM visible p GROUP BY start`,
   );
-  return new Map(rows.map((r) => [Number(r.start), Number(r.n)]));
+  const counts = new Map(rows.map((r) => [Number(r.start), Math.round(Number(r.n))]));
+  return { counts, estimatedDates };
 }
 
 /**
  * The buckets in time order with the empty ones between the range's start and end (an open end: the bucket of the
- * first or last match; no match and an open end: none). FilterError past MAX_VOLUME_BUCKETS.
+ * first or last match, or the start or end of the first or last estimated day, whichever is further out: an
+ * estimated day is answered whole, its empty buckets are estimates too; no match, no estimate and an open end:
+ * none), each exact unless its day was estimated. FilterError past MAX_VOLUME_BUCKETS.
  */
 export function volumeBuckets(
-  counts: ReadonlyMap<number, number>,
+  { counts, estimatedDates }: VolumeCounts,
   filter: PostFilter,
   interval: VolumeInterval,
 ): VolumeBucket[] {
   const width = INTERVAL_US[interval];
+  const estimated = new Set(estimatedDates);
   const starts = [...counts.keys()].sort((a, b) => a - b);
-  if (starts.length === 0 && (filter.fromUs === undefined || filter.toUs === undefined)) return [];
-  const from = filter.fromUs ?? starts[0];
-  const to = filter.toUs ?? starts[starts.length - 1] + width;
+  const days = [...estimated].sort();
+  const lows = [...starts.slice(0, 1), ...days.slice(0, 1).map(dateStartUs)];
+  const highs = [...starts.slice(-1).map((s) => s + width), ...days.slice(-1).map(dateEndUs)];
+  if (lows.length === 0 && (filter.fromUs === undefined || filter.toUs === undefined)) return [];
+  const from = filter.fromUs ?? Math.min(...lows);
+  const to = filter.toUs ?? Math.max(...highs);
   const n = bucketCount(from, to, width);
   if (n > MAX_VOLUME_BUCKETS) throw tooMany(n, interval);
   const out: VolumeBucket[] = [];
   for (let start = floorTo(from, width); start < to; start += width) {
-    out.push({ startUs: start, count: counts.get(start) ?? 0 });
+    out.push({ startUs: start, count: counts.get(start) ?? 0, exact: !estimated.has(partitionDate(start)) });
   }
   return out;
 }

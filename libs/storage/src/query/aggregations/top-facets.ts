@@ -9,6 +9,11 @@ export interface Facet {
   value: string;
   /** Visible matching posts holding the value (each post once). */
   count: number;
+  /**
+   * false: estimated, from the samples of the days in range (sampled-days.ts), rounded to an integer; the values
+   * are then ranked by the unrounded estimates, so values whose counts are close may swap places.
+   */
+  exact: boolean;
 }
 
 /** Per kind: a post's distinct values of the facet, as a list over the alias `p` (the same forms the filters use). */
@@ -21,7 +26,7 @@ const VALUES: Record<FacetKind, string> = {
 
 /**
  * The `first` most frequent values of `facet` among the visible posts matching `filter`, each post counted once per
- * value; ties by value, ascending.
+ * value; ties by value, ascending. Exact, or every count estimated (see aggregateVisible).
  */
 export async function topFacets(
   session: Session,
@@ -35,18 +40,19 @@ export async function topFacets(
   if (values === undefined) throw new RangeError(`unknown facet ${String(facet)}`);
   if (!Number.isSafeInteger(first) || first < 1) throw new RangeError('first must be a positive integer');
   // `first` is a validated integer spliced as a constant (DuckDB plans a top-N only for a constant limit).
-  const inner =
+  const inner = (columns: string) =>
     facet === 'authors'
-      ? 'SELECT p.uri, p.did AS value FROM visible p'
-      : `SELECT p.uri, unnest(${values}) AS value FROM visible p`;
-  const rows = await aggregateVisible(
+      ? `SELECT ${columns}, p.did AS value FROM visible p`
+      : `SELECT ${columns}, unnest(${values}) AS value FROM visible p`;
+  const { rows, estimatedDates } = await aggregateVisible(
     session,
     files,
     filter,
     context,
-    (_sql, countPosts) =>
-      `SELECT p.value AS value, ${countPosts} AS n FROM (${inner}) p WHERE p.value IS NOT NULL
+    ({ columns, count }) =>
+      `SELECT p.value AS value, ${count} AS n FROM (${inner(columns)}) p WHERE p.value IS NOT NULL
        GROUP BY p.value ORDER BY n DESC, value ASC LIMIT ${first}`,
   );
-  return rows.map((r) => ({ value: r.value as string, count: Number(r.n) }));
+  const exact = estimatedDates.length === 0;
+  return rows.map((r) => ({ value: r.value as string, count: Math.round(Number(r.n)), exact }));
 }

@@ -24,6 +24,8 @@ export interface CountLimits {
   exactScanRows?: number;
   /** Rows an estimate samples (default SAMPLE_ROWS). */
   sampleRows?: number;
+  /** Aggregations: rows a day's sample needs to answer for the day (default MIN_SAMPLE_ROWS; fewer: read whole). */
+  minSampleRows?: number;
 }
 
 /**
