@@ -1,6 +1,6 @@
 import type { IndexedDay } from '../layout/list-data-files';
 import type { Session } from '../duckdb/pool';
-import { foldedTokenSql, termPartsSql } from '../text-tokens';
+import { foldedTokenSql } from '../text-tokens';
 import type { PostCursor } from './cursor';
 import {
   POST_SELECT,
@@ -21,6 +21,7 @@ import { filesOverlapping } from './time-windows';
 import { filesHolding } from './file-spans';
 import { vocabularyRows } from './vocabulary-source';
 import { commonParts } from './common-tokens';
+import { termParts } from './term-parts';
 
 // Text search on compacted days through their token files (compaction/token-files.ts, text-tokens.ts). The token
 // files only narrow WHERE to look: every candidate is read back and goes through the exact text predicate and the
@@ -79,16 +80,12 @@ export async function planTokenLookup(
   const { include } = parseSearchText(text);
   if (include.length === 0 || days.length === 0) return undefined;
   const vocabularies = days.map((d) => d.tokens?.vocabulary as string);
-  const sql = new SqlParams();
-  const [{ parts }] = await session.all(
-    `SELECT list_distinct(flatten([${include.map((t) => termPartsSql(sql.bind(t))).join(', ')}])) AS parts`,
-    sql.values,
-  );
-  const commonDf = await commonParts(session, vocabularies, (parts as string[] | null) ?? []);
+  const parts = await termParts(session, text);
+  const commonDf = await commonParts(session, vocabularies, parts);
   const common = new Set(commonDf.keys());
   // The rarest common part bounds how densely the text can match: what a scan's first window is sized from.
   if (hints && commonDf.size > 0) hints.commonDf = Math.min(...commonDf.values());
-  const usable = ((parts as string[] | null) ?? []).filter((p) => !common.has(p));
+  const usable = parts.filter((p) => !common.has(p));
   if (usable.length === 0) return undefined;
 
   const v = new SqlParams();

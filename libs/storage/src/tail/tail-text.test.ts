@@ -5,7 +5,7 @@ import { HOUR, T0, account, pagedUris, post, tombstone } from '../query/fixtures
 import { PostStore, type SearchArgs } from '../query/post-store';
 import type { CountLimits } from '../query/count/count-posts';
 import type { DuckDbPool } from '../duckdb/pool';
-import { termParts } from '../query/tail-text';
+import { termParts } from '../query/term-parts';
 import { compactDay } from '../compaction/compact-day';
 import { partitionDate } from '../layout/partition';
 import { ingestKeys } from '../stream/keys';
