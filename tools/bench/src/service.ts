@@ -16,9 +16,14 @@ export interface Service {
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 
-export function startService(entry: string, env: Record<string, string>, logPath: string): Service {
+export function startService(
+  entry: string,
+  env: Record<string, string>,
+  logPath: string,
+  args: readonly string[] = [],
+): Service {
   const log = createWriteStream(logPath, { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,6 +58,20 @@ export function startService(entry: string, env: Record<string, string>, logPath
 
 /** Polls `url` until it answers 2xx, the child exits, or the deadline passes. */
 export async function waitHttpOk(url: string, service: Service, timeoutMs = 120_000): Promise<void> {
+  return waitAnswer(url, service, timeoutMs, (res) => res.ok);
+}
+
+/** Polls `url` until it answers at all (any status: a WebSocket-only server says 404 or 426), as waitHttpOk. */
+export async function waitListening(url: string, service: Service, timeoutMs = 120_000): Promise<void> {
+  return waitAnswer(url, service, timeoutMs, () => true);
+}
+
+async function waitAnswer(
+  url: string,
+  service: Service,
+  timeoutMs: number,
+  ready: (res: Response) => boolean,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (service.child.exitCode !== null) {
@@ -60,8 +79,7 @@ export async function waitHttpOk(url: string, service: Service, timeoutMs = 120_
       throw new Error(`service exited with ${service.child.exitCode} before ${url} was ready:\n${tail}`);
     }
     try {
-      const res = await fetch(url);
-      if (res.ok) return;
+      if (ready(await fetch(url))) return;
     } catch {
       // not listening yet
     }
