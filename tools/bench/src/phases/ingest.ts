@@ -116,8 +116,7 @@ export async function runIngest(o: BenchOptions, paths: BenchPaths, log: Log): P
 
   // A real redis-server with the production durability settings (AOF everysec, noeviction).
   const redis = await startRedis();
-  // The simulator in a process of its own, as Jetstream is a server of its own: inside the bench's process it
-  // shared that process's heap and event loop, and sent ~15 % slower after the data phase had run there.
+  // The simulator in a process of its own, as Jetstream is a server of its own (not on the bench's event loop).
   const simPort = await freePort();
   const sim = startService('tools/jetstream-sim/src/cli.ts', {}, join(paths.logs, 'ingest-sim.log'), [
     '--replay',
