@@ -1,4 +1,7 @@
+import { stat } from 'node:fs/promises';
+import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { TableName } from '@bsky-explorer/schema';
+import { fsyncFile } from '../layout/durable-fs';
 import { STORED_POSTS_COLUMNS, postsWithDerivedColumns } from '../posts-columns';
 
 /** A SQL string literal. Only for paths the library builds itself (COPY … TO takes no parameter); user input is always bound. */
@@ -47,3 +50,24 @@ export function compactionSelect(table: TableName, { withTombstones }: Compactio
 export const SIDE_COMPRESSION_LEVEL = 9;
 /** Rows per row group of the side files: one did, key or uri lookup reads one group of this size. */
 export const SIDE_ROW_GROUP_SIZE = 16_384;
+
+/**
+ * Writes a side file durably: `select` (which reads `$inputs`, bound to `inputs`) COPYed to `path` with the side
+ * files' zstd level and row groups, fsynced; returns its bytes.
+ */
+export async function writeSideFile(
+  conn: DuckDBConnection,
+  select: string,
+  path: string,
+  inputs: readonly string[],
+): Promise<number> {
+  // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
+  await conn.run(
+    `COPY (${select}) TO ${sqlLiteral(path)}
+     (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${SIDE_ROW_GROUP_SIZE})`,
+    { inputs: listValue([...inputs]) },
+    { inputs: LIST(VARCHAR) },
+  );
+  await fsyncFile(path);
+  return (await stat(path)).size;
+}

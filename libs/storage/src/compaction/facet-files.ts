@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { fsyncFile } from '../layout/durable-fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { postsWithDerivedColumns } from '../posts-columns';
 import { LINKED_URLS_SQL } from '../query/post-sql';
-import { SIDE_COMPRESSION_LEVEL, SIDE_ROW_GROUP_SIZE, sqlLiteral } from './compaction-sql';
+import { writeSideFile } from './compaction-sql';
 
 // by-facet-<generation>.parquet  (key, indexed_at)  one row per (post, mentioned account) and per (post, linked
 // URL), sorted by key, indexed_at DESC. key = facetKey(kind, value): the first 16 hex digits of an MD5, because
@@ -24,24 +22,19 @@ const keySql = (kind: FacetKey, value: string) => `left(md5('${kind}:' || ${valu
 /** Writes the by-facet file of `inputs` (absolute paths of compacted posts files) durably to `path`; its bytes. */
 export async function writeByFacet(conn: DuckDBConnection, path: string, inputs: readonly string[]): Promise<number> {
   const posts = postsWithDerivedColumns('read_parquet($inputs)');
-  // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
-  await conn.run(
-    `COPY (
-       SELECT key, indexed_at FROM (
+  return writeSideFile(
+    conn,
+    `SELECT key, indexed_at FROM (
          SELECT ${keySql('mention', 'v')} AS key, indexed_at
          FROM (SELECT unnest(list_distinct(p.mentions)) AS v, p.indexed_at FROM ${posts} p)
          UNION ALL
          SELECT ${keySql('url', 'v')} AS key, indexed_at
          FROM (SELECT unnest(list_distinct(${LINKED_URLS_SQL})) AS v, p.indexed_at FROM ${posts} p)
        ) WHERE key IS NOT NULL
-       ORDER BY key, indexed_at DESC)
-     TO ${sqlLiteral(path)}
-     (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${SIDE_ROW_GROUP_SIZE})`,
-    { inputs: listValue([...inputs]) },
-    { inputs: LIST(VARCHAR) },
+       ORDER BY key, indexed_at DESC`,
+    path,
+    inputs,
   );
-  await fsyncFile(path);
-  return (await stat(path)).size;
 }
 
 /** by-facet's key for a mentioned DID or a normalised URL (MD5 of the UTF-8 bytes, as DuckDB's md5). */

@@ -1,8 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { fsyncFile } from '../layout/durable-fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { STORED_POSTS_COLUMNS, postsWithDerivedColumns } from '../posts-columns';
-import { SIDE_COMPRESSION_LEVEL, SIDE_ROW_GROUP_SIZE, sqlLiteral } from './compaction-sql';
+import { writeSideFile } from './compaction-sql';
 
 // sample-<generation>.parquet  a fixed ~1 % of the day's live rows, with the posts files' columns, sort and derived
 // NULL columns. Aggregations over more rows than an exact scan may read (postVolume, top facets of a common word:
@@ -40,17 +38,12 @@ export async function writeSample(
   inputs: readonly string[],
   share = DEFAULT_SAMPLE_SHARE,
 ): Promise<number> {
-  // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
-  await conn.run(
-    `COPY (
-       SELECT p.${STORED_POSTS_COLUMNS} FROM ${postsWithDerivedColumns('read_parquet($inputs)')} p
-       WHERE ${inSampleSql('p.uri', share)}
-       ORDER BY p.indexed_at DESC, p.uri)
-     TO ${sqlLiteral(path)}
-     (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${SIDE_ROW_GROUP_SIZE})`,
-    { inputs: listValue([...inputs]) },
-    { inputs: LIST(VARCHAR) },
+  return writeSideFile(
+    conn,
+    `SELECT p.${STORED_POSTS_COLUMNS} FROM ${postsWithDerivedColumns('read_parquet($inputs)')} p
+     WHERE ${inSampleSql('p.uri', share)}
+     ORDER BY p.indexed_at DESC, p.uri`,
+    path,
+    inputs,
   );
-  await fsyncFile(path);
-  return (await stat(path)).size;
 }

@@ -1,9 +1,9 @@
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
-import { fsyncDir, fsyncFile } from '../layout/durable-fs';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { fsyncDir } from '../layout/durable-fs';
 import type { PartitionIndex } from '../layout/manifest';
-import { SIDE_COMPRESSION_LEVEL, SIDE_ROW_GROUP_SIZE, sqlLiteral } from './compaction-sql';
+import { writeSideFile } from './compaction-sql';
 import { BY_FACET_PREFIX, byFacetName, writeByFacet } from './facet-files';
 import { postsWithDerivedColumns } from '../posts-columns';
 import { HIDDEN_PREFIX } from './late-tombstones';
@@ -145,13 +145,10 @@ async function writeByAuthor(
   path: string,
   files: readonly string[],
 ): Promise<number> {
-  // COPY … TO cannot take its target as a parameter; the path is built from our own names, never from input.
-  await conn.run(
-    `COPY (${BY_AUTHOR_SELECT(postsWithDerivedColumns('read_parquet($inputs)'))}) TO ${sqlLiteral(path)}
-     (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${SIDE_ROW_GROUP_SIZE})`,
-    { inputs: listValue(files.map((f) => join(dir, f))) },
-    { inputs: LIST(VARCHAR) },
+  return writeSideFile(
+    conn,
+    BY_AUTHOR_SELECT(postsWithDerivedColumns('read_parquet($inputs)')),
+    path,
+    files.map((f) => join(dir, f)),
   );
-  await fsyncFile(path);
-  return (await stat(path)).size;
 }
