@@ -45,6 +45,8 @@ async function answers(store: PostStore, uris: string[]) {
       { author, text: 'coffee' },
       { author, text: 'COFFEE -late' },
       { author, fromUs: T0 - 12 * HOUR, toUs: T0 + 6 * HOUR },
+      // A rare part (one post's number): read through its postings, not the author's rows.
+      { author, text: 'time 105' },
     ];
     for (const [i, v] of variants.entries()) {
       out[`${author} ${i} full`] = (await store.search({ ...v, first: 1000 })).rows;

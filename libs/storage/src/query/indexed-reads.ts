@@ -17,6 +17,7 @@ import {
 } from './post-sql';
 import { filesOverlapping } from './time-windows';
 import { filesHolding } from './file-spans';
+import { nextSearchBatch } from './search-batch';
 
 // Reads through the side files of compacted days (compaction/side-files.ts). A side file only says where a live
 // row sits; the row itself is read back from the posts files and goes through the same visibility rules as a
@@ -25,11 +26,12 @@ import { filesHolding } from './file-spans';
 /** Candidates read from by-author per round when there is no text filter, beyond the page itself. */
 const AUTHOR_SLACK = 16;
 /**
- * Candidates per round with a text filter: the first round 4× the page, then ×4 up to this (most of an author's
- * posts may fail the text; but each candidate costs its row group's read, so a text the author uses often should
- * not read 4,096 of them for one page).
+ * Candidates of the first round with a text filter when the text's density is unknown: 4× the page (most of an
+ * author's posts may fail the text; but each candidate costs its row group's read, so a text the author uses often
+ * should not read 4,096 of them for one page). Later rounds are sized from the share that matched
+ * (nextSearchBatch, at most 4,096).
  */
-const MAX_AUTHOR_TEXT_BATCH = 4096;
+export const AUTHOR_TEXT_FIRST_BATCH = 4;
 
 /** `p.indexed_at IN (…)` for the keys' times: see timesPredicate. */
 export function keyTimesPredicate(sql: SqlParams, keys: readonly PostCursor[]): string {
@@ -82,10 +84,15 @@ export async function indexedAuthorRows(
   want: number,
   select = POST_SELECT,
   sort: PostSort = 'LATEST',
+  textDensity?: number,
 ): Promise<PostRecord[]> {
   const days = files.indexed ?? [];
   if (days.length === 0) return [];
-  let batch = filter.text === undefined ? want + AUTHOR_SLACK : Math.min(want * 4, MAX_AUTHOR_TEXT_BATCH);
+  let batch: number;
+  if (filter.text === undefined) batch = want + AUTHOR_SLACK;
+  // As many of the author's posts as should hold the page at the text's density, in one round.
+  else if (textDensity !== undefined) batch = nextSearchBatch(Math.ceil(want / textDensity), want, want);
+  else batch = want * AUTHOR_TEXT_FIRST_BATCH;
   const out: PostRecord[] = [];
   let from = position;
   for (;;) {
@@ -118,7 +125,7 @@ export async function indexedAuthorRows(
     );
     out.push(...rows.map(toPostRecord));
     if (out.length >= want || cand.length < batch) return out;
-    if (filter.text !== undefined) batch = Math.min(Math.max(batch, want) * 4, MAX_AUTHOR_TEXT_BATCH);
+    if (filter.text !== undefined) batch = nextSearchBatch(cand.length, rows.length, want - out.length);
     from = cand[cand.length - 1];
   }
 }

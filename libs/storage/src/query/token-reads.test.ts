@@ -7,7 +7,7 @@ import { listPostFiles } from '../layout/list-data-files';
 import { partitionDate } from '../layout/partition';
 import { DAY, HOUR, T0, account, edited, flush, pagedUris, post, tombstone } from './fixtures.test-util';
 import { PostStore, type SearchArgs } from './post-store';
-import { nextSearchBatch, planTokenLookup } from './token-reads';
+import { planTokenLookup } from './token-reads';
 
 // Text searches read compacted days through their token files (vocabulary + postings of rare tokens) and the rest
 // by scan. The token files only narrow where to look, so every answer must equal the scan's.
@@ -72,15 +72,6 @@ async function answers(store: PostStore) {
   }
   return out;
 }
-
-describe('nextSearchBatch', () => {
-  it('asks for what is still needed at the share of candidates that matched, ×4 after none matched, capped', () => {
-    expect(nextSearchBatch(55, 50, 1)).toBe(Math.ceil((1.25 * 55) / 50) + 4); // one short: a few more, not 220
-    expect(nextSearchBatch(55, 11, 40)).toBe(250 + 4); // one in five matched: five candidates per post still needed
-    expect(nextSearchBatch(55, 0, 51)).toBe(220);
-    expect(nextSearchBatch(4000, 0, 51)).toBe(4096);
-  });
-});
 
 describe('text search through token files', () => {
   let tmp: { path: string; remove: () => Promise<void> };

@@ -18,10 +18,11 @@ import { toPostRecord, type PostRecord } from './post-record';
 import { filesOfKeys, timesPredicate } from './indexed-reads';
 import { parseSearchText } from './search-text';
 import { filesOverlapping } from './time-windows';
-import { filesHolding } from './file-spans';
+import { filesHolding, rowsInRange } from './file-spans';
 import { vocabularyRows } from './vocabulary-source';
 import { commonParts } from './common-tokens';
 import { termParts } from './term-parts';
+import { SEARCH_SLACK, nextSearchBatch } from './search-batch';
 
 // Text search on compacted days through their token files (compaction/token-files.ts, text-tokens.ts). The token
 // files only narrow WHERE to look: every candidate is read back and goes through the exact text predicate and the
@@ -29,22 +30,6 @@ import { termParts } from './term-parts';
 
 /** A lookup of more distinct token keys than this (all days together) is no cheaper than the scan it replaces. */
 const MAX_LOOKUP_KEYS = 128;
-/**
- * Candidates per round beyond what the page still needs: most candidates of a token-shaped term do match, and each
- * costs the read of its row group (~0.8 ms at 8.1M posts a day), so the first round reads few spare ones.
- */
-const SEARCH_SLACK = 4;
-/** The most candidates of one round (terms whose candidates mostly fail the exact predicate). */
-const MAX_SEARCH_BATCH = 4096;
-
-/**
- * The candidates of the next round: what is still needed at the share of the last round's candidates that matched
- * (×1.25, plus the slack), ×4 after a round where none did; at most MAX_SEARCH_BATCH.
- */
-export function nextSearchBatch(candidates: number, matched: number, stillNeeded: number): number {
-  const next = matched === 0 ? candidates * 4 : Math.ceil((1.25 * stillNeeded * candidates) / matched) + SEARCH_SLACK;
-  return Math.min(next, MAX_SEARCH_BATCH);
-}
 /**
  * A count reads every candidate back, ~15 ms per row group holding one (measured at a day: 50 spread candidates
  * 0.8 s, 1,200 candidates 5.5 s, a scan of the day ~2.5 s): past this many postings per day the scan is cheaper.
@@ -120,6 +105,34 @@ export async function planTokenLookup(
     }
   });
   return best;
+}
+
+/**
+ * The share of the posts of `days` that may hold `text`, from its rarest part that is a common token there (known
+ * from memory, common-tokens.ts, so no query once the vocabularies are loaded): an upper bound, as the text's other
+ * parts only narrow. Undefined when no part is common on those days (the text is rare, or they have no tokens).
+ */
+export async function commonTextDensity(
+  session: Session,
+  days: readonly IndexedDay[],
+  text: string,
+): Promise<number | undefined> {
+  const indexed = days.filter((d) => d.tokens);
+  if (indexed.length === 0) return undefined;
+  const parts = await termParts(session, text);
+  const common = await commonParts(
+    session,
+    indexed.map((d) => d.tokens?.vocabulary as string),
+    parts,
+  );
+  if (common.size === 0) return undefined;
+  const rows = await rowsInRange(
+    session,
+    indexed.flatMap((d) => d.files),
+    Number.NEGATIVE_INFINITY,
+    Number.POSITIVE_INFINITY,
+  );
+  return rows ? Math.min(1, Math.min(...common.values()) / rows) : undefined;
 }
 
 /**

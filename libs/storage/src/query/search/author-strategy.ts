@@ -1,5 +1,6 @@
-import { indexedAuthorRows } from '../indexed-reads';
+import { AUTHOR_TEXT_FIRST_BATCH, indexedAuthorRows } from '../indexed-reads';
 import type { FileSets, PostFilter } from '../post-sql';
+import { commonTextDensity, indexedTextRows, planTokenLookup } from '../token-reads';
 import { timed } from '../timings';
 import { cursorOf, mergeKeys, rowKey } from './keys';
 import { sortedScanKeys } from './scan-strategy';
@@ -16,10 +17,7 @@ export const authorStrategy: SearchStrategy = {
   applies: (files: FileSets, filter: PostFilter) => filter.author !== undefined && Boolean(files.indexed?.length),
   async keys(ctx: SearchContext) {
     const { session, files, filter, sort, after, want, known, select, timings } = ctx;
-    const author = { ...filter, author: filter.author as string };
-    const fromIndex = await timed(timings, 'index', () =>
-      indexedAuthorRows(session, files, author, after, want, select, sort),
-    );
+    const fromIndex = await timed(timings, 'index', () => indexedRows(ctx));
     for (const r of fromIndex) known.set(rowKey(r), r);
     const rest = files.unindexed?.length
       ? await sortedScanKeys(session, { ...files, posts: files.unindexed }, filter, after, want, sort, timings, {
@@ -30,3 +28,23 @@ export const authorStrategy: SearchStrategy = {
     return mergeKeys(fromIndex.map(cursorOf), rest, sort);
   },
 };
+
+/**
+ * The author's matches on the compacted days. With a text, the fewer candidates of two ways: the postings of a
+ * rare text when they are no more than by-author's first round would read (a bot's 100k posts a day hold a rare
+ * word a few times: by-author would read them round after round), else by-author, its first round sized from the
+ * text's density when a part of it is a common word.
+ */
+async function indexedRows(ctx: SearchContext) {
+  const { session, files, filter, sort, after, want, select } = ctx;
+  const days = files.indexed ?? [];
+  const author = { ...filter, author: filter.author as string };
+  if (filter.text === undefined) return indexedAuthorRows(session, files, author, after, want, select, sort);
+  const density = await commonTextDensity(session, days, filter.text);
+  if (density === undefined && days.every((d) => d.tokens)) {
+    const lookup = await planTokenLookup(session, days, filter.text);
+    if (lookup && lookup.postings <= want * AUTHOR_TEXT_FIRST_BATCH)
+      return indexedTextRows(session, files, days, lookup, filter, after, want, select, sort);
+  }
+  return indexedAuthorRows(session, files, author, after, want, select, sort, density);
+}
