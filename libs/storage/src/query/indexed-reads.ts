@@ -55,7 +55,8 @@ const MAX_LISTED_TIMES = 512;
 export function timesPredicate(sql: SqlParams, times: readonly number[]): string {
   const distinct = [...new Set(times)];
   if (distinct.length <= MAX_LISTED_TIMES) {
-    return `p.indexed_at IN (${distinct.map((t) => sql.bind(timestampParam(t))).join(', ')})`;
+    const listed = `p.indexed_at IN (${distinct.map((t) => sql.bind(timestampParam(t))).join(', ')})`;
+    return `${listed} AND list_contains(${sql.bind(listValue(distinct.map((t) => timestampParam(t))))}::TIMESTAMP[], p.indexed_at)`;
   }
   return `p.indexed_at IN (SELECT unnest(${sql.bind(listValue(distinct.map((t) => timestampParam(t))))}::TIMESTAMP[]))`;
 }
