@@ -51,7 +51,12 @@ export function keyTimesPredicate(sql: SqlParams, keys: readonly PostCursor[]): 
  */
 const MAX_LISTED_TIMES = 512;
 
-/** keyTimesPredicate for bare indexed_at values (µs). */
+/**
+ * keyTimesPredicate for bare indexed_at values (µs). A listed IN prunes row groups by min/max, but DuckDB turns it
+ * into a join after the scan, which then materialises every row of each group it reads; the same list as
+ * list_contains is a filter the scan applies itself, so only the matching rows are (measured: 54 scattered keys of
+ * an 8.1M-post day, 38 → 32 ms, CPU −26 %).
+ */
 export function timesPredicate(sql: SqlParams, times: readonly number[]): string {
   const distinct = [...new Set(times)];
   if (distinct.length <= MAX_LISTED_TIMES) {
