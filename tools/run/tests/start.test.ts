@@ -31,6 +31,30 @@ function childPids(pid: number): number[] {
   }
 }
 
+/**
+ * The services the runner started: its children but tsx's own esbuild service, which `--import tsx` spawns when
+ * its transform cache is cold (a fresh clone) and which ends with the runner.
+ */
+function servicePids(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim() && !/esbuild.* --service/.test(line))
+      .map((line) => Number(line.trim().split(/\s+/)[0]));
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** After a failed assertion: stop the runner and every service it started, so nothing outlives the test. */
 async function killRun(run: ReturnType<typeof runStart>): Promise<void> {
   if (run.child.exitCode === null && run.child.pid) {
@@ -81,6 +105,8 @@ describe('npm run demo', () => {
         found = await searchCount(graphPort).catch(() => 0);
       }
       expect(found).toBe(5);
+      const services = servicePids(run.child.pid as number);
+      expect(services).toHaveLength(4); // redis-server, the simulator, ingest, graph
       run.child.kill('SIGINT');
       // npm and tsx relay a terminal's Ctrl-C too: a second signal while stopping must not cut the stop short.
       await waitFor('the runner to start stopping', () => run.output().includes('SIGINT: stopping'), 30_000);
@@ -88,6 +114,7 @@ describe('npm run demo', () => {
       expect(await run.exited).toBe(0);
       expect(run.output()).toContain('SIGINT: already stopping');
       expect(run.output()).toContain('[run] stopped');
+      expect(services.filter(isAlive)).toEqual([]);
       const days = await readdir(join(dir.path, 'posts'));
       expect(days.some((d) => d.startsWith('date='))).toBe(true);
       // The private Redis kept its AOF under DATA_DIR.
