@@ -12,7 +12,7 @@ import {
   type ReplacedFile,
 } from '../layout/manifest';
 import { COMPACTED_PREFIX, TMP_EXT, isFlushFile } from '../layout/partition';
-import { PARQUET_VERSION, compactionSelect, sqlLiteral } from './compaction-sql';
+import { compactionSelect, sqlLiteral } from './compaction-sql';
 import { applyLateTombstones } from './late-tombstones';
 import { isSideFile, sideFileNames, writeSideFiles } from './side-files';
 
@@ -198,7 +198,7 @@ export async function writeCompacted(
   // COPY … TO cannot take its target as a parameter; the path is built here from our own names, never from input.
   await conn.run(
     `COPY (${select}) TO ${sqlLiteral(staging)}
-     (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE ${rowGroupSize}, PARQUET_VERSION ${PARQUET_VERSION},
+     (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${level}, ROW_GROUP_SIZE ${rowGroupSize},
       FILE_SIZE_BYTES ${maxFileBytes})`,
     values,
     types,

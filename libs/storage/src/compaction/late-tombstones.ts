@@ -5,7 +5,7 @@ import { fsyncDir, fsyncFile } from '../layout/durable-fs';
 import { listDataFiles, type PartitionFiles } from '../layout/list-data-files';
 import { writeManifest } from '../layout/manifest';
 import { postsWithDerivedColumns } from '../posts-columns';
-import { PARQUET_VERSION, SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
+import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
 
 // Tombstones that arrive after a posts day was compacted (a post deleted or edited days later) would otherwise be
 // read by every query over that day, forever: over a month of closed days a query built a hash of ~6M tombstones
@@ -58,7 +58,7 @@ export async function applyLateTombstones(
                        WHERE t.uri = p.uri AND (t.kind = 'delete' OR t.time_us > p.time_us))
          ${known.length ? 'AND NOT EXISTS (SELECT 1 FROM read_parquet($known) h WHERE h.uri = p.uri)' : ''}
          ORDER BY p.uri)
-       TO ${sqlLiteral(staging)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, PARQUET_VERSION ${PARQUET_VERSION})`,
+       TO ${sqlLiteral(staging)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL})`,
       values,
       types,
     );

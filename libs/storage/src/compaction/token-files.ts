@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { LIST, VARCHAR, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import { fsyncFile } from '../layout/durable-fs';
 import { TOKEN_KEY_CHARS, tokenListSql } from '../text-tokens';
-import { PARQUET_VERSION, SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
+import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
 import { writeTokenGrams, type TokenGramFiles } from './token-grams';
 
 // The token side files of a compacted posts partition (see text-tokens.ts for what a token is):
@@ -71,7 +71,7 @@ export async function writeTokenFiles(
          SELECT regexp_matches(token, '[a-z0-9]') AS ascii, left(token, ${TOKEN_KEY_CHARS}) AS key, token,
                 count(*)::INTEGER AS df, count(*) <= ${Math.trunc(maxDf)} AS posted
          FROM ${table} GROUP BY token ORDER BY ascii DESC, token)
-       TO ${sqlLiteral(tokensPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${TOKEN_ROW_GROUP_SIZE}, PARQUET_VERSION ${PARQUET_VERSION})`,
+       TO ${sqlLiteral(tokensPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${TOKEN_ROW_GROUP_SIZE})`,
     );
     await conn.run(
       `COPY (
@@ -79,7 +79,7 @@ export async function writeTokenFiles(
          SEMI JOIN (SELECT token FROM read_parquet(${sqlLiteral(tokensPath)}) WHERE posted) r
            ON r.token = t.token
          ORDER BY key, t.indexed_at DESC)
-       TO ${sqlLiteral(byTokenPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${TOKEN_ROW_GROUP_SIZE}, PARQUET_VERSION ${PARQUET_VERSION})`,
+       TO ${sqlLiteral(byTokenPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, ROW_GROUP_SIZE ${TOKEN_ROW_GROUP_SIZE})`,
     );
   } finally {
     await conn.run(`DROP TABLE IF EXISTS ${table}`);

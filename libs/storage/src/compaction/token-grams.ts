@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { fsyncFile } from '../layout/durable-fs';
 import { foldedTokenSql, gramsSql } from '../text-tokens';
-import { PARQUET_VERSION, SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
+import { SIDE_COMPRESSION_LEVEL, sqlLiteral } from './compaction-sql';
 
 // A trigram skip index over the ASCII section of a day's vocabulary (tokens-<generation>.parquet), so that finding
 // the tokens containing a term part (a substring: the vocabulary's sort order cannot help) reads a few blocks of
@@ -46,7 +46,7 @@ export async function writeTokenGrams(
   };
   const blocksPath = join(stagingDir, names.tokenBlocks);
   const gramsPath = join(stagingDir, names.tokenGrams);
-  const options = `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}, PARQUET_VERSION ${PARQUET_VERSION}`;
+  const options = `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${SIDE_COMPRESSION_LEVEL}`;
   // The vocabulary is sorted ascii DESC, token: its ASCII section is its first rows, in token order.
   // COPY … TO cannot take its target as a parameter; the paths are built from our own names, never from input.
   await conn.run(

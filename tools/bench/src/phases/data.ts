@@ -255,10 +255,8 @@ export interface Marker {
   rawJsonBytesPerPost: number;
 }
 
-/** The data's identity: `-v<n>` moves when compaction writes files differently (v2: Parquet format 2), so --reuse
- * rebuilds data whose storage and speed would no longer be the code's. */
 export const markerKey = (o: Pick<BenchOptions, 'days' | 'postsPerDay' | 'seed'>) =>
-  `${o.days}d-${o.postsPerDay}-${o.seed}-v2`;
+  `${o.days}d-${o.postsPerDay}-${o.seed}-v1`;
 
 export async function readMarker(paths: BenchPaths): Promise<Marker | undefined> {
   try {
