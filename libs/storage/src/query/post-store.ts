@@ -34,6 +34,7 @@ import { topFacets, type Facet, type FacetKind } from './aggregations/top-facets
 import { PostTail, type PostTailOptions } from '../tail/post-tail';
 import { filesWithTail, type TailSnapshot } from '../tail/tail-files';
 import { tailTextNarrowing } from './tail-text';
+import { TailAccountFold, type FoldedStatus } from '../tail/tail-accounts';
 
 export type { PostCount } from './count/count-posts';
 export type { Timings } from './timings';
@@ -122,6 +123,8 @@ function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER)
 export class PostStore {
   private readonly rowCounts = new RowCounts();
   private readonly accountStatus = new AccountStatusCache();
+  /** The tail's account rows folded into the status tables once per query (not per statement). */
+  private readonly tailAccounts = new TailAccountFold();
 
   private constructor(
     private readonly dataDir: string,
@@ -377,12 +380,15 @@ export class PostStore {
         for (let attempt = 0; ; attempt++) {
           // The tail's snapshot before the listing: files it counts as flushed are on disk by then.
           const lease = this.tail?.acquire();
+          let folded: FoldedStatus | undefined;
           try {
             const files = await timed(timings, 'listing', () => this.listFiles(filter, lease?.snapshot));
             if (files.posts.length === 0) return empty;
-            files.accountStatus = await timed(timings, 'accounts', () =>
-              this.accountStatus.tables(session, files.accounts),
-            );
+            files.accountStatus = await timed(timings, 'accounts', async () => {
+              const status = await this.accountStatus.tables(session, files.accounts);
+              folded = status && (await this.tailAccounts.fold(session, status, files.accounts));
+              return folded?.tables ?? status;
+            });
             if (filter.text !== undefined && lease?.snapshot)
               files.tailText = await timed(timings, 'tailIndex', () =>
                 tailTextNarrowing(session, this.tail, lease.snapshot, filter, files),
@@ -396,6 +402,7 @@ export class PostStore {
             if (attempt < MAX_RELIST && isMissingFileError(err)) continue;
             throw err;
           } finally {
+            folded?.release();
             lease?.release();
           }
         }
