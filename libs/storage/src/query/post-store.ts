@@ -386,7 +386,8 @@ export class PostStore {
             if (files.posts.length === 0) return empty;
             files.accountStatus = await timed(timings, 'accounts', async () => {
               const status = await this.accountStatus.tables(session, files.accounts);
-              folded = status && (await this.tailAccounts.fold(session, status, files.accounts));
+              if (status && this.tail?.foldsAccounts)
+                folded = await this.tailAccounts.fold(session, status, files.accounts);
               return folded?.tables ?? status;
             });
             if (filter.text !== undefined && lease?.snapshot)

@@ -26,6 +26,11 @@ export interface PostTailOptions {
    * tail-tokens.ts); 0 turns the index off (every text query then tests every tail row).
    */
   textIndexMaxPostings?: number;
+  /**
+   * Fold the tail's account rows into the account status tables once per query (tail-accounts.ts; default true);
+   * false: every statement decides them again (as before; kept for A/B measurements).
+   */
+  foldAccounts?: boolean;
 }
 
 export interface TailStats {
@@ -85,6 +90,8 @@ export class PostTail {
   private readonly maxRows: number;
   private readonly maxBytes: number;
   private readonly maxPostings: number;
+  /** See PostTailOptions.foldAccounts. */
+  readonly foldsAccounts: boolean;
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -93,6 +100,7 @@ export class PostTail {
     this.maxRows = options.maxRows ?? 1_000_000;
     this.maxBytes = options.maxBytes ?? 512 * 1024 ** 2;
     this.maxPostings = options.textIndexMaxPostings ?? TAIL_MAX_POSTINGS;
+    this.foldsAccounts = options.foldAccounts ?? true;
   }
 
   static async create(conn: DuckDBConnection, options: PostTailOptions = {}): Promise<PostTail> {
