@@ -139,7 +139,7 @@ export class PostStore {
   static async create(options: PostStoreOptions): Promise<PostStore> {
     const pool = await DuckDbPool.create(options);
     const tail = options.tail ? await PostTail.create(await pool.connect(), options.tail) : undefined;
-    return new PostStore(
+    const store = new PostStore(
       options.dataDir,
       pool,
       options.exportTimeoutMs ?? options.queryTimeoutMs,
@@ -147,6 +147,43 @@ export class PostStore {
       options.countLimits ?? {},
       tail,
     );
+    if (tail?.foldsAccounts) tail.onAccountsChanged = () => store.prefold();
+    return store;
+  }
+
+  private prefolding = false;
+  private prefoldAgain = false;
+
+  /**
+   * The tail's account rows changed: fold them into the status tables now, for the snapshot queries will take
+   * next, instead of in the first query that names it (one at a time; the newest snapshot wins).
+   */
+  private prefold(): void {
+    if (this.prefolding) {
+      this.prefoldAgain = true;
+      return;
+    }
+    this.prefolding = true;
+    this.pool
+      .use('lookup', async (session) => {
+        const lease = this.tail?.acquire();
+        try {
+          if (!lease?.snapshot) return;
+          const files = await this.listFiles({}, lease.snapshot);
+          const status = await this.accountStatus.tables(session, files.accounts);
+          if (status) (await this.tailAccounts.fold(session, status, files.accounts, lease.snapshot))?.release();
+        } finally {
+          lease?.release();
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.prefolding = false;
+        if (this.prefoldAgain) {
+          this.prefoldAgain = false;
+          this.prefold();
+        }
+      });
   }
 
   /** Queries running and queued right now. */
@@ -387,7 +424,7 @@ export class PostStore {
             files.accountStatus = await timed(timings, 'accounts', async () => {
               const status = await this.accountStatus.tables(session, files.accounts);
               if (status && this.tail?.foldsAccounts)
-                folded = await this.tailAccounts.fold(session, status, files.accounts);
+                folded = await this.tailAccounts.fold(session, status, files.accounts, lease?.snapshot);
               return folded?.tables ?? status;
             });
             if (filter.text !== undefined && lease?.snapshot)

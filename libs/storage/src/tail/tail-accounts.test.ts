@@ -87,23 +87,36 @@ describe('the tail’s account rows, folded once per query', () => {
     await catchUp();
     const all = [...flushed, ...fresh];
     await expectVisible(store, all, [1, 4]);
-    // One table for every query of that snapshot.
-    expect(await foldedTables(store)).toHaveLength(1);
-
-    // A new snapshot (author0 back): a new table, the one no query holds any more dropped.
+    // Built when the rows came (off the queries' path), one table for every query of that snapshot ...
     const before = await foldedTables(store);
-    await env.ingest.append({ accounts: [account('did:plc:author0', true, t + 3)] });
+    expect(before.length).toBeGreaterThanOrEqual(1);
+    // ... and of the next ones while no account row arrives.
+    await env.ingest.append({ posts: [post(30)] });
     await catchUp();
-    await expectVisible(store, all, [0, 1, 4]);
+    await expectVisible(store, [...all, post(30)], [1, 4]);
+    expect(await foldedTables(store)).toEqual(before);
+
+    // New account rows (author0 back, author4 gone and back again): new tables, and the ones no query holds any
+    // more dropped (the last two built are kept).
+    const steps: [number, boolean, number[]][] = [
+      [0, true, [0, 1, 4]],
+      [4, false, [0, 1]],
+      [4, true, [0, 1, 4]],
+    ];
+    for (const [i, [author, active, visible]] of steps.entries()) {
+      await env.ingest.append({ accounts: [account(`did:plc:author${author}`, active, t + 3 + i)] });
+      await catchUp();
+      await expectVisible(store, [...all, post(30)], visible);
+    }
     const after = await foldedTables(store);
-    expect(after).toHaveLength(1);
-    expect(after).not.toEqual(before);
+    expect(after.length).toBeLessThanOrEqual(2);
+    expect(after).not.toContain(before[0]);
 
     // Flushed: the rows move to the files, the tail holds none, and the answers stay.
     await env.ingest.flush();
     await catchUp();
     expect(store.tail!.stats().rows.accounts).toBe(0);
-    await expectVisible(store, all, [0, 1, 4]);
+    await expectVisible(store, [...all, post(30)], [0, 1, 4]);
   }, 60_000);
 
   it('shares one table among the queries running at once on a snapshot', async () => {
@@ -115,6 +128,6 @@ describe('the tail’s account rows, folded once per query', () => {
     await catchUp();
     const counts = await Promise.all(Array.from({ length: 6 }, () => store.count({ text: 'number' })));
     expect(counts.map((c) => c.count)).toEqual(Array(6).fill(6));
-    expect(await foldedTables(store)).toHaveLength(1);
+    expect((await foldedTables(store)).length).toBeLessThanOrEqual(2);
   });
 });
