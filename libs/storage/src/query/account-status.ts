@@ -13,6 +13,8 @@ import { isTailPath } from '../tail/tail-path';
 export interface AccountStatusTables {
   latest: string;
   inactive: string;
+  /** `inactive` already holds the tail's account rows of the query's files (tail/tail-accounts.ts). */
+  tailFolded?: boolean;
 }
 
 interface Built {

@@ -100,6 +100,11 @@ export async function rowsInRange(
   return rows;
 }
 
+/** The rows of a file as its span recorded them (registerSpan: the tail's pseudo files), if it did. */
+export function knownRows(path: string): number | undefined {
+  return spans.get(path)?.rows;
+}
+
 /**
  * Records the span of a file that has no Parquet statistics: the tail's pseudo files (tail-files.ts), whose rows
  * are fixed by their stream-id range. Without one such a file is in every window and has no known end.

@@ -233,9 +233,10 @@ const EMPTY_ACCOUNTS = `SELECT NULL::VARCHAR AS did, NULL::BOOLEAN AS active, NU
 
 /**
  * The dids whose latest account row says inactive. With precomputed tables (account-status.ts) only the accounts
- * in the tail's rows (the last seconds) are decided here, against their precomputed latest row.
+ * in the tail's rows (the last seconds) are decided here, against their precomputed latest row; with those folded in
+ * already (tail/tail-accounts.ts), not even they.
  */
-function inactiveDids(sql: SqlParams, files: FileSets): string {
+export function inactiveDids(sql: SqlParams, files: FileSets): string {
   const status = files.accountStatus;
   if (!status) {
     const accounts = files.accounts.length
@@ -244,7 +245,7 @@ function inactiveDids(sql: SqlParams, files: FileSets): string {
     return `SELECT did FROM (${accounts}) GROUP BY did HAVING NOT arg_max(active, time_us)`;
   }
   const tail = files.accounts.filter(isTailPath);
-  if (tail.length === 0) return `SELECT did FROM ${status.inactive}`;
+  if (tail.length === 0 || status.tailFolded) return `SELECT did FROM ${status.inactive}`;
   const recent = `(SELECT did, active, time_us FROM ${sql.files(tail)})`;
   return `SELECT i.did FROM ${status.inactive} i WHERE NOT EXISTS (SELECT 1 FROM ${recent} r WHERE r.did = i.did)
     UNION ALL

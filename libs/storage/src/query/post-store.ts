@@ -34,6 +34,7 @@ import { topFacets, type Facet, type FacetKind } from './aggregations/top-facets
 import { PostTail, type PostTailOptions } from '../tail/post-tail';
 import { filesWithTail, type TailSnapshot } from '../tail/tail-files';
 import { tailTextNarrowing } from './tail-text';
+import { TailAccountFold, type FoldedStatus } from '../tail/tail-accounts';
 
 export type { PostCount } from './count/count-posts';
 export type { Timings } from './timings';
@@ -122,6 +123,8 @@ function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER)
 export class PostStore {
   private readonly rowCounts = new RowCounts();
   private readonly accountStatus = new AccountStatusCache();
+  /** The tail's account rows folded into the status tables once per query (not per statement). */
+  private readonly tailAccounts = new TailAccountFold();
 
   private constructor(
     private readonly dataDir: string,
@@ -136,7 +139,7 @@ export class PostStore {
   static async create(options: PostStoreOptions): Promise<PostStore> {
     const pool = await DuckDbPool.create(options);
     const tail = options.tail ? await PostTail.create(await pool.connect(), options.tail) : undefined;
-    return new PostStore(
+    const store = new PostStore(
       options.dataDir,
       pool,
       options.exportTimeoutMs ?? options.queryTimeoutMs,
@@ -144,6 +147,43 @@ export class PostStore {
       options.countLimits ?? {},
       tail,
     );
+    if (tail?.foldsAccounts) tail.onAccountsChanged = () => store.prefold();
+    return store;
+  }
+
+  private prefolding = false;
+  private prefoldAgain = false;
+
+  /**
+   * The tail's account rows changed: fold them into the status tables now, for the snapshot queries will take
+   * next, instead of in the first query that names it (one at a time; the newest snapshot wins).
+   */
+  private prefold(): void {
+    if (this.prefolding) {
+      this.prefoldAgain = true;
+      return;
+    }
+    this.prefolding = true;
+    this.pool
+      .use('lookup', async (session) => {
+        const lease = this.tail?.acquire();
+        try {
+          if (!lease?.snapshot) return;
+          const files = await this.listFiles({}, lease.snapshot);
+          const status = await this.accountStatus.tables(session, files.accounts);
+          if (status) (await this.tailAccounts.fold(session, status, files.accounts, lease.snapshot))?.release();
+        } finally {
+          lease?.release();
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.prefolding = false;
+        if (this.prefoldAgain) {
+          this.prefoldAgain = false;
+          this.prefold();
+        }
+      });
   }
 
   /** Queries running and queued right now. */
@@ -377,12 +417,16 @@ export class PostStore {
         for (let attempt = 0; ; attempt++) {
           // The tail's snapshot before the listing: files it counts as flushed are on disk by then.
           const lease = this.tail?.acquire();
+          let folded: FoldedStatus | undefined;
           try {
             const files = await timed(timings, 'listing', () => this.listFiles(filter, lease?.snapshot));
             if (files.posts.length === 0) return empty;
-            files.accountStatus = await timed(timings, 'accounts', () =>
-              this.accountStatus.tables(session, files.accounts),
-            );
+            files.accountStatus = await timed(timings, 'accounts', async () => {
+              const status = await this.accountStatus.tables(session, files.accounts);
+              if (status && this.tail?.foldsAccounts)
+                folded = await this.tailAccounts.fold(session, status, files.accounts, lease?.snapshot);
+              return folded?.tables ?? status;
+            });
             if (filter.text !== undefined && lease?.snapshot)
               files.tailText = await timed(timings, 'tailIndex', () =>
                 tailTextNarrowing(session, this.tail, lease.snapshot, filter, files),
@@ -396,6 +440,7 @@ export class PostStore {
             if (attempt < MAX_RELIST && isMissingFileError(err)) continue;
             throw err;
           } finally {
+            folded?.release();
             lease?.release();
           }
         }

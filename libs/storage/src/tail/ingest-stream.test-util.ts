@@ -1,5 +1,8 @@
 import type { AccountRow, PostRow, TableRow, TombstoneRow } from '@bsky-explorer/schema';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { makeTempDir, startRedis, type RedisServer } from '@bsky-explorer/testing';
+import type { PostStore } from '../query/post-store';
+import type { TailFollower } from './tail-follower';
 import { writeFlushBatch } from '../parquet/write-flush-batch';
 import type { IngestKeys } from '../stream/keys';
 import { ENTRY_FIELDS, LinesWriter, decodeEntry, flushPayload, rowsOfPayload } from '../stream/stream-entry';
@@ -75,4 +78,71 @@ export class IngestStream {
     const range = await this.writeFiles();
     if (range) await this.commit(range.last);
   }
+}
+
+/**
+ * What the tail's tests share: one redis-server for the file (started before all, stopped after all) and, around each
+ * test, an empty Redis, a fresh data folder, a writer with ingest's side of the stream on it, and the stores the
+ * test opened (closed after it, each follower stopped first). Read the fields inside tests (they change per test).
+ */
+export interface IngestStreamFixture {
+  readonly redis: RedisServer;
+  readonly dataDir: string;
+  readonly writer: Redis;
+  readonly ingest: IngestStream;
+  /** Closes the store after the test, its follower stopped first. */
+  track(store: PostStore, follower: TailFollower): void;
+  /** A new writer and ingest side, for a server that restarted. */
+  reconnect(): void;
+}
+
+export function ingestStreamFixture(keys: IngestKeys, tempPrefix: string): IngestStreamFixture {
+  let redis: RedisServer | undefined;
+  let tmp: { path: string; remove: () => Promise<void> } | undefined;
+  let writer: Redis | undefined;
+  let ingest: IngestStream | undefined;
+  const open: { store: PostStore; follower: TailFollower }[] = [];
+  const set = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`the fixture's ${what} is only there inside a test`);
+    return value;
+  };
+  const fixture: IngestStreamFixture = {
+    get redis() {
+      return set(redis, 'redis');
+    },
+    get dataDir() {
+      return set(tmp, 'data folder').path;
+    },
+    get writer() {
+      return set(writer, 'writer');
+    },
+    get ingest() {
+      return set(ingest, 'ingest side');
+    },
+    track: (store, follower) => void open.push({ store, follower }),
+    reconnect: () => {
+      writer = new Redis(fixture.redis.url);
+      ingest = new IngestStream(writer, keys, fixture.dataDir);
+    },
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  beforeEach(async () => {
+    tmp = await makeTempDir(tempPrefix);
+    fixture.reconnect();
+    await fixture.writer.flushall();
+  });
+  afterEach(async () => {
+    for (const { store, follower } of open.splice(0)) {
+      await follower.stop();
+      await store.close();
+    }
+    writer?.disconnect();
+    await tmp?.remove();
+  });
+  return fixture;
 }

@@ -26,6 +26,11 @@ export interface PostTailOptions {
    * tail-tokens.ts); 0 turns the index off (every text query then tests every tail row).
    */
   textIndexMaxPostings?: number;
+  /**
+   * Fold the tail's account rows into the account status tables once per query (tail-accounts.ts; default true);
+   * false: every statement decides them again (as before; kept for A/B measurements).
+   */
+  foldAccounts?: boolean;
 }
 
 export interface TailStats {
@@ -85,6 +90,13 @@ export class PostTail {
   private readonly maxRows: number;
   private readonly maxBytes: number;
   private readonly maxPostings: number;
+  /** See PostTailOptions.foldAccounts. */
+  readonly foldsAccounts: boolean;
+  /**
+   * Called after an append or a prune changed the account rows a new snapshot holds (the store folds them into its
+   * status tables then, off the queries' path: tail-accounts.ts).
+   */
+  onAccountsChanged: (() => void) | undefined;
 
   private constructor(
     private readonly conn: DuckDBConnection,
@@ -93,6 +105,7 @@ export class PostTail {
     this.maxRows = options.maxRows ?? 1_000_000;
     this.maxBytes = options.maxBytes ?? 512 * 1024 ** 2;
     this.maxPostings = options.textIndexMaxPostings ?? TAIL_MAX_POSTINGS;
+    this.foldsAccounts = options.foldAccounts ?? true;
   }
 
   static async create(conn: DuckDBConnection, options: PostTailOptions = {}): Promise<PostTail> {
@@ -127,6 +140,7 @@ export class PostTail {
     return this.serial(async () => {
       const fresh = entries.filter((e) => compareStreamIds(e.id, this.hiRaw) > 0);
       if (fresh.length === 0) return;
+      const accountsBefore = this.rows.accounts;
       const appenders = new Map<GenerationTable, DuckDBAppender>();
       const appender = async (table: GenerationTable) => {
         let a = appenders.get(table);
@@ -173,6 +187,7 @@ export class PostTail {
       }
       this.lo ??= added[0].sid;
       this.hiRaw = fresh[fresh.length - 1].id;
+      if (this.rows.accounts !== accountsBefore) this.onAccountsChanged?.();
     });
   }
 
@@ -213,6 +228,7 @@ export class PostTail {
         this.bytes -= (this.held.shift() as { bytes: number }).bytes;
       if (behind) this.hiRaw = through;
       this.lo = this.held.length === 0 ? undefined : cut;
+      if (this.rows.accounts > 0) this.onAccountsChanged?.();
       if (!this.leases.get(old)) await this.dropGeneration(old);
     });
   }
@@ -255,6 +271,7 @@ export class PostTail {
       gen: this.gen,
       lo: this.lo,
       hi: padStreamId(this.hiRaw),
+      accountRows: this.rows.accounts,
       days: {
         posts: [...this.days.posts.keys()].sort(),
         tombstones: [...this.days.tombstones.keys()].sort(),

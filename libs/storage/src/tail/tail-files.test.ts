@@ -1,6 +1,7 @@
 import { flushFileName, padStreamId } from '../layout/partition';
 import { filesWithTail, type TailSnapshot } from './tail-files';
 import { parseTailPath } from './tail-path';
+import { knownRows } from '../query/file-spans';
 
 const day = (date: string) => Date.parse(`${date}T00:00:00Z`) * 1000;
 const flushFile = (table: string, date: string, first: string, last: string) =>
@@ -47,6 +48,18 @@ describe('filesWithTail', () => {
     expect(out.posts.filter((p) => !p.startsWith('tail:'))).toEqual([compacted, older, straddler, later]);
     const [tail] = out.posts.filter((p) => p.startsWith('tail:')).map(parseTailPath);
     expect(tail.hiEx).toBe(padStreamId('250-0'));
+  });
+
+  it('gives the tail pseudo files the snapshot’s rows per day, and no rows once capped (the snapshot counts past the cap)', () => {
+    const spans = { '2024-05-25': { minUs: day('2024-05-25'), maxUs: day('2024-05-25') + 9, rows: 7 } };
+    const whole = filesWithTail(files(), { ...snap, postSpans: spans }, {});
+    const [held] = whole.posts.filter((p) => p.startsWith('tail:') && p.includes('2024-05-25'));
+    expect(knownRows(held)).toBe(7);
+    const sets = files();
+    sets.posts.push(flushFile('posts', '2024-05-25', '250-0', '400-0'));
+    const capped = filesWithTail(sets, { ...snap, postSpans: spans }, {});
+    const [part] = capped.posts.filter((p) => p.startsWith('tail:') && p.includes('2024-05-25'));
+    expect(knownRows(part)).toBeUndefined();
   });
 
   it('adds only the tail days of the query range (posts in range, tombstones from its start, accounts always)', () => {

@@ -14,6 +14,8 @@ export interface TailSnapshot {
   lo: string;
   hi: string;
   days: Record<TailTable, readonly string[]>;
+  /** Account rows held (all days): with gen and lo, what names the account rows up to hi. */
+  accountRows?: number;
   /** indexed_at range of the posts held per day (a cover: every row of the snapshot lies in it). */
   postSpans?: Readonly<Record<string, Span>>;
 }
@@ -50,10 +52,12 @@ export function filesWithTail(
   const paths = (table: TailTable, inRange: (date: string) => boolean) =>
     snap.days[table].filter(inRange).map((date) => tailPath({ table, date, gen: snap.gen, lo: snap.lo, hiEx }));
   const posts = paths('posts', (d) => dateStartUs(d) < hi && dateEndUs(d) > lo);
-  // Their spans let scan windows start at the newest post and skip the tail where it cannot match.
+  // Their spans let scan windows start at the newest post and skip the tail where it cannot match. Their rows are
+  // the snapshot's (the rows of each day up to hi) unless a flush file capped the range below hi: then unknown.
+  const capped = hiEx !== padStreamId(nextStreamId(snap.hi));
   for (const path of posts) {
     const span = snap.postSpans?.[parseTailPath(path).date];
-    if (span) registerSpan(path, span);
+    if (span) registerSpan(path, capped ? { minUs: span.minUs, maxUs: span.maxUs } : span);
   }
   return {
     ...files,

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { PostRow } from '@bsky-explorer/schema';
-import { makeTempDir, startRedis, waitFor, type RedisServer } from '@bsky-explorer/testing';
+import { waitFor } from '@bsky-explorer/testing';
 import { HOUR, T0, account, pagedUris, post, tombstone } from '../query/fixtures.test-util';
 import { PostStore, type SearchArgs } from '../query/post-store';
 import type { CountLimits } from '../query/count/count-posts';
@@ -9,7 +9,7 @@ import { termParts } from '../query/term-parts';
 import { compactDay } from '../compaction/compact-day';
 import { partitionDate } from '../layout/partition';
 import { ingestKeys } from '../stream/keys';
-import { IngestStream } from './ingest-stream.test-util';
+import { ingestStreamFixture } from './ingest-stream.test-util';
 import { TailFollower } from './tail-follower';
 
 // The tail's text index only narrows which tail rows a query reads: every answer must be the one of the same tail
@@ -70,43 +70,18 @@ const TAIL_2 = [p(40, 'socially awkward'), p(41, 'zanzibar again, later'), p(42,
 const SMALL: CountLimits = { exactScanRows: 6, sampleRows: 8 };
 
 describe('the tail text index: every answer equals the scan of the same tail', () => {
-  let redis: RedisServer;
-  let tmp: { path: string; remove: () => Promise<void> };
-  let writer: Redis;
-  let ingest: IngestStream;
-  const open: { store: PostStore; follower: TailFollower }[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-  beforeEach(async () => {
-    tmp = await makeTempDir('bsky-tail-text-');
-    writer = new Redis(redis.url);
-    await writer.flushall();
-    ingest = new IngestStream(writer, keys, tmp.path);
-  });
-  afterEach(async () => {
-    for (const { store, follower } of open.splice(0)) {
-      await follower.stop();
-      await store.close();
-    }
-    writer.disconnect();
-    await tmp.remove();
-  });
+  const env = ingestStreamFixture(keys, 'bsky-tail-text-');
 
   const graph = async (textIndexMaxPostings: number, countLimits: CountLimits = {}) => {
     const store = await PostStore.create({
-      dataDir: tmp.path,
+      dataDir: env.dataDir,
       queryTimeoutMs: 20_000,
       countLimits,
       tail: { textIndexMaxPostings },
     });
-    const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    const redisClient = new Redis(env.redis.url, { maxRetriesPerRequest: 1 });
     const follower = new TailFollower({ redis: redisClient, keys, tail: store.tail!, batchEntries: 3 });
-    open.push({ store, follower });
+    env.track(store, follower);
     return { store, follower };
   };
   const catchUp = async (...followers: TailFollower[]) => {
@@ -125,7 +100,7 @@ describe('the tail text index: every answer equals the scan of the same tail', (
       today: await uris({ text, fromUs: T0, toUs: T0 + HOUR, sort: 'OLDEST' }),
       pagedLatest: await pagedUris(store, { text }, 2),
       pagedOldest: await pagedUris(store, { text, sort: 'OLDEST' }, 2),
-      exported: (await store.exportCsv({ text, limit: 1000 }, `${tmp.path}/x-${Math.random()}.csv`)).rowCount,
+      exported: (await store.exportCsv({ text, limit: 1000 }, `${env.dataDir}/x-${Math.random()}.csv`)).rowCount,
     };
   };
   /** What counts and aggregations answer for a text, alone and with an author or a language. */
@@ -147,11 +122,11 @@ describe('the tail text index: every answer equals the scan of the same tail', (
   };
 
   it('across deletes, edits, hidden accounts, a flush and a new generation', async () => {
-    await ingest.append({ posts: YESTERDAY });
-    await ingest.flush();
-    await compactDay(tmp.path, partitionDate(YESTERDAY[0].indexed_at), { graceMs: 0 });
-    await ingest.append({ posts: FLUSHED });
-    await ingest.flush();
+    await env.ingest.append({ posts: YESTERDAY });
+    await env.ingest.flush();
+    await compactDay(env.dataDir, partitionDate(YESTERDAY[0].indexed_at), { graceMs: 0 });
+    await env.ingest.append({ posts: FLUSHED });
+    await env.ingest.flush();
     const indexed = await graph(3);
     const oracle = await graph(0);
     const indexedSmall = await graph(3, SMALL);
@@ -173,7 +148,7 @@ describe('the tail text index: every answer equals the scan of the same tail', (
       }
     };
 
-    for (const row of TAIL_1) await ingest.append({ posts: [row] });
+    for (const row of TAIL_1) await env.ingest.append({ posts: [row] });
     await catchUp(...followers);
     expect(indexed.store.tail!.stats().index).toMatchObject({ common: 1 }); // "the": in more than 3 posts
     expect(oracle.store.tail!.stats().index).toBeUndefined();
@@ -196,41 +171,41 @@ describe('the tail text index: every answer equals the scan of the same tail', (
       time_us: t,
       operation: 'update',
     });
-    await ingest.append({ tombstones: [tombstone(TAIL_1[0], 'delete', at), tombstone(FLUSHED[0], 'delete', at)] });
-    await ingest.append({
+    await env.ingest.append({ tombstones: [tombstone(TAIL_1[0], 'delete', at), tombstone(FLUSHED[0], 'delete', at)] });
+    await env.ingest.append({
       posts: [edit(TAIL_1[13], 'no longer that island', at + 1)],
       tombstones: [tombstone(TAIL_1[13], 'supersede', at + 1)],
     });
-    await ingest.append({
+    await env.ingest.append({
       posts: [edit(FLUSHED[2], 'now about zanzibar', at + 2)],
       tombstones: [tombstone(FLUSHED[2], 'supersede', at + 2)],
     });
-    const flushedThrough = await ingest.append({ accounts: [account('did:plc:author1', false, at + 3)] });
+    const flushedThrough = await env.ingest.append({ accounts: [account('did:plc:author1', false, at + 3)] });
     await compare('tail filled, with deletes, edits and a hidden account');
 
     // A flush of all but the newest entries: files written, not committed (the tail still answers for them) ...
-    for (const row of TAIL_2.slice(0, 2)) await ingest.append({ posts: [row] });
-    const range = await ingest.writeFiles(flushedThrough);
+    for (const row of TAIL_2.slice(0, 2)) await env.ingest.append({ posts: [row] });
+    const range = await env.ingest.writeFiles(flushedThrough);
     await compare('flush written');
     // ... then committed: the tail prunes into a new generation, what it kept indexed anew, and grows again.
     const generation = indexed.store.tail!.stats().generation;
-    await ingest.commit(range!.last);
+    await env.ingest.commit(range!.last);
     await catchUp(...followers);
     expect(indexed.store.tail!.stats()).toMatchObject({ generation: generation + 1, rows: { posts: 2 } });
     expect(await narrows(indexed.store, 'ZanZiBar')).toBe(true);
-    for (const row of TAIL_2.slice(2)) await ingest.append({ posts: [row] });
-    await ingest.append({ accounts: [account('did:plc:author1', true, at + 4)] });
+    for (const row of TAIL_2.slice(2)) await env.ingest.append({ posts: [row] });
+    await env.ingest.append({ accounts: [account('did:plc:author1', true, at + 4)] });
     await compare('new generation');
   }, 120_000);
 
   it('keeps a generation’s index while a query holds it, and drops it with the generation', async () => {
     const { store, follower } = await graph(3);
-    await ingest.append({ posts: [p(1, 'zanzibar held')] });
+    await env.ingest.append({ posts: [p(1, 'zanzibar held')] });
     await catchUp(follower);
     const lease = store.tail!.acquire();
     const gen = lease.snapshot!.gen;
-    await ingest.flush();
-    await ingest.append({ posts: [p(2, 'zanzibar next')] });
+    await env.ingest.flush();
+    await env.ingest.append({ posts: [p(2, 'zanzibar next')] });
     await catchUp(follower);
     expect(store.tail!.stats().generation).toBe(gen + 1);
     // The old generation still answers for the query holding it.

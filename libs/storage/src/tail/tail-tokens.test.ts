@@ -41,6 +41,25 @@ describe('the tail text index of one generation', () => {
     expect(t.stats()).toMatchObject({ tokens: 5, common: 1, postings: 5 });
   });
 
+  it('remembers a walk and takes in the tokens and rows added since, until a token holding the part turns common', () => {
+    const t = new TailTokens(4);
+    t.add('social', [1]);
+    t.add('sociology', [2]);
+    expect(t.candidates(['soci'])).toEqual({ part: 'soci', rows: [1, 2] });
+    // More rows of a token walked already, a new token holding the part, one not holding it.
+    t.add('social', [3]);
+    t.add('associate', [4]);
+    t.add('party', [5]);
+    expect(t.candidates(['soci'])).toEqual({ part: 'soci', rows: [1, 2, 3, 4] });
+    expect(t.candidates(['ocial'])).toEqual({ part: 'ocial', rows: [1, 3] });
+    // "social" past the bound: common, so "soci" no longer narrows (the remembered walk is dropped).
+    t.add('social', [6, 7, 8]);
+    expect(t.candidates(['soci'])).toBeUndefined();
+    expect(t.candidates(['ology'])).toEqual({ part: 'ology', rows: [2] });
+    t.add('sociable', [9]);
+    expect(t.candidates(['soci'])).toBeUndefined();
+  });
+
   it('does not narrow by parts whose tokens hold more rows together than the bound', () => {
     const t = new TailTokens(3);
     t.add('ab1', [1, 2]);

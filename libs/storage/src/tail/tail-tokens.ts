@@ -47,6 +47,19 @@ type Postings = number[] | null;
 
 const foldSigma = (token: string) => token.replaceAll('ς', 'σ');
 
+/** Parts whose tokens are remembered per generation (the walk over every token is ~3–5 ms at a full tail). */
+const MAX_REMEMBERED_PARTS = 1_000;
+
+/**
+ * What a walk over the vocabulary found for a part: the postings of the tokens holding it (the arrays themselves:
+ * they grow with their token) up to `walked` tokens of each map, valid while no token turned common since `epoch`.
+ */
+interface Found {
+  walked: [number, number];
+  epoch: number;
+  lists: number[][];
+}
+
 export class TailTokens {
   constructor(private readonly maxPostings = TAIL_MAX_POSTINGS) {}
 
@@ -54,19 +67,31 @@ export class TailTokens {
   // lie in a token holding one, so its lookup walks that map only.
   private readonly ascii = new Map<string, Postings>();
   private readonly other = new Map<string, Postings>();
+  /** The tokens of each map in the order they came (a walk resumes where the last one stopped). */
+  private readonly asciiOrder: string[] = [];
+  private readonly otherOrder: string[] = [];
+  /** Tokens turned common so far: a remembered walk that may hold one of them is walked again. */
+  private epoch = 0;
+  /** Per part: its tokens' postings as far as walked, or null when a common token holds it (for good). */
+  private readonly found = new Map<string, Found | null>();
   private postings = 0;
   private common = 0;
   private bytes = 0;
 
   /** Adds rows' tokens: each token with the rowids (ascending, newer than any added before) of the rows holding it. */
   add(token: string, rows: readonly number[]): void {
-    const map = ASCII_ALNUM.test(token) ? this.ascii : this.other;
+    const isAscii = ASCII_ALNUM.test(token);
+    const map = isAscii ? this.ascii : this.other;
     const held = map.get(token);
     if (held === null) return;
-    if (held === undefined) this.bytes += TOKEN_BYTES + 2 * token.length;
+    if (held === undefined) {
+      this.bytes += TOKEN_BYTES + 2 * token.length;
+      (isAscii ? this.asciiOrder : this.otherOrder).push(token);
+    }
     const kept = held?.length ?? 0;
     if (kept + rows.length > this.maxPostings) {
       map.set(token, null);
+      this.epoch++;
       this.postings -= kept;
       this.bytes -= kept * POSTING_BYTES;
       this.common++;
@@ -106,23 +131,43 @@ export class TailTokens {
     };
   }
 
-  /** The postings of the tokens containing `part` and their total, or undefined when one of them is common. */
+  /**
+   * The postings of the tokens containing `part` and their total, or undefined when one of them is common. The walk
+   * is remembered: the next one for that part walks only the tokens added since (the postings arrays grow with their
+   * tokens), unless a token turned common meanwhile (then it walks them all again).
+   */
   private tokensHolding(part: string): { lists: number[][]; size: number } | undefined {
     const ascii = ASCII_ALNUM.test(part);
     // A common word is itself a common token: no need to walk the vocabulary to rule it out.
     if ((ascii ? this.ascii : this.other).get(part) === null) return undefined;
+    let found = this.found.get(part);
+    if (found === null) return undefined;
+    if (found === undefined || found.epoch !== this.epoch) found = { walked: [0, 0], epoch: this.epoch, lists: [] };
     // Parts are sigma folded (ς → σ): tokens are compared folded too, as the vocabulary lookup does.
     const fold = part.includes('σ');
-    const lists: number[][] = [];
-    let size = 0;
-    for (const map of ascii ? [this.ascii] : [this.ascii, this.other]) {
-      for (const [token, rows] of map) {
+    const walks: [Map<string, Postings>, string[], 0 | 1][] = [[this.ascii, this.asciiOrder, 0]];
+    if (!ascii) walks.push([this.other, this.otherOrder, 1]);
+    for (const [map, order, i] of walks) {
+      for (let k = found.walked[i]; k < order.length; k++) {
+        const token = order[k];
         if (!(fold ? foldSigma(token) : token).includes(part)) continue;
-        if (rows === null) return undefined;
-        lists.push(rows);
-        size += rows.length;
+        const rows = map.get(token) as Postings;
+        if (rows === null) {
+          this.remember(part, null);
+          return undefined;
+        }
+        found.lists.push(rows);
       }
+      found.walked[i] = order.length;
     }
-    return { lists, size };
+    this.remember(part, found);
+    let size = 0;
+    for (const rows of found.lists) size += rows.length;
+    return { lists: found.lists, size };
+  }
+
+  private remember(part: string, found: Found | null): void {
+    if (!this.found.has(part) && this.found.size >= MAX_REMEMBERED_PARTS) this.found.clear();
+    this.found.set(part, found);
   }
 }

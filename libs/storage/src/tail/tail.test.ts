@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import type { PostRow } from '@bsky-explorer/schema';
-import { makeTempDir, startRedis, waitFor, type RedisServer } from '@bsky-explorer/testing';
+import { waitFor } from '@bsky-explorer/testing';
 import { HOUR, T0, account, post, tombstone } from '../query/fixtures.test-util';
 import { PostStore, type Timings } from '../query/post-store';
 import { compactDay } from '../compaction/compact-day';
 import { ingestKeys } from '../stream/keys';
-import { IngestStream } from './ingest-stream.test-util';
+import { ingestStreamFixture } from './ingest-stream.test-util';
 import { filesWithTail } from './tail-files';
 import { SqlParams } from '../query/post-sql';
 import type { DuckDbPool } from '../duckdb/pool';
@@ -20,44 +20,19 @@ const client = (url: string) =>
   new Redis(url, { lazyConnect: false, enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
 
 describe('the tail: buffered posts visible before their flush, exactly once across it', () => {
-  let redis: RedisServer;
-  let tmp: { path: string; remove: () => Promise<void> };
-  let writer: Redis;
-  let ingest: IngestStream;
-  const open: { store: PostStore; follower: TailFollower }[] = [];
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-  beforeEach(async () => {
-    tmp = await makeTempDir('bsky-tail-');
-    writer = new Redis(redis.url);
-    await writer.flushall();
-    ingest = new IngestStream(writer, keys, tmp.path);
-  });
-  afterEach(async () => {
-    for (const { store, follower } of open.splice(0)) {
-      await follower.stop();
-      await store.close();
-    }
-    writer.disconnect();
-    await tmp.remove();
-  });
+  const env = ingestStreamFixture(keys, 'bsky-tail-');
 
   /** A store with a tail and its follower (not started: tests drive rounds, unless `run`). */
   const graph = async (options: { maxRows?: number; run?: boolean } = {}) => {
     const store = await PostStore.create({
-      dataDir: tmp.path,
+      dataDir: env.dataDir,
       poolSize: 3,
       queryTimeoutMs: 20_000,
       resultCacheSize: 64,
       tail: { maxRows: options.maxRows },
     });
     const follower = new TailFollower({
-      redis: client(redis.url),
+      redis: client(env.redis.url),
       keys,
       tail: store.tail!,
       blockMs: 100,
@@ -65,7 +40,7 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
       minIntervalMs: 0,
       retryMs: 50,
     });
-    open.push({ store, follower });
+    env.track(store, follower);
     if (options.run) follower.start();
     else await waitFor('redis client', () => follower.round(false).then(() => true));
     return { store, follower, catchUp: async () => void (await drain(follower)) };
@@ -79,7 +54,7 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     const page = await store.search({ first: 1000 });
     const text = await store.search({ first: 1000, text: 'number', fromUs: T0, toUs: T0 + HOUR });
     const lookup = await store.getByUris(all.map((p) => p.uri));
-    const csv = await store.exportCsv({ limit: 1000 }, `${tmp.path}/x-${Math.random()}.csv`);
+    const csv = await store.exportCsv({ limit: 1000 }, `${env.dataDir}/x-${Math.random()}.csv`);
     const volume = await store.postVolume({}, 'DAY');
     const langs = await store.topFacets({}, 'langs', 5);
     return {
@@ -105,15 +80,15 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
   it('keeps the span of the posts it holds across a prune, and answers windowed searches by it', async () => {
     const { store, catchUp } = await graph();
     const [early, mid, late] = [post(1), post(2, { indexed_at: T0 + HOUR / 2 }), post(3, { indexed_at: T0 + HOUR })];
-    const first = await ingest.append({ posts: [early] });
-    await ingest.append({ posts: [mid, late] });
+    const first = await env.ingest.append({ posts: [early] });
+    await env.ingest.append({ posts: [mid, late] });
     await catchUp();
     const day = partitionDate(T0);
     expect(store.tail!.snapshot()?.postSpans).toEqual({
       [day]: { minUs: early.indexed_at, maxUs: late.indexed_at, rows: 3 },
     });
     // The first entry flushed (written and committed by ingest): the tail keeps the other two, and their span.
-    await ingest.commit((await ingest.writeFiles(first))!.last);
+    await env.ingest.commit((await env.ingest.writeFiles(first))!.last);
     await catchUp();
     expect(store.tail!.snapshot()?.postSpans).toEqual({
       [day]: { minUs: mid.indexed_at, maxUs: late.indexed_at, rows: 2 },
@@ -129,12 +104,12 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     const yesterday = Array.from({ length: 8 }, (_, i) =>
       post(100 + i, { text: `social day ${i}`, indexed_at: T0 - 24 * HOUR + i }),
     );
-    await ingest.append({ posts: yesterday });
-    await ingest.flush();
-    await compactDay(tmp.path, partitionDate(yesterday[0].indexed_at), { graceMs: 0 });
+    await env.ingest.append({ posts: yesterday });
+    await env.ingest.flush();
+    await compactDay(env.dataDir, partitionDate(yesterday[0].indexed_at), { graceMs: 0 });
     const { store, catchUp } = await graph();
     const today = Array.from({ length: 6 }, (_, i) => post(200 + i, { text: `so social ${i}`, indexed_at: T0 + i }));
-    await ingest.append({ posts: today });
+    await env.ingest.append({ posts: today });
     await catchUp();
     const newestFirst = (rows: PostRow[]) => [...rows].sort((a, b) => b.indexed_at - a.indexed_at).map((p) => p.uri);
 
@@ -152,12 +127,12 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
 
   it('finds a post before its flush, in every query, and exactly once at each step of the flush', async () => {
     const flushed = [post(1), post(2)];
-    await ingest.append({ posts: flushed });
-    await ingest.flush();
+    await env.ingest.append({ posts: flushed });
+    await env.ingest.flush();
     const { store, catchUp } = await graph();
     const fresh = [post(3), post(4)];
-    await ingest.append({ posts: [fresh[0]] });
-    await ingest.append({ posts: [fresh[1]] });
+    await env.ingest.append({ posts: [fresh[0]] });
+    await env.ingest.append({ posts: [fresh[1]] });
     await catchUp();
     await expectExactly(store, [...flushed, ...fresh]);
     expect(store.tail!.stats().rows.posts).toBe(2);
@@ -167,10 +142,10 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     });
 
     // Files written, not committed (ingest between steps 2 and 4): the tail still answers for those entries.
-    const range = await ingest.writeFiles();
+    const range = await env.ingest.writeFiles();
     await expectExactly(store, [...flushed, ...fresh]);
     // Committed, but the tail has not seen flushed-through yet: the files are left out until it has.
-    await ingest.commit(range!.last);
+    await env.ingest.commit(range!.last);
     await expectExactly(store, [...flushed, ...fresh]);
     await catchUp();
     expect(store.tail!.stats().rows.posts).toBe(0);
@@ -202,10 +177,10 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     const readers = [reader(), reader(), reader()];
     for (let i = 0; i < 60; i++) {
       const p = post(100 + i);
-      await ingest.append({ posts: [p] });
+      await env.ingest.append({ posts: [p] });
       written.push(p);
       // The last ten stay in the tail.
-      if (i % 10 === 9 && i < 50) await ingest.flush();
+      if (i % 10 === 9 && i < 50) await env.ingest.flush();
       await new Promise((r) => setTimeout(r, 5));
     }
     await waitFor('every post visible', async () => (await store.count({})).count === written.length);
@@ -218,10 +193,10 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
   it('misses nothing when a flush commits between its reads of flushed-through and of the stream', async () => {
     const { store, follower, catchUp } = await graph();
     const held = [post(1), post(2)];
-    for (const p of held) await ingest.append({ posts: [p] });
+    for (const p of held) await env.ingest.append({ posts: [p] });
     await catchUp();
     const flushed = [post(3), post(4)];
-    for (const p of flushed) await ingest.append({ posts: [p] });
+    for (const p of flushed) await env.ingest.append({ posts: [p] });
     // The round reads flushed-through; then ingest flushes all it buffered (trimming those entries from the stream)
     // and appends one more, which is all the round's XREAD then finds.
     const redisClient = (follower as unknown as { opts: { redis: Redis } }).opts.redis;
@@ -231,8 +206,8 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
       const value = await get(key);
       if (!interleaved) {
         interleaved = true;
-        await ingest.flush();
-        await ingest.append({ posts: [post(5)] });
+        await env.ingest.flush();
+        await env.ingest.append({ posts: [post(5)] });
       }
       return value;
     }) as typeof redisClient.get;
@@ -246,25 +221,25 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
   it('a delete in the tail hides an unflushed and a flushed post; an account change hides and restores both', async () => {
     const [old, kept, gone, mine, mineToo] = [post(1), post(2), post(3), post(5, { did: 'did:plc:me' }), post(6)];
     const myNew = post(7, { did: 'did:plc:me' });
-    await ingest.append({ posts: [old, kept, mine] });
-    await ingest.flush();
+    await env.ingest.append({ posts: [old, kept, mine] });
+    await env.ingest.flush();
     const { store, catchUp } = await graph();
-    await ingest.append({ posts: [gone, mineToo, myNew] });
+    await env.ingest.append({ posts: [gone, mineToo, myNew] });
     await catchUp();
     const all = [old, kept, gone, mine, mineToo, myNew];
     await expectExactly(store, all);
     const at = T0 + HOUR;
-    await ingest.append({ tombstones: [tombstone(old, 'delete', at), tombstone(gone, 'delete', at)] });
+    await env.ingest.append({ tombstones: [tombstone(old, 'delete', at), tombstone(gone, 'delete', at)] });
     await catchUp();
     await expectExactly(store, [kept, mine, mineToo, myNew], all);
-    await ingest.append({ accounts: [account('did:plc:me', false, at + 1)] });
+    await env.ingest.append({ accounts: [account('did:plc:me', false, at + 1)] });
     await catchUp();
     await expectExactly(store, [kept, mineToo], all);
-    await ingest.append({ accounts: [account('did:plc:me', true, at + 2)] });
+    await env.ingest.append({ accounts: [account('did:plc:me', true, at + 2)] });
     await catchUp();
     await expectExactly(store, [kept, mine, mineToo, myNew], all);
     // The same once all of it is flushed.
-    await ingest.flush();
+    await env.ingest.flush();
     await catchUp();
     expect(store.tail!.stats().entries).toBe(0);
     await expectExactly(store, [kept, mine, mineToo, myNew], all);
@@ -272,10 +247,10 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
 
   it('an update row in the tail hides older versions in the tail and in files, even without its tombstone', async () => {
     const [inFile, inTail] = [post(1), post(2)];
-    await ingest.append({ posts: [inFile] });
-    await ingest.flush();
+    await env.ingest.append({ posts: [inFile] });
+    await env.ingest.flush();
     const { store, catchUp } = await graph();
-    await ingest.append({ posts: [inTail] });
+    await env.ingest.append({ posts: [inTail] });
     await catchUp();
     const newer = (p: PostRow): PostRow => ({
       ...p,
@@ -286,7 +261,7 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
       operation: 'update',
     });
     // No supersede tombstones: the update rows alone (the visibility rules' defensive case) hide the older versions.
-    await ingest.append({ posts: [newer(inFile), newer(inTail)] });
+    await env.ingest.append({ posts: [newer(inFile), newer(inTail)] });
     await catchUp();
     await expectExactly(store, [newer(inFile), newer(inTail)]);
     const page = await store.search({ first: 10 });
@@ -299,34 +274,33 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     (follower as unknown as { opts: { onState: (s: { connected: boolean }) => void } }).opts.onState = (s) =>
       states.push(s.connected);
     const a = post(1);
-    await ingest.append({ posts: [a] });
-    await ingest.flush();
+    await env.ingest.append({ posts: [a] });
+    await env.ingest.flush();
     const b = post(2);
-    await ingest.append({ posts: [b] });
+    await env.ingest.append({ posts: [b] });
     await waitFor('b in the tail', async () => (await store.count({})).count === 2);
 
-    writer.disconnect();
-    await redis.kill();
+    env.writer.disconnect();
+    await env.redis.kill();
     await waitFor('follower sees Redis gone', () => !follower.isConnected);
     await expectExactly(store, [a, b]);
     const lagWhileAway = follower.lagSeconds(Date.now() + 5000);
     expect(lagWhileAway).toBeGreaterThan(4);
 
-    await redis.restart();
-    writer = new Redis(redis.url);
-    ingest = new IngestStream(writer, keys, tmp.path);
+    await env.redis.restart();
+    env.reconnect();
     await waitFor('follower reconnected', () => follower.isConnected);
     const c = post(3);
-    await ingest.append({ posts: [c] });
+    await env.ingest.append({ posts: [c] });
     await waitFor('c visible', async () => (await store.count({})).count === 3);
     await expectExactly(store, [a, b, c]);
     expect(states).toEqual(expect.arrayContaining([false, true]));
   });
 
   it('rebuilds the tail from Redis on restart', async () => {
-    await ingest.append({ posts: [post(1)] });
-    await ingest.flush();
-    await ingest.append({ posts: [post(2), post(3)] });
+    await env.ingest.append({ posts: [post(1)] });
+    await env.ingest.flush();
+    await env.ingest.append({ posts: [post(2), post(3)] });
     const first = await graph();
     await first.catchUp();
     await expectExactly(first.store, [post(1), post(2), post(3)]);
@@ -341,7 +315,7 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     const posts: PostRow[] = [];
     for (let i = 0; i < 10; i++) {
       posts.push(post(i));
-      await ingest.append({ posts: [post(i)] });
+      await env.ingest.append({ posts: [post(i)] });
     }
     await catchUp();
     const stats = store.tail!.stats();
@@ -352,9 +326,9 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
     const held = posts.slice(0, stats.rows.posts);
     await expectExactly(store, held, posts);
     // The flush covers entries past the tail's end: its files are read, the tail does not repeat them.
-    const range = await ingest.writeFiles();
+    const range = await env.ingest.writeFiles();
     await expectExactly(store, posts);
-    await ingest.commit(range!.last);
+    await env.ingest.commit(range!.last);
     await catchUp();
     expect(follower.lagSeconds()).toBeLessThan(5);
     expect(store.tail!.stats()).toMatchObject({ full: false, entries: 0 });
@@ -363,10 +337,10 @@ describe('the tail: buffered posts visible before their flush, exactly once acro
 
   it('a query keeps the generation it listed with while a prune makes a new one; the old one goes on release', async () => {
     const { store, catchUp } = await graph();
-    await ingest.append({ posts: [post(1)] });
+    await env.ingest.append({ posts: [post(1)] });
     await catchUp();
     const lease = store.tail!.acquire();
-    await ingest.flush();
+    await env.ingest.flush();
     await catchUp();
     expect(store.tail!.stats().generation).toBe(lease.snapshot!.gen + 1);
     const sql = new SqlParams();
