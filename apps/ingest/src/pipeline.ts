@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { APPEND_SCRIPT } from './append-script';
 import { sleep } from './backoff';
 import { bytesKey, decodeMessage } from './decode-message';
+import { IdList } from './id-list';
 import type { JetstreamSource, OversizedMessage, ResumePoint } from './jetstream-source';
 import type { IngestKeys } from './keys';
 import type { Logger } from './logger';
@@ -41,8 +42,9 @@ export const DEAD_LETTER_RAW_BYTES = 4096;
 const MAX_IN_FLIGHT = 4;
 
 interface Batch {
-  keys: string[];
-  /** 'r' / 'd' per item, in key order. */
+  /** The id of each item (accepted event or dead letter), in order. */
+  ids: IdList;
+  /** 'r' / 'd' per item, in id order. */
   kinds: string[];
   /** 'raw:rows' per accepted item, and their sums. */
   counts: string[];
@@ -59,7 +61,7 @@ interface Batch {
 }
 
 const newBatch = (): Batch => ({
-  keys: [],
+  ids: new IdList(),
   kinds: [],
   counts: [],
   rawBytes: 0,
@@ -147,7 +149,7 @@ export class Pipeline {
     if (!m.ok) {
       this.deadLetter(b, m.key, m.reason, m.detail, data.subarray(0, DEAD_LETTER_RAW_BYTES));
     } else if (m.rows.length > 0) {
-      b.keys.push(this.opts.keys.dedupPrefix + m.key);
+      b.ids.add(m.key);
       b.lines.add(m.rows);
       b.kinds.push('r');
       b.counts.push(`${data.length}:${m.rows.length}`);
@@ -221,7 +223,7 @@ export class Pipeline {
   }
 
   private deadLetter(b: Batch, key: string, reason: string, detail: string, raw: Buffer): void {
-    b.keys.push(this.opts.keys.dedupPrefix + key);
+    b.ids.add(key);
     b.kinds.push('d');
     b.dead.push(reason, detail, raw, new Date().toISOString());
   }
@@ -249,16 +251,21 @@ export class Pipeline {
       String(b.rawBytes),
       String(b.rows),
       b.counts.join(','),
+      b.ids.bytes(),
+      b.ids.lengthList(),
       ...b.dead,
     ];
+    // The dedup marks of this period and of the previous one (see append-script.ts).
+    const period = Math.floor(Date.now() / 1000 / this.opts.dedupWindowSeconds);
     const p = this.append(
-      5 + b.keys.length,
+      7,
       keys.stream,
       keys.cursor,
       keys.deadLetter,
       keys.appendSeq,
       keys.buffered,
-      ...b.keys,
+      keys.dedupPrefix + period,
+      keys.dedupPrefix + (period - 1),
       ...argv,
     ).then(
       ([appended, dupes, length, , ...dead]) => {
