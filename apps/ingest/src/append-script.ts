@@ -14,7 +14,7 @@
 //       5 v2 cursor ('' = none), 6 dead-letter max length, 7 the JSON lines of the accepted items,
 //       8 item kinds, one character per item: 'r' an accepted event (kept unless its id was seen), 'd' a rejected
 //         one (dead-lettered unless its id was seen: once),
-//       9 raw bytes and 10 rows of all 'r' items, 11 'raw:rows,raw:rows,…' per 'r' item (read only to subtract
+//       9 raw bytes and 10 rows of all 'r' items, 11 'raw,rows,raw,rows,…' per 'r' item (read only to subtract
 //       replays, which are rare), 12 the item ids back to back, 13 their byte lengths 'n,n,…' (ids are any text:
 //       no separator could be reserved), then 4 per 'd' item: reason detail raw at.
 // Everything per item travels in a few arguments, which keeps the client's and Redis's per-argument work small.
@@ -82,7 +82,7 @@ end
 local raw, rows = tonumber(ARGV[9]), tonumber(ARGV[10])
 if dupes > 0 then
   local k, s = 0, 1
-  for r, n in string.gmatch(ARGV[11], '(%d+):(%d+)') do
+  for r, n in string.gmatch(ARGV[11], '(%d+),(%d+)') do
     if skip[s] == k then
       raw = raw - tonumber(r)
       rows = rows - tonumber(n)

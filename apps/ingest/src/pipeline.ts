@@ -5,6 +5,7 @@
 // (asking the flusher to flush meanwhile). While it waits, the source's queue fills and the socket is paused.
 // Batches are sent in order on one connection; each names the sequence number it expects, so if one fails,
 // every later one is refused by Redis too and the cursor can never skip a lost batch.
+import type { JetstreamEvent } from '@bsky-explorer/schema';
 import type { Redis } from 'ioredis';
 import { APPEND_SCRIPT } from './append-script';
 import { sleep } from './backoff';
@@ -46,8 +47,8 @@ interface Batch {
   ids: IdList;
   /** 'r' / 'd' per item, in id order. */
   kinds: string[];
-  /** 'raw:rows' per accepted item, and their sums. */
-  counts: string[];
+  /** Raw bytes and rows of each accepted item, flat (raw, rows, raw, rows, …), and their sums. */
+  counts: number[];
   rawBytes: number;
   rows: number;
   /** reason, detail, raw, at per dead letter. */
@@ -57,8 +58,29 @@ interface Batch {
   lastTimeUs: number;
   lastCursor: number | undefined;
   url: string;
-  received: Map<string, number>;
+  /** Events per RECEIVED label set (index), counted into the metric once per batch. */
+  received: number[];
 }
+
+/** The label sets of ingest_events_received_total. */
+const RECEIVED = [
+  { kind: 'commit', operation: 'create' },
+  { kind: 'commit', operation: 'update' },
+  { kind: 'commit', operation: 'delete' },
+  { kind: 'identity', operation: 'none' },
+  { kind: 'account', operation: 'none' },
+] as const;
+
+const receivedIndex = (ev: JetstreamEvent): number =>
+  ev.kind === 'commit'
+    ? ev.commit.operation === 'create'
+      ? 0
+      : ev.commit.operation === 'update'
+        ? 1
+        : 2
+    : ev.kind === 'identity'
+      ? 3
+      : 4;
 
 const newBatch = (): Batch => ({
   ids: new IdList(),
@@ -72,7 +94,7 @@ const newBatch = (): Batch => ({
   lastTimeUs: 0,
   lastCursor: undefined,
   url: '',
-  received: new Map(),
+  received: RECEIVED.map(() => 0),
 });
 
 type AppendReply = [number, number, number, string, ...string[]];
@@ -139,8 +161,7 @@ export class Pipeline {
     const m = decodeMessage(data, this.opts.maxMessageBytes);
     if (m.event) {
       const ev = m.event;
-      const label = ev.kind === 'commit' ? `commit|${ev.commit.operation}` : `${ev.kind}|none`;
-      b.received.set(label, (b.received.get(label) ?? 0) + 1);
+      b.received[receivedIndex(ev)]++;
       b.lastTimeUs = ev.time_us;
       b.lastCursor = ev.cursor;
       b.url = url;
@@ -152,7 +173,7 @@ export class Pipeline {
       b.ids.add(m.key);
       b.lines.add(m.rows);
       b.kinds.push('r');
-      b.counts.push(`${data.length}:${m.rows.length}`);
+      b.counts.push(data.length, m.rows.length);
       b.rawBytes += data.length;
       b.rows += m.rows.length;
     }
@@ -234,10 +255,7 @@ export class Pipeline {
     const b = this.batch;
     if (b.events === 0) return;
     this.batch = newBatch();
-    for (const [label, n] of b.received) {
-      const [kind, operation] = label.split('|');
-      this.opts.metrics.eventsReceived.inc({ kind, operation }, n);
-    }
+    b.received.forEach((n, i) => n > 0 && this.opts.metrics.eventsReceived.inc(RECEIVED[i], n));
     const { keys, metrics, log } = this.opts;
     const argv = [
       String(this.seq++),
