@@ -41,6 +41,11 @@ export interface PipelineOptions {
 /** Dead-lettered messages keep at most this many bytes of the raw input (as received, bytes). */
 export const DEAD_LETTER_RAW_BYTES = 4096;
 const MAX_IN_FLIGHT = 4;
+/**
+ * While over the bound, how often to look at the buffered count again. A flush frees room all at once (its trim):
+ * the socket stays paused until this look, so it must be short against a flush (~0.2-1 s); a GET is cheap.
+ */
+const BACKPRESSURE_POLL_MS = 25;
 
 interface Batch {
   /** The id of each item (accepted event or dead letter), in order. */
@@ -228,7 +233,7 @@ export class Pipeline {
     while (this.length > this.opts.maxEntries && !this.failed && !this.stopping) {
       // The flusher may flush only what is old enough: ask again each round.
       this.opts.flusher.requestFlush();
-      await sleep(250);
+      await sleep(BACKPRESSURE_POLL_MS);
       const n = await redis.get(keys.buffered).catch(() => undefined);
       if (n !== undefined) this.setLength(Number(n ?? 0));
     }
