@@ -5,10 +5,12 @@
 // (asking the flusher to flush meanwhile). While it waits, the source's queue fills and the socket is paused.
 // Batches are sent in order on one connection; each names the sequence number it expects, so if one fails,
 // every later one is refused by Redis too and the cursor can never skip a lost batch.
+import type { JetstreamEvent } from '@bsky-explorer/schema';
 import type { Redis } from 'ioredis';
 import { APPEND_SCRIPT } from './append-script';
 import { sleep } from './backoff';
 import { bytesKey, decodeMessage } from './decode-message';
+import { IdList } from './id-list';
 import type { JetstreamSource, OversizedMessage, ResumePoint } from './jetstream-source';
 import type { IngestKeys } from './keys';
 import type { Logger } from './logger';
@@ -39,13 +41,19 @@ export interface PipelineOptions {
 /** Dead-lettered messages keep at most this many bytes of the raw input (as received, bytes). */
 export const DEAD_LETTER_RAW_BYTES = 4096;
 const MAX_IN_FLIGHT = 4;
+/**
+ * While over the bound, how often to look at the buffered count again. A flush frees room all at once (its trim):
+ * the socket stays paused until this look, so it must be short against a flush (~0.2-1 s); a GET is cheap.
+ */
+const BACKPRESSURE_POLL_MS = 25;
 
 interface Batch {
-  keys: string[];
-  /** 'r' / 'd' per item, in key order. */
+  /** The id of each item (accepted event or dead letter), in order. */
+  ids: IdList;
+  /** 'r' / 'd' per item, in id order. */
   kinds: string[];
-  /** 'raw:rows' per accepted item, and their sums. */
-  counts: string[];
+  /** Raw bytes and rows of each accepted item, flat (raw, rows, raw, rows, …), and their sums. */
+  counts: number[];
   rawBytes: number;
   rows: number;
   /** reason, detail, raw, at per dead letter. */
@@ -55,11 +63,32 @@ interface Batch {
   lastTimeUs: number;
   lastCursor: number | undefined;
   url: string;
-  received: Map<string, number>;
+  /** Events per RECEIVED label set (index), counted into the metric once per batch. */
+  received: number[];
 }
 
+/** The label sets of ingest_events_received_total. */
+const RECEIVED = [
+  { kind: 'commit', operation: 'create' },
+  { kind: 'commit', operation: 'update' },
+  { kind: 'commit', operation: 'delete' },
+  { kind: 'identity', operation: 'none' },
+  { kind: 'account', operation: 'none' },
+] as const;
+
+const receivedIndex = (ev: JetstreamEvent): number =>
+  ev.kind === 'commit'
+    ? ev.commit.operation === 'create'
+      ? 0
+      : ev.commit.operation === 'update'
+        ? 1
+        : 2
+    : ev.kind === 'identity'
+      ? 3
+      : 4;
+
 const newBatch = (): Batch => ({
-  keys: [],
+  ids: new IdList(),
   kinds: [],
   counts: [],
   rawBytes: 0,
@@ -70,7 +99,7 @@ const newBatch = (): Batch => ({
   lastTimeUs: 0,
   lastCursor: undefined,
   url: '',
-  received: new Map(),
+  received: RECEIVED.map(() => 0),
 });
 
 type AppendReply = [number, number, number, string, ...string[]];
@@ -137,8 +166,7 @@ export class Pipeline {
     const m = decodeMessage(data, this.opts.maxMessageBytes);
     if (m.event) {
       const ev = m.event;
-      const label = ev.kind === 'commit' ? `commit|${ev.commit.operation}` : `${ev.kind}|none`;
-      b.received.set(label, (b.received.get(label) ?? 0) + 1);
+      b.received[receivedIndex(ev)]++;
       b.lastTimeUs = ev.time_us;
       b.lastCursor = ev.cursor;
       b.url = url;
@@ -147,10 +175,10 @@ export class Pipeline {
     if (!m.ok) {
       this.deadLetter(b, m.key, m.reason, m.detail, data.subarray(0, DEAD_LETTER_RAW_BYTES));
     } else if (m.rows.length > 0) {
-      b.keys.push(this.opts.keys.dedupPrefix + m.key);
+      b.ids.add(m.key);
       b.lines.add(m.rows);
       b.kinds.push('r');
-      b.counts.push(`${data.length}:${m.rows.length}`);
+      b.counts.push(data.length, m.rows.length);
       b.rawBytes += data.length;
       b.rows += m.rows.length;
     }
@@ -205,7 +233,7 @@ export class Pipeline {
     while (this.length > this.opts.maxEntries && !this.failed && !this.stopping) {
       // The flusher may flush only what is old enough: ask again each round.
       this.opts.flusher.requestFlush();
-      await sleep(250);
+      await sleep(BACKPRESSURE_POLL_MS);
       const n = await redis.get(keys.buffered).catch(() => undefined);
       if (n !== undefined) this.setLength(Number(n ?? 0));
     }
@@ -221,7 +249,7 @@ export class Pipeline {
   }
 
   private deadLetter(b: Batch, key: string, reason: string, detail: string, raw: Buffer): void {
-    b.keys.push(this.opts.keys.dedupPrefix + key);
+    b.ids.add(key);
     b.kinds.push('d');
     b.dead.push(reason, detail, raw, new Date().toISOString());
   }
@@ -232,10 +260,7 @@ export class Pipeline {
     const b = this.batch;
     if (b.events === 0) return;
     this.batch = newBatch();
-    for (const [label, n] of b.received) {
-      const [kind, operation] = label.split('|');
-      this.opts.metrics.eventsReceived.inc({ kind, operation }, n);
-    }
+    b.received.forEach((n, i) => n > 0 && this.opts.metrics.eventsReceived.inc(RECEIVED[i], n));
     const { keys, metrics, log } = this.opts;
     const argv = [
       String(this.seq++),
@@ -249,16 +274,21 @@ export class Pipeline {
       String(b.rawBytes),
       String(b.rows),
       b.counts.join(','),
+      b.ids.bytes(),
+      b.ids.lengthList(),
       ...b.dead,
     ];
+    // The dedup marks of this period and of the previous one (see append-script.ts).
+    const period = Math.floor(Date.now() / 1000 / this.opts.dedupWindowSeconds);
     const p = this.append(
-      5 + b.keys.length,
+      7,
       keys.stream,
       keys.cursor,
       keys.deadLetter,
       keys.appendSeq,
       keys.buffered,
-      ...b.keys,
+      keys.dedupPrefix + period,
+      keys.dedupPrefix + (period - 1),
       ...argv,
     ).then(
       ([appended, dupes, length, , ...dead]) => {

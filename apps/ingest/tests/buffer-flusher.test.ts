@@ -139,6 +139,39 @@ describe('buffer and flusher', () => {
     }
   });
 
+  it('remembers an event id through the next period of the dedup window, in marks that expire', async () => {
+    const window = 1;
+    const ingest = make('t6:', tmp.path, { dedupWindowSeconds: window });
+    await ingest.start();
+    const periodNow = () => Math.floor(Date.now() / 1000 / window);
+    const nextPeriod = () => new Promise((r) => setTimeout(r, (periodNow() + 1) * window * 1000 - Date.now() + 20));
+    try {
+      await nextPeriod(); // the replay below must land in the period after this one
+      const first = periodNow();
+      push(ingest, postMessage(1));
+      push(ingest, postMessage(2));
+      await ingest.pipeline.drain();
+      await nextPeriod();
+      expect(periodNow()).toBe(first + 1);
+      push(ingest, postMessage(1)); // marked in the previous period: a replay
+      push(ingest, postMessage(3));
+      await ingest.pipeline.drain();
+      expect(ingest.pipeline.stats).toMatchObject({ appended: 3, duplicates: 1 });
+      // Each period's marks live two windows: long enough to be the previous period, then gone.
+      const ttl = await ingest.redis.ttl(ingest.keys.dedupPrefix + first);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(2 * window);
+      expect(await ingest.redis.smembers(ingest.keys.dedupPrefix + (first + 1))).toEqual([
+        expect.stringMatching(/^c:did:.*:app\.bsky\.feed\.post:/),
+      ]);
+      await ingest.flushNow();
+      const posts = await readTable(tmp.path, 'posts', 'uri');
+      expect(posts.map((p) => p.uri).sort()).toEqual([postUriOf(1), postUriOf(2), postUriOf(3)].sort());
+    } finally {
+      await ingest.stop();
+    }
+  });
+
   it('flushes multi-line messages, and fails loudly (nothing acked) on a stream entry of another format', async () => {
     const ingest = make('t5:');
     await ingest.start();

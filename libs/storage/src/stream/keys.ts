@@ -9,7 +9,7 @@ export interface IngestKeys {
   deadLetter: string;
   /** Append fence: every batch names the sequence it expects, so a lost batch stops all later ones. */
   appendSeq: string;
-  /** dedup:<event key> → 1, EX window. */
+  /** dedup:<period> → set of the event ids first seen in that period of the dedup window (see append-script.ts). */
   dedupPrefix: string;
   /** Hash { first, last, count } of the flush in progress (mirrors the durable file in DATA_DIR). */
   flushIntent: string;
