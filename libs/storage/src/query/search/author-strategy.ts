@@ -1,4 +1,5 @@
 import { AUTHOR_TEXT_FIRST_BATCH, indexedAuthorRows } from '../indexed-reads';
+import type { IndexedDay } from '../../layout/list-data-files';
 import type { FileSets, PostFilter } from '../post-sql';
 import { commonTextDensity, indexedTextRows, planTokenLookup } from '../token-reads';
 import { timed } from '../timings';
@@ -40,7 +41,13 @@ async function indexedRows(ctx: SearchContext) {
   const days = files.indexed ?? [];
   const author = { ...filter, author: filter.author as string };
   if (filter.text === undefined) return indexedAuthorRows(session, files, author, after, want, select, sort);
-  const density = await commonTextDensity(session, days, filter.text);
+  // The density on the day read first (newest, or oldest for OLDEST) only: a common word's share hardly moves
+  // between days, and a month's file spans and common tokens cost seconds to read on a cold start (5 s measured).
+  const first = days.reduce<IndexedDay | undefined>(
+    (a, d) => (!a || (sort === 'OLDEST' ? d.date < a.date : d.date > a.date) ? d : a),
+    undefined,
+  );
+  const density = first && (await commonTextDensity(session, [first], filter.text));
   if (density === undefined && days.every((d) => d.tokens)) {
     const lookup = await planTokenLookup(session, days, filter.text);
     if (lookup && lookup.postings <= want * AUTHOR_TEXT_FIRST_BATCH)
