@@ -60,7 +60,8 @@ export class TailAccountFold {
     const tail = accounts.filter(isTailPath);
     if (tail.length === 0) return undefined;
     const key = [status.inactive, status.latest, ...foldKey(tail, snapshot)].join('\n');
-    if (!this.folded.has(key)) await this.dropUnused(session);
+    // The table about to be built becomes the most recent: of the others, only the newest KEEP_RECENT - 1 stay.
+    if (!this.folded.has(key)) await this.dropUnused(session, this.recent.slice(0, KEEP_RECENT - 1));
     // (Looked up again: a query naming the same pair may have built it meanwhile.)
     let entry = this.folded.get(key);
     if (!entry) {
@@ -97,12 +98,12 @@ export class TailAccountFold {
   }
 
   /**
-   * Before a newer table is built: the tables no query holds, but the last ones built, are dropped (on that query's
-   * session). A query that names a dropped pair later builds it again.
+   * Before a newer table is built: the tables no query holds, but `keep`, are dropped (on that query's session,
+   * before its CREATE). A query that names a dropped pair later builds it again.
    */
-  private async dropUnused(session: Session): Promise<void> {
+  private async dropUnused(session: Session, keep: readonly Folded[]): Promise<void> {
     for (const entry of [...this.folded.values()]) {
-      if (entry.leases > 0 || this.recent.includes(entry)) continue;
+      if (entry.leases > 0 || keep.includes(entry)) continue;
       this.folded.delete(entry.key);
       await entry.ready.catch(() => undefined);
       await session.run(`DROP TABLE IF EXISTS ${entry.table}`).catch(() => undefined);
