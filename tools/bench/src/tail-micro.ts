@@ -21,7 +21,7 @@ import { startJetstreamSim } from '@bsky-explorer/jetstream-sim';
 import { PostStore, TailFollower, ingestKeys, postCursor, type SearchArgs, type Timings } from '@bsky-explorer/storage';
 import { freePort, startRedis } from '@bsky-explorer/testing';
 import type { QuerySpec } from './query-mix';
-import { POST_SHARE } from './sim-source';
+import { backdatedFill, noFlushIngestEnv } from './tail-fill';
 import { startService, waitHttpOk } from './service';
 import { percentile } from './stats';
 
@@ -84,17 +84,8 @@ async function main(): Promise<void> {
   await promisify(execFile)('cp', ['-al', values.data as string, copy]);
   const redis = await startRedis();
   const keys = ingestKeys('ingest:');
-  const step = Math.floor(1_000_000 / (rate / POST_SHARE));
-  const events = Math.ceil(rows / POST_SHARE);
   const sim = await startJetstreamSim({
-    source: {
-      kind: 'synthetic',
-      seed,
-      count: events,
-      rate: 0,
-      startTimeUs: Date.now() * 1000 - events * step,
-      stepUs: step,
-    },
+    source: backdatedFill(rows, rate, seed).source,
     port: await freePort(),
     host: '127.0.0.1',
   });
@@ -118,17 +109,7 @@ async function main(): Promise<void> {
   const ingestPort = await freePort();
   const ingest = startService(
     'apps/ingest/src/main.ts',
-    {
-      REDIS_URL: redis.url,
-      JETSTREAM_URL: sim.subscribeUrl,
-      DATA_DIR: copy,
-      FLUSH_INTERVAL_MS: '3600000',
-      FLUSH_MAX_ROWS: '5000000',
-      BUFFER_MAX_ENTRIES: '5000000',
-      INGEST_PORT: String(ingestPort),
-      COMPACTION_INTERVAL_MS: '0',
-      LOG_LEVEL: 'warn',
-    },
+    noFlushIngestEnv({ redisUrl: redis.url, jetstreamUrl: sim.subscribeUrl, dataDir: copy, ingestPort }),
     join(work, 'ingest.log'),
   );
   try {

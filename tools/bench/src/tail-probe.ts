@@ -27,6 +27,7 @@ import { graphSystem } from './phases/search';
 import { startGraph } from './phases/graph-server';
 import type { QuerySpec } from './query-mix';
 import { POST_SHARE } from './sim-source';
+import { backdatedFill, noFlushIngestEnv } from './tail-fill';
 import { metricValue, startService, waitHttpOk, type Service } from './service';
 
 const { values } = parseArgs({
@@ -79,11 +80,9 @@ async function main(): Promise<void> {
   const copy = join(work, 'data');
   await promisify(execFile)('cp', ['-al', values.data as string, copy]);
   const redis = await startRedis();
-  const step = Math.floor(1_000_000 / (rate / POST_SHARE));
-  const fillEvents = Math.ceil(rows / POST_SHARE);
-  const now = Date.now() * 1000;
+  const fill = backdatedFill(rows, rate, seed);
   const fillSim = await startJetstreamSim({
-    source: { kind: 'synthetic', seed, count: fillEvents, rate: 0, startTimeUs: now - fillEvents * step, stepUs: step },
+    source: fill.source,
     port: await freePort(),
     host: '127.0.0.1',
   });
@@ -114,18 +113,13 @@ async function main(): Promise<void> {
     const ingestPort = await freePort();
     ingest = startService(
       'apps/ingest/src/main.ts',
-      {
-        REDIS_URL: redis.url,
-        JETSTREAM_URL: `${fillSim.subscribeUrl},ws://127.0.0.1:${livePort}/subscribe`,
-        DATA_DIR: copy,
-        // No flush while probing: the tail keeps everything.
-        FLUSH_INTERVAL_MS: String(3_600_000),
-        FLUSH_MAX_ROWS: '5000000',
-        BUFFER_MAX_ENTRIES: '5000000',
-        INGEST_PORT: String(ingestPort),
-        COMPACTION_INTERVAL_MS: '0',
-        LOG_LEVEL: 'warn',
-      },
+      // No flush while probing: the tail keeps everything.
+      noFlushIngestEnv({
+        redisUrl: redis.url,
+        jetstreamUrl: `${fillSim.subscribeUrl},ws://127.0.0.1:${livePort}/subscribe`,
+        dataDir: copy,
+        ingestPort,
+      }),
       join(logs, 'ingest.log'),
     );
     await waitHttpOk(`http://127.0.0.1:${ingestPort}/healthz`, ingest);
@@ -179,7 +173,7 @@ async function main(): Promise<void> {
         seed: seed + 1,
         rate: rate / POST_SHARE,
         startTimeUs: Date.now() * 1000,
-        stepUs: step,
+        stepUs: fill.stepUs,
       },
       port: livePort,
       host: '127.0.0.1',
