@@ -51,8 +51,8 @@ describe('time windows', () => {
   it('sizes the next window from the density of matches', () => {
     expect(nextWindowWidth(10, 0, 51)).toBe(160);
     expect(nextWindowWidth(10, 50, 1)).toBe(10); // never narrower than the last window
-    expect(nextWindowWidth(10, 10, 41)).toBe(82);
-    expect(nextWindowWidth(10, 1, 50)).toBe(1000);
+    expect(nextWindowWidth(10, 10, 41)).toBe(50); // 41 more at 1 per unit of width, ×1.2
+    expect(nextWindowWidth(10, 1, 50)).toBe(600);
   });
 
   it('takes the whole rest when less than half a window would be left', () => {
